@@ -1,0 +1,110 @@
+import { basename, extname } from 'node:path';
+import type { Command } from 'commander';
+import { formatLeaderboard, formatReport } from '../eval/format.js';
+import { saveModel } from '../models/artifact.js';
+import { MODEL_CHOICES, type FamilyName, type ModelChoice } from '../models/spec.js';
+import { LeptonError } from '../errors.js';
+import { train } from '../train/train.js';
+import { action, parseIntOption, parseList, parseNumberOption, printJson } from './output.js';
+import { progressPrinter } from './progress.js';
+
+export interface TrainFlags {
+  target: string;
+  model: string;
+  out?: string;
+  task?: 'classification' | 'regression';
+  seed: number;
+  drop?: string[];
+  epochs?: number;
+  lr?: number;
+  batchSize?: number;
+  hidden?: string[];
+  rounds?: number;
+  classWeights?: 'none' | 'balanced';
+  threads?: number;
+  quiet?: boolean;
+  json?: boolean;
+}
+
+export function checkModel(m: string): ModelChoice {
+  if (!(MODEL_CHOICES as readonly string[]).includes(m)) {
+    throw new LeptonError('E_OPTION', `unknown model '${m}'`, `choose one of ${MODEL_CHOICES.join(', ')}`);
+  }
+  return m as ModelChoice;
+}
+
+/** Turns CLI flags into per-family hyper-parameter overrides. */
+export function paramsFromFlags(f: Partial<TrainFlags>): Partial<Record<FamilyName, Record<string, unknown>>> {
+  const torch: Record<string, unknown> = {};
+  if (f.epochs !== undefined) torch.epochs = f.epochs;
+  if (f.lr !== undefined) torch.lr = f.lr;
+  if (f.batchSize !== undefined) torch.batchSize = f.batchSize;
+  if (f.classWeights) torch.classWeights = f.classWeights;
+  const mlp = { ...torch };
+  if (f.hidden) mlp.hidden = f.hidden.map(Number);
+  const xgb: Record<string, unknown> = {};
+  if (f.rounds !== undefined) xgb.rounds = f.rounds;
+  if (f.lr !== undefined) xgb.learningRate = f.lr;
+  if (f.classWeights) xgb.classWeights = f.classWeights;
+  return { logistic: torch, mlp, xgboost: xgb };
+}
+
+export function addCommonTrainOptions(cmd: Command): Command {
+  return cmd
+    .requiredOption('-t, --target <column>', 'column to predict')
+    .option('-m, --model <model>', `model family: ${MODEL_CHOICES.join(', ')}`, 'auto')
+    .option('--task <task>', 'classification or regression (default: from the target column)')
+    .option('--seed <n>', 'random seed; the same seed gives the same result', parseIntOption('--seed'), 42)
+    .option('--drop <columns>', 'comma-separated columns to leave out (ids, leaks)', parseList)
+    .option('--epochs <n>', 'maximum epochs for logistic/mlp (early stopping usually ends sooner)', parseIntOption('--epochs'))
+    .option('--lr <rate>', 'learning rate (logistic/mlp) or eta (xgboost)', parseNumberOption('--lr'))
+    .option('--batch-size <n>', 'mini-batch size for logistic/mlp', parseIntOption('--batch-size'))
+    .option('--hidden <widths>', 'hidden layer widths for mlp, e.g. 128,64', parseList)
+    .option('--rounds <n>', 'maximum boosting rounds for xgboost', parseIntOption('--rounds'))
+    .option('--class-weights <mode>', 'none or balanced (for imbalanced classes)')
+    .option('--threads <n>', 'libtorch intra-op threads (default 1: fastest for small tabular nets)', parseIntOption('--threads'))
+    .option('-q, --quiet', 'no progress output')
+    .option('--json', 'print the result as JSON on stdout');
+}
+
+export function registerTrain(program: Command): void {
+  addCommonTrainOptions(
+    program
+      .command('train')
+      .argument('<data>', 'data file: .csv, .tsv, .arff, .jsonl or .json')
+      .description('train a model: stratified split, early stopping, evaluation on a held-out test split')
+      .option('-o, --out <file>', 'where to save the model (default: <data name>.lepton)'),
+  )
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ lepton train credit-g.arff --target class
+  $ lepton train churn.csv --target churned --model xgboost --out churn.lepton
+  $ lepton train prices.csv --target price --drop id --json > result.json`,
+    )
+    .action(
+      action(async (data: string, f: TrainFlags) => {
+        const out = f.out ?? `${basename(data, extname(data))}.lepton`;
+        const result = await train(data, {
+          target: f.target,
+          model: checkModel(f.model),
+          task: f.task,
+          seed: f.seed,
+          drop: f.drop,
+          params: paramsFromFlags(f),
+          torchThreads: f.threads,
+          onProgress: progressPrinter(Boolean(f.quiet || f.json)),
+        });
+        await saveModel(result.model, out);
+        result.model.dispose();
+        if (f.json) {
+          printJson({ model: out, leaderboard: result.leaderboard, test: result.test, split: result.split });
+          return;
+        }
+        const s = result.split;
+        process.stdout.write(`\nCandidates (validation split, ${s.val} rows)\n${formatLeaderboard(result.leaderboard)}\n\n`);
+        process.stdout.write(`Test split (${s.test} rows held out; trained on ${s.train})\n${formatReport(result.test)}\n\nmodel saved to ${out}\n`);
+      }),
+    );
+}

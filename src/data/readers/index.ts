@@ -1,0 +1,60 @@
+/**
+ * Reads a data file into a Table, choosing the reader from the file extension.
+ * @example
+ *   const table = await readTable('data/credit-g.arff');
+ * @module
+ */
+import { readFile, stat } from 'node:fs/promises';
+import { extname } from 'node:path';
+import { LeptonError } from '../../errors.js';
+import { toTable, type RawTable } from '../infer.js';
+import type { ColumnSchema, Table } from '../table.js';
+import { parseArff } from './arff.js';
+import { parseDelimited } from './csv.js';
+import { parseJsonl, rowsToRaw } from './jsonl.js';
+
+export const SUPPORTED_EXTENSIONS = ['.csv', '.tsv', '.arff', '.jsonl', '.ndjson', '.json'];
+
+export async function readRaw(path: string): Promise<RawTable> {
+  const ext = extname(path).toLowerCase();
+  if (!SUPPORTED_EXTENSIONS.includes(ext)) {
+    throw new LeptonError('E_FILE', `cannot read '${path}': unknown file type '${ext || '(none)'}'`, `use one of ${SUPPORTED_EXTENSIONS.join(', ')}`);
+  }
+  try {
+    const s = await stat(path);
+    if (!s.isFile()) throw new LeptonError('E_FILE', `'${path}' is not a file`, 'give the path of a data file');
+  } catch (e) {
+    if (e instanceof LeptonError) throw e;
+    throw new LeptonError('E_FILE', `file not found: '${path}'`, 'check the path (relative paths start from the current folder)');
+  }
+  const text = await readFile(path, 'utf8');
+  switch (ext) {
+    case '.csv':
+      return parseDelimited(text, path, ',');
+    case '.tsv':
+      return parseDelimited(text, path, '\t');
+    case '.arff':
+      return parseArff(text, path);
+    case '.json': {
+      let rows: unknown;
+      try {
+        rows = JSON.parse(text);
+      } catch (e) {
+        throw new LeptonError('E_PARSE', `${path} is not valid JSON (${(e as Error).message})`, 'give an array of row objects');
+      }
+      return rowsToRaw(Array.isArray(rows) ? rows : [rows], path);
+    }
+    default:
+      return parseJsonl(text, path);
+  }
+}
+
+/** Reads a file; with `schema`, cells are coerced to it (prediction on a trained model's schema). */
+export async function readTable(path: string, schema?: readonly ColumnSchema[]): Promise<Table> {
+  return toTable(await readRaw(path), schema);
+}
+
+/** Rows given as JSON objects (CLI argument, HTTP body, library call). */
+export function tableFromRows(rows: readonly unknown[], schema?: readonly ColumnSchema[]): Table {
+  return toTable(rowsToRaw(rows), schema);
+}

@@ -1,0 +1,172 @@
+/**
+ * The typed seam over the native addon: the only file that loads `lepton_engine.node`.
+ * Everything else in Lepton sees these interfaces, never the raw binding.
+ * @module
+ */
+import { createRequire } from 'node:module';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { LeptonError } from '../errors.js';
+import { packageRoot } from '../package-root.js';
+
+export interface EpochReport {
+  epoch: number;
+  trainLoss: number;
+  valLoss: number | null;
+  lr: number;
+  seconds: number;
+}
+
+export interface FitSummary {
+  epochs: number;
+  bestEpoch: number;
+  bestLoss: number;
+  stopReason: 'early_stopping' | 'max_epochs' | 'cancelled';
+}
+
+export interface TorchMlpSpec {
+  inputDim: number;
+  outputDim: number;
+  hidden: number[];
+  activation: 'relu' | 'gelu' | 'tanh' | 'silu';
+  dropout: number;
+  batchNorm: boolean;
+  seed: number;
+}
+
+export interface TorchFitData {
+  x: Float32Array;
+  y: Int32Array | Float32Array;
+  xVal?: Float32Array;
+  yVal?: Int32Array | Float32Array;
+}
+
+export interface TorchFitOptions {
+  task: 'classification' | 'regression';
+  epochs: number;
+  batchSize: number;
+  optimizer: 'adam' | 'adamw' | 'sgd';
+  lrPerEpoch: Float64Array;
+  weightDecay: number;
+  momentum?: number;
+  patience: number;
+  minDelta?: number;
+  classWeights?: Float32Array;
+  seed: number;
+  threads: number;
+}
+
+export interface NamedTensor {
+  name: string;
+  shape: number[];
+  data: Float32Array;
+}
+
+export interface NativeTorchMlp {
+  fit(data: TorchFitData, options: TorchFitOptions, onEpoch?: (r: EpochReport) => void): Promise<FitSummary>;
+  predict(x: Float32Array, options?: { softmax?: boolean }): Promise<Float32Array>;
+  cancel(): void;
+  stateDict(): NamedTensor[];
+  loadStateDict(tensors: NamedTensor[]): void;
+  dispose(): void;
+  readonly disposed: boolean;
+  readonly numParameters: number;
+}
+
+export interface RoundReport {
+  round: number;
+  valScore: number | null;
+  seconds: number;
+}
+
+export interface XgbFitSummary {
+  rounds: number;
+  bestIteration: number;
+  bestScore: number | null;
+  stopReason: 'early_stopping' | 'max_rounds' | 'cancelled';
+}
+
+export interface NativeXgbModel {
+  fit(
+    data: { x: Float32Array; y: Float32Array; weight?: Float32Array; xVal?: Float32Array; yVal?: Float32Array; numFeatures: number },
+    options: { params: Record<string, string>; rounds: number; earlyStoppingRounds: number; maximize?: boolean },
+    onRound?: (r: RoundReport) => void,
+  ): Promise<XgbFitSummary>;
+  predict(x: Float32Array, options?: { output?: 'value' | 'margin' | 'contribs' }): Promise<{ data: Float32Array; shape: number[] }>;
+  save(format?: 'ubj' | 'json'): Buffer;
+  cancel(): void;
+  dispose(): void;
+  readonly disposed: boolean;
+  readonly numFeatures: number;
+}
+
+export interface Addon {
+  TorchMlp: new (spec: TorchMlpSpec) => NativeTorchMlp;
+  XgbModel: new (saved?: Uint8Array) => NativeXgbModel;
+  versions(): { torch: string; xgboost: string; torchThreads: number };
+}
+
+let cached: Addon | undefined;
+
+/** Loads the addon once; a missing build is a LeptonError that says how to build it. */
+export function addon(): Addon {
+  if (cached) return cached;
+  const root = packageRoot();
+  const path = join(root, 'build', 'Release', 'lepton_engine.node');
+  if (!existsSync(path)) {
+    throw new LeptonError(
+      'E_ENGINE',
+      `the native engine is not built (no ${path})`,
+      'run `make setup` in the Lepton folder (it installs libtorch-dev and libxgboost-dev and builds the addon)',
+    );
+  }
+  const require = createRequire(import.meta.url);
+  cached = require(path) as Addon;
+  return cached;
+}
+
+/**
+ * Native errors carry a `code` (E_ARG, E_TORCH, E_XGB, E_OOM, E_BUSY, E_DISPOSED, E_SHAPE,
+ * E_DIVERGED). This re-throws them with the caller's stack so users see their own line.
+ */
+export async function callNative<T>(what: string, fn: () => Promise<T> | T): Promise<T> {
+  const site = new Error();
+  try {
+    return await fn();
+  } catch (e) {
+    throw rewrap(what, e, site);
+  }
+}
+
+export function callNativeSync<T>(what: string, fn: () => T): T {
+  const site = new Error();
+  try {
+    return fn();
+  } catch (e) {
+    throw rewrap(what, e, site);
+  }
+}
+
+function rewrap(what: string, e: unknown, site: Error): Error {
+  if (e instanceof LeptonError) return e;
+  const err = e as { code?: string; message?: string };
+  const out = new LeptonError('E_ENGINE', `${what}: ${err.message ?? String(e)}`, hintFor(err.code), { cause: e });
+  (out as { nativeCode?: string }).nativeCode = err.code;
+  out.stack = `${out.name}: ${out.message}\n${site.stack?.split('\n').slice(2).join('\n') ?? ''}`;
+  return out;
+}
+
+function hintFor(code: string | undefined): string | undefined {
+  switch (code) {
+    case 'E_OOM':
+      return 'reduce --batch-size or the number of rows';
+    case 'E_DIVERGED':
+      return 'lower the learning rate (--lr) or check the data for extreme values';
+    case 'E_DISPOSED':
+      return 'load the model again; a disposed model cannot be used';
+    case 'E_BUSY':
+      return 'await the running fit() or predict() before this call';
+    default:
+      return undefined;
+  }
+}

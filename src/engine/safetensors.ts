@@ -1,0 +1,74 @@
+/**
+ * safetensors (Hugging Face's tensor file format): 8-byte little-endian header length, a
+ * JSON header of {name: {dtype, shape, data_offsets}} plus string `__metadata__`, then raw
+ * little-endian bytes. Lepton's model artifact is one safetensors file.
+ * @module
+ */
+import { LeptonError } from '../errors.js';
+
+export type Dtype = 'F32' | 'U8';
+
+export interface StTensor {
+  dtype: Dtype;
+  shape: number[];
+  data: Float32Array | Uint8Array;
+}
+
+const BYTES: Record<Dtype, number> = { F32: 4, U8: 1 };
+/** Guards against reading a huge "header length" from a file that is not safetensors. */
+const MAX_HEADER = 100 * 1024 * 1024;
+
+export function encodeSafetensors(tensors: ReadonlyMap<string, StTensor>, metadata: Record<string, string>): Buffer {
+  const header: Record<string, unknown> = { __metadata__: metadata };
+  let offset = 0;
+  for (const [name, t] of tensors) {
+    const bytes = t.data.byteLength;
+    if (t.shape.reduce((a, b) => a * b, 1) * BYTES[t.dtype] !== bytes) {
+      throw new Error(`tensor '${name}': shape [${t.shape}] does not match ${bytes} bytes of ${t.dtype}`);
+    }
+    header[name] = { dtype: t.dtype, shape: t.shape, data_offsets: [offset, offset + bytes] };
+    offset += bytes;
+  }
+  let json = JSON.stringify(header);
+  json += ' '.repeat((8 - (Buffer.byteLength(json) % 8)) % 8); // keep tensor data 8-byte aligned
+  const head = Buffer.from(json, 'utf8');
+  const out = Buffer.alloc(8 + head.length + offset);
+  out.writeBigUInt64LE(BigInt(head.length), 0);
+  head.copy(out, 8);
+  let pos = 8 + head.length;
+  for (const t of tensors.values()) {
+    Buffer.from(t.data.buffer, t.data.byteOffset, t.data.byteLength).copy(out, pos);
+    pos += t.data.byteLength;
+  }
+  return out;
+}
+
+export function decodeSafetensors(buf: Uint8Array, source: string): { tensors: Map<string, StTensor>; metadata: Record<string, string> } {
+  const bad = (why: string) => new LeptonError('E_MODEL_FILE', `${source} is not a Lepton model file (${why})`, 'give a file written by `lepton train --out`');
+  if (buf.length < 8) throw bad('too short');
+  const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+  const len = Number(view.getBigUint64(0, true));
+  if (len < 2 || len > MAX_HEADER || 8 + len > buf.length) throw bad('no safetensors header');
+  let header: Record<string, unknown>;
+  try {
+    header = JSON.parse(Buffer.from(buf.buffer, buf.byteOffset + 8, len).toString('utf8')) as Record<string, unknown>;
+  } catch {
+    throw bad('unreadable header');
+  }
+  if (typeof header !== 'object' || header === null) throw bad('unreadable header');
+  const base = 8 + len;
+  const tensors = new Map<string, StTensor>();
+  for (const [name, raw] of Object.entries(header)) {
+    if (name === '__metadata__') continue;
+    const t = raw as { dtype?: string; shape?: number[]; data_offsets?: [number, number] };
+    if ((t.dtype !== 'F32' && t.dtype !== 'U8') || !Array.isArray(t.shape) || !Array.isArray(t.data_offsets)) throw bad(`tensor '${name}' has an unsupported entry`);
+    const [b, e] = t.data_offsets;
+    if (!(b >= 0 && e >= b && base + e <= buf.length)) throw bad(`tensor '${name}' points outside the file`);
+    // Copy: the file buffer's offsets need not be aligned for a Float32Array view.
+    const bytes = buf.slice(base + b, base + e);
+    const data = t.dtype === 'F32' ? new Float32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4) : bytes;
+    tensors.set(name, { dtype: t.dtype, shape: t.shape, data });
+  }
+  const metadata = (header.__metadata__ ?? {}) as Record<string, string>;
+  return { tensors, metadata };
+}

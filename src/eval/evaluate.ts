@@ -1,0 +1,47 @@
+/**
+ * `evaluate`: scores a trained model on labelled data it reads with the model's own schema.
+ * @example
+ *   const report = await evaluate(model, 'holdout.csv');
+ * @module
+ */
+import { readRaw } from '../data/readers/index.js';
+import { toTable } from '../data/infer.js';
+import type { Table } from '../data/table.js';
+import { LeptonError, listNames } from '../errors.js';
+import type { LeptonModel } from '../models/model.js';
+import { encodeLabels, labelsOf } from '../prep/target.js';
+import { classificationReport, regressionReport, type EvalReport } from './metrics.js';
+
+/** Report from model outputs (probabilities, or standardised values for regression) and encoded targets. */
+export function reportFor(model: LeptonModel, out: Float32Array, y: Int32Array | Float32Array): EvalReport {
+  const t = model.target;
+  if (t.task === 'classification') return classificationReport(out, y as Int32Array, t.classes);
+  return regressionReport(
+    out.map((v) => v * t.std + t.mean),
+    y.map((v) => v * t.std + t.mean),
+  );
+}
+
+export async function evaluate(model: LeptonModel, data: Table | string): Promise<EvalReport> {
+  const schema = [...model.inputSchema, model.manifest.targetSchema];
+  const table = typeof data === 'string' ? toTable(await readRaw(data), schema) : data;
+  const t = model.target;
+  if (!table.has(t.column)) {
+    throw new LeptonError('E_TARGET', `the data has no target column '${t.column}' to evaluate against; the columns are ${listNames(table.columnNames, 40)}`, 'evaluate on labelled data (use `lepton predict` for unlabelled rows)');
+  }
+  const labels = labelsOf(table, t.column);
+  const rows = Int32Array.from(labels.flatMap((l, i) => (l === null ? [] : [i])));
+  if (rows.length === 0) throw new LeptonError('E_TARGET', `no row has a value in '${t.column}'`, 'evaluate on labelled data');
+  const out = await model.predictFeatures(model.pipeline.transform(table, rows));
+  if (t.task === 'regression') {
+    const col = table.column(t.column);
+    if (col.type !== 'numeric') throw new LeptonError('E_TARGET', `target '${t.column}' is not numeric in this data`, 'give numeric targets');
+    return regressionReport(out.map((v) => v * t.std + t.mean), Float64Array.from(rows, (r) => col.values[r]!));
+  }
+  const y = encodeLabels(t, labels, rows);
+  const unknown = y.findIndex((v) => v < 0);
+  if (unknown >= 0) {
+    throw new LeptonError('E_TARGET', `${table.where(rows[unknown]!)}: label '${labels[rows[unknown]!]}' was not seen in training; the model knows ${listNames(t.classes)}`, 'remove those rows or retrain with them');
+  }
+  return classificationReport(out, y, t.classes);
+}

@@ -1,0 +1,25 @@
+/**
+ * Lepton's library API. The CLI (`lepton`) is a thin layer over these functions.
+ * @example
+ *   import { train, evaluate, loadModel, saveModel } from 'lepton';
+ *   const { model, test } = await train('credit-g.arff', { target: 'class' });
+ *   await saveModel(model, 'credit.lepton');
+ *   const loaded = await loadModel('credit.lepton');
+ *   console.log(await loaded.predict({ duration: 24, credit_amount: 4000 /* … *\/ }));
+ *   loaded.dispose();
+ * @module
+ */
+export { train, type TrainOptions, type TrainResult } from './train/train.js';
+export type { LeaderboardEntry, ProgressEvent, FitOptions } from './train/candidates.js';
+export { evaluate } from './eval/evaluate.js';
+export { crossValidate, type CvOptions, type CvResult } from './eval/cv.js';
+export { formatReport, formatLeaderboard, formatCv } from './eval/format.js';
+export type { EvalReport, ClassificationReport, RegressionReport } from './eval/metrics.js';
+export { loadModel, saveModel, FORMAT_VERSION, type Manifest } from './models/artifact.js';
+export { LeptonModel, type Prediction } from './models/model.js';
+export { MODEL_CHOICES, FAMILIES, type ModelChoice, type FamilyName } from './models/spec.js';
+export { readTable, tableFromRows } from './data/readers/index.js';
+export { Table, type Column, type ColumnSchema, type ColumnType } from './data/table.js';
+export { Pipeline } from './prep/pipeline.js';
+export { LeptonError } from './errors.js';
+export { VERSION } from './package-root.js';

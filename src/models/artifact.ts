@@ -1,0 +1,124 @@
+/**
+ * The model artifact: one safetensors file whose metadata holds the manifest (spec, fitted
+ * pipeline, target encoder, metrics) and whose tensors hold every member's weights. Written
+ * to a temporary name and renamed, so a crash never leaves a half-written model.
+ * @module
+ */
+import { randomBytes } from 'node:crypto';
+import { readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { z } from 'zod';
+import { decodeSafetensors, encodeSafetensors, type StTensor } from '../engine/safetensors.js';
+import { LeptonError } from '../errors.js';
+import { VERSION } from '../package-root.js';
+import { Pipeline } from '../prep/pipeline.js';
+import { LeptonModel } from './model.js';
+import type { Member } from './member.js';
+import { FAMILIES, TorchParams, XgbParams } from './spec.js';
+import { loadTorch } from './torch-family.js';
+import { loadXgb } from './xgboost-family.js';
+
+/** Bump when a reader of the old version could not load the new one. */
+export const FORMAT_VERSION = 1;
+
+const ColumnSchemaZ = z.object({
+  name: z.string(),
+  type: z.enum(['numeric', 'categorical', 'boolean', 'text', 'date']),
+  categories: z.array(z.string()).optional(),
+});
+
+const StepZ = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('scale'), column: z.string(), median: z.number(), mean: z.number(), std: z.number() }),
+  z.object({ kind: z.literal('onehot'), column: z.string(), categories: z.array(z.string()), fill: z.string() }),
+]);
+
+export const ManifestZ = z.object({
+  formatVersion: z.literal(FORMAT_VERSION),
+  leptonVersion: z.string(),
+  createdAt: z.string(),
+  seed: z.number(),
+  target: z.discriminatedUnion('task', [
+    z.object({ task: z.literal('classification'), column: z.string(), classes: z.array(z.string()).min(2) }),
+    z.object({ task: z.literal('regression'), column: z.string(), mean: z.number(), std: z.number() }),
+  ]),
+  targetSchema: ColumnSchemaZ,
+  pipeline: z.object({
+    version: z.literal(1),
+    inputs: z.array(ColumnSchemaZ),
+    steps: z.array(StepZ),
+    skipped: z.array(z.object({ column: z.string(), reason: z.string() })),
+  }),
+  /** Name of the chosen candidate: a family, or 'ensemble'. */
+  selected: z.string(),
+  members: z.array(
+    z.object({
+      family: z.enum(FAMILIES),
+      params: z.record(z.string(), z.unknown()),
+      info: z.object({ epochs: z.number(), bestEpoch: z.number(), stopReason: z.string() }),
+      weight: z.number().positive(),
+    }),
+  ).min(1),
+  /** Free-form training summary (leaderboard, test metrics, split sizes) for `show`. */
+  training: z.record(z.string(), z.unknown()).optional(),
+});
+export type Manifest = z.infer<typeof ManifestZ>;
+
+export async function saveModel(model: LeptonModel, path: string): Promise<void> {
+  const tensors = new Map<string, StTensor>();
+  model.members.forEach((m, i) => {
+    for (const [k, v] of m.tensors(`m${i}.`)) tensors.set(k, v);
+  });
+  const buf = encodeSafetensors(tensors, { 'lepton.format': String(FORMAT_VERSION), 'lepton.manifest': JSON.stringify(model.manifest) });
+  const tmp = `${path}.${randomBytes(6).toString('hex')}.tmp`;
+  try {
+    await writeFile(tmp, buf);
+    await rename(tmp, path);
+  } catch (e) {
+    await rm(tmp, { force: true });
+    throw new LeptonError('E_FILE', `cannot write model to '${path}': ${(e as Error).message}`, 'check that the folder exists and is writable', { cause: e });
+  }
+}
+
+/** Loads a model file written by any Lepton whose format version this one can read. */
+export async function loadModel(path: string): Promise<LeptonModel> {
+  let buf: Buffer;
+  try {
+    buf = await readFile(path);
+  } catch {
+    throw new LeptonError('E_FILE', `model file not found: '${path}'`, 'give the path written by `lepton train --out`');
+  }
+  const { tensors, metadata } = decodeSafetensors(buf, path);
+  const format = Number(metadata['lepton.format']);
+  if (!metadata['lepton.format'] || !Number.isInteger(format)) {
+    throw new LeptonError('E_MODEL_FILE', `${path} is a safetensors file but not a Lepton model (no lepton.format)`, 'give a file written by `lepton train --out`');
+  }
+  if (format > FORMAT_VERSION) {
+    throw new LeptonError('E_MODEL_FILE', `${path} uses model format ${format}, newer than this Lepton (${VERSION}) reads (format ${FORMAT_VERSION})`, 'upgrade Lepton to load this model');
+  }
+  let manifest: Manifest;
+  try {
+    manifest = ManifestZ.parse(JSON.parse(metadata['lepton.manifest'] ?? ''));
+  } catch (e) {
+    throw new LeptonError('E_MODEL_FILE', `${path} has a damaged manifest (${(e as Error).message.slice(0, 200)})`, 'train the model again', { cause: e });
+  }
+  const ctx = {
+    task: manifest.target.task,
+    numClasses: manifest.target.task === 'classification' ? manifest.target.classes.length : 1,
+    numFeatures: new Pipeline(manifest.pipeline).outputDim,
+    seed: manifest.seed,
+  };
+  const members: Member[] = [];
+  try {
+    manifest.members.forEach((m, i) => {
+      const prefix = `m${i}.`;
+      members.push(
+        m.family === 'xgboost'
+          ? loadXgb(XgbParams.parse(m.params), m.info, tensors, prefix, ctx.task === 'classification' ? ctx.numClasses : 1)
+          : loadTorch(m.family, TorchParams.parse(m.params), m.info, tensors, prefix, ctx),
+      );
+    });
+  } catch (e) {
+    for (const m of members) m.dispose();
+    throw e;
+  }
+  return new LeptonModel(manifest, members);
+}

@@ -1,0 +1,106 @@
+/**
+ * A trained Lepton model: the fitted pipeline, the target encoder and one or more fitted
+ * members (an ensemble averages their outputs). It predicts from tables or JSON rows and
+ * saves to / loads from a single self-contained artifact file.
+ * @example
+ *   const model = await loadModel('credit.lepton');
+ *   const [p] = await model.predict({ duration: 12, purpose: 'radio/tv', ... });
+ *   model.dispose();
+ * @module
+ */
+import { tableFromRows } from '../data/readers/index.js';
+import type { ColumnSchema, Table } from '../data/table.js';
+import { LeptonError } from '../errors.js';
+import { Pipeline } from '../prep/pipeline.js';
+import type { TargetEncoder } from '../prep/target.js';
+import type { Member } from './member.js';
+import type { Manifest } from './artifact.js';
+
+export type Prediction =
+  | { label: string; probabilities: Record<string, number> }
+  | { value: number };
+
+export class LeptonModel {
+  readonly pipeline: Pipeline;
+  private disposed = false;
+
+  constructor(
+    readonly manifest: Manifest,
+    readonly members: readonly Member[],
+  ) {
+    this.pipeline = new Pipeline(manifest.pipeline);
+  }
+
+  get task(): 'classification' | 'regression' {
+    return this.manifest.target.task;
+  }
+
+  get target(): TargetEncoder {
+    return this.manifest.target;
+  }
+
+  get classes(): string[] {
+    return this.manifest.target.task === 'classification' ? this.manifest.target.classes : [];
+  }
+
+  /** Columns a prediction input must have, with their training types. */
+  get inputSchema(): ColumnSchema[] {
+    return this.manifest.pipeline.inputs;
+  }
+
+  /** Outputs per row: number of classes, or 1 for regression. */
+  get outputDim(): number {
+    return this.task === 'classification' ? this.classes.length : 1;
+  }
+
+  /** Weighted average of member outputs over already-transformed features. */
+  async predictFeatures(x: Float32Array): Promise<Float32Array> {
+    if (this.disposed) throw new LeptonError('E_ENGINE', 'model was disposed', 'load the model again');
+    const outs = await Promise.all(this.members.map((m) => m.predict(x)));
+    const weights = this.manifest.members.map((m) => m.weight);
+    const total = weights.reduce((s, w) => s + w, 0);
+    const out = new Float32Array(outs[0]!.length);
+    outs.forEach((o, j) => o.forEach((v, i) => (out[i] = out[i]! + (v * weights[j]!) / total)));
+    return out;
+  }
+
+  /** Class probabilities (n × k) or regression values in the target's units (n). */
+  async predictTable(table: Table): Promise<Float32Array> {
+    if (table.numRows === 0) return new Float32Array(0);
+    const out = await this.predictFeatures(this.pipeline.transform(table));
+    const t = this.manifest.target;
+    if (t.task === 'regression') return out.map((v) => v * t.std + t.mean);
+    return out;
+  }
+
+  /**
+   * Predicts for a table, one JSON row or an array of rows. Unknown categories fall into the
+   * unknown bucket; a missing column or a NaN/Infinity value is an error naming it.
+   */
+  async predict(input: Table | Record<string, unknown> | readonly Record<string, unknown>[]): Promise<Prediction[]> {
+    const table = isTable(input) ? input : tableFromRows(Array.isArray(input) ? input : [input], this.inputSchema);
+    const out = await this.predictTable(table);
+    if (this.task === 'regression') return Array.from(out, (value) => ({ value }));
+    const k = this.classes.length;
+    return Array.from({ length: table.numRows }, (_, i) => {
+      const probabilities: Record<string, number> = {};
+      let best = 0;
+      for (let c = 0; c < k; c++) {
+        probabilities[this.classes[c]!] = out[i * k + c]!;
+        if (out[i * k + c]! > out[i * k + best]!) best = c;
+      }
+      return { label: this.classes[best]!, probabilities };
+    });
+  }
+
+  /** Frees native memory now rather than at garbage collection. Idempotent. */
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    for (const m of this.members) m.dispose();
+  }
+}
+
+function isTable(x: unknown): x is Table {
+  return typeof x === 'object' && x !== null && 'columns' in x && 'numRows' in x && typeof (x as Table).column === 'function';
+}

@@ -1,0 +1,73 @@
+/**
+ * Model specs: the family and its hyper-parameters, validated with Zod and filled with
+ * defaults. A spec is plain JSON, stored in the model artifact and in run records.
+ * @module
+ */
+import { z } from 'zod';
+
+export const FAMILIES = ['logistic', 'mlp', 'xgboost'] as const;
+export type FamilyName = (typeof FAMILIES)[number];
+export const MODEL_CHOICES = ['auto', ...FAMILIES] as const;
+export type ModelChoice = (typeof MODEL_CHOICES)[number];
+
+/** Hyper-parameters of the torch families (logistic = MLP without hidden layers). */
+export const TorchParams = z.strictObject({
+  hidden: z.array(z.int().positive()),
+  activation: z.enum(['relu', 'gelu', 'tanh', 'silu']).default('relu'),
+  dropout: z.number().min(0).lt(1).default(0),
+  batchNorm: z.boolean().default(false),
+  epochs: z.int().positive().default(200),
+  batchSize: z.int().positive().default(64),
+  optimizer: z.enum(['adam', 'adamw', 'sgd']).default('adam'),
+  lr: z.number().positive().default(1e-3),
+  /** constant, cosine (to 0 over `epochs`) or step (×0.1 every third of `epochs`). */
+  schedule: z.enum(['constant', 'cosine', 'step']).default('constant'),
+  weightDecay: z.number().min(0).default(0),
+  /** Epochs without validation improvement before stopping. */
+  patience: z.int().min(0).default(20),
+  /** 'balanced' weighs classes by inverse frequency (imbalanced data, e.g. fraud). */
+  classWeights: z.enum(['none', 'balanced']).default('none'),
+});
+export type TorchParams = z.infer<typeof TorchParams>;
+
+export const XgbParams = z.strictObject({
+  rounds: z.int().positive().default(1000),
+  learningRate: z.number().positive().default(0.05),
+  maxDepth: z.int().positive().default(4),
+  minChildWeight: z.number().min(0).default(1),
+  subsample: z.number().gt(0).max(1).default(0.8),
+  colsampleBytree: z.number().gt(0).max(1).default(0.8),
+  lambda: z.number().min(0).default(1),
+  alpha: z.number().min(0).default(0),
+  earlyStoppingRounds: z.int().min(0).default(50),
+  classWeights: z.enum(['none', 'balanced']).default('none'),
+});
+export type XgbParams = z.infer<typeof XgbParams>;
+
+/**
+ * Defaults per family. Why these: logistic is a well-regularised linear baseline; the MLP is
+ * small with dropout because tabular data sets are often a few thousand rows; XGBoost uses a
+ * low learning rate with early stopping deciding the number of trees.
+ */
+export const FAMILY_DEFAULTS: Record<FamilyName, Record<string, unknown>> = {
+  logistic: { hidden: [], lr: 0.01, weightDecay: 1e-3, epochs: 300, patience: 20 },
+  mlp: { hidden: [128, 64], dropout: 0.3, lr: 1e-3, weightDecay: 1e-4, optimizer: 'adamw', epochs: 300, patience: 20 },
+  xgboost: {},
+};
+
+export function resolveParams(family: 'logistic' | 'mlp', overrides?: Record<string, unknown>): TorchParams;
+export function resolveParams(family: 'xgboost', overrides?: Record<string, unknown>): XgbParams;
+export function resolveParams(family: FamilyName, overrides?: Record<string, unknown>): TorchParams | XgbParams;
+export function resolveParams(family: FamilyName, overrides: Record<string, unknown> = {}): TorchParams | XgbParams {
+  const merged = { ...FAMILY_DEFAULTS[family], ...overrides };
+  return family === 'xgboost' ? XgbParams.parse(merged) : TorchParams.parse(merged);
+}
+
+/** Learning rate for each epoch under a schedule: policy stays in TS, the engine just follows it. */
+export function lrSchedule(p: Pick<TorchParams, 'lr' | 'schedule' | 'epochs'>): Float64Array {
+  return Float64Array.from({ length: p.epochs }, (_, e) => {
+    if (p.schedule === 'cosine') return Math.max(p.lr * 0.5 * (1 + Math.cos((Math.PI * e) / p.epochs)), p.lr * 1e-3);
+    if (p.schedule === 'step') return p.lr * 0.1 ** Math.floor((3 * e) / p.epochs);
+    return p.lr;
+  });
+}

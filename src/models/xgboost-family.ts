@@ -1,0 +1,102 @@
+/**
+ * Gradient-boosted trees on XGBoost. Class weights become per-row weights; early stopping on
+ * the validation set decides the number of trees.
+ * @module
+ */
+import { addon, callNative, callNativeSync, type NativeXgbModel } from '../engine/addon.js';
+import type { StTensor } from '../engine/safetensors.js';
+import { LeptonError } from '../errors.js';
+import { balancedWeights, type FitContext, type FitData, type FitInfo, type Member } from './member.js';
+import type { XgbParams } from './spec.js';
+
+class XgbMember implements Member {
+  readonly family = 'xgboost' as const;
+  constructor(
+    readonly params: XgbParams,
+    readonly info: FitInfo,
+    private readonly booster: NativeXgbModel,
+    private readonly numClasses: number,
+  ) {}
+
+  async predict(x: Float32Array): Promise<Float32Array> {
+    const { data } = await callNative('xgboost predict', () => this.booster.predict(x));
+    if (this.numClasses !== 2) return data; // multi-class: n × k already; regression: n × 1
+    const out = new Float32Array(data.length * 2);
+    data.forEach((p, i) => {
+      out[2 * i] = 1 - p;
+      out[2 * i + 1] = p;
+    });
+    return out;
+  }
+
+  /** SHAP contributions per feature (+ bias as the last column), for explanations. */
+  async contributions(x: Float32Array): Promise<{ data: Float32Array; shape: number[] }> {
+    return callNative('xgboost contributions', () => this.booster.predict(x, { output: 'contribs' }));
+  }
+
+  tensors(prefix: string): Map<string, StTensor> {
+    const bytes = callNativeSync('xgboost save', () => this.booster.save('ubj'));
+    return new Map([[`${prefix}booster.ubj`, { dtype: 'U8', shape: [bytes.length], data: new Uint8Array(bytes) }]]);
+  }
+
+  dispose(): void {
+    this.booster.dispose();
+  }
+}
+
+function boosterParams(p: XgbParams, ctx: FitContext): Record<string, string> {
+  const base: Record<string, string> = {
+    eta: String(p.learningRate),
+    max_depth: String(p.maxDepth),
+    min_child_weight: String(p.minChildWeight),
+    subsample: String(p.subsample),
+    colsample_bytree: String(p.colsampleBytree),
+    lambda: String(p.lambda),
+    alpha: String(p.alpha),
+    tree_method: 'hist',
+    nthread: String(ctx.xgbThreads),
+    seed: String(ctx.seed),
+    verbosity: '0',
+  };
+  if (ctx.task === 'regression') return { ...base, objective: 'reg:squarederror', eval_metric: 'rmse' };
+  if (ctx.numClasses === 2) return { ...base, objective: 'binary:logistic', eval_metric: 'logloss' };
+  return { ...base, objective: 'multi:softprob', num_class: String(ctx.numClasses), eval_metric: 'mlogloss' };
+}
+
+export async function fitXgb(params: XgbParams, train: FitData, val: FitData | undefined, ctx: FitContext): Promise<Member> {
+  const { XgbModel } = addon();
+  const booster = new XgbModel();
+  const onAbort = () => booster.cancel();
+  ctx.signal?.addEventListener('abort', onAbort);
+  const classification = ctx.task === 'classification';
+  let weight: Float32Array | undefined;
+  if (classification && params.classWeights === 'balanced') {
+    const w = balancedWeights(train.y as Int32Array, ctx.numClasses);
+    weight = Float32Array.from(train.y as Int32Array, (c) => w[c]!);
+  }
+  try {
+    const summary = await callNative('xgboost fit', () =>
+      booster.fit(
+        { x: train.x, y: Float32Array.from(train.y), weight, xVal: val?.x, yVal: val ? Float32Array.from(val.y) : undefined, numFeatures: ctx.numFeatures },
+        { params: boosterParams(params, ctx), rounds: params.rounds, earlyStoppingRounds: val ? params.earlyStoppingRounds : 0 },
+        (r) => ctx.onEpoch?.({ epoch: r.round, maxEpochs: params.rounds, trainLoss: null, valLoss: r.valScore }),
+      ),
+    );
+    if (summary.stopReason === 'cancelled') throw new LeptonError('E_CANCELLED', 'xgboost training was cancelled');
+    const info = { epochs: summary.rounds, bestEpoch: summary.bestIteration + 1, stopReason: summary.stopReason };
+    return new XgbMember(params, info, booster, classification ? ctx.numClasses : 1);
+  } catch (e) {
+    booster.dispose();
+    throw e;
+  } finally {
+    ctx.signal?.removeEventListener('abort', onAbort);
+  }
+}
+
+export function loadXgb(params: XgbParams, info: FitInfo, tensors: ReadonlyMap<string, StTensor>, prefix: string, numClasses: number): Member {
+  const t = tensors.get(`${prefix}booster.ubj`);
+  if (!t) throw new LeptonError('E_MODEL_FILE', `model file lacks tensor '${prefix}booster.ubj'`, 'the model file is damaged; train it again');
+  const { XgbModel } = addon();
+  const booster = callNativeSync('xgboost load', () => new XgbModel(t.data as Uint8Array));
+  return new XgbMember(params, info, booster, numClasses);
+}

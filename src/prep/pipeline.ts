@@ -1,0 +1,138 @@
+/**
+ * The fitted preprocessing pipeline: median imputation + standardisation for numeric-like
+ * columns, most-frequent imputation + one-hot with an unknown bucket for categories. Fitted
+ * on the training split only, serialised into the model artifact, applied identically at
+ * prediction time.
+ * @module
+ */
+import { LeptonError, listNames } from '../errors.js';
+import { isAllMissing, isDict, type Column, type ColumnSchema, type Table } from '../data/table.js';
+
+/** One-hot keeps the most frequent categories; rarer ones share the unknown bucket. */
+export const MAX_ONE_HOT = 100;
+export const UNKNOWN = '__unknown__';
+
+export type FeatureStep =
+  | { kind: 'scale'; column: string; median: number; mean: number; std: number }
+  | { kind: 'onehot'; column: string; categories: string[]; fill: string };
+
+export interface PipelineState {
+  version: 1;
+  /** Schema of the input columns the pipeline reads (used to coerce prediction inputs). */
+  inputs: ColumnSchema[];
+  steps: FeatureStep[];
+  /** Columns left out, with the reason (reported to the user). */
+  skipped: { column: string; reason: string }[];
+}
+
+export class Pipeline {
+  constructor(readonly state: PipelineState) {}
+
+  /** Fits on `rows` of `table` using `columns` as features. */
+  static fit(table: Table, columns: readonly string[], rows: ArrayLike<number>): Pipeline {
+    const steps: FeatureStep[] = [];
+    const skipped: PipelineState['skipped'] = [];
+    const inputs: ColumnSchema[] = [];
+    for (const name of columns) {
+      const col = table.column(name);
+      if (isAllMissing(col)) {
+        throw new LeptonError('E_COLUMN', `column '${name}' is empty in every row${table.source ? ` of ${table.source}` : ''}`, `remove it from the file or pass --drop ${name}`);
+      }
+      if (col.type === 'text') {
+        skipped.push({ column: name, reason: 'free text is not featurised yet' });
+        continue;
+      }
+      inputs.push(col.type === 'categorical' ? { name, type: col.type, categories: col.dictionary } : { name, type: col.type });
+      steps.push(col.type === 'categorical' ? fitOneHot(col, rows) : fitScale(col, rows));
+    }
+    if (steps.length === 0) {
+      throw new LeptonError('E_COLUMN', 'no usable feature columns', 'give at least one numeric, boolean, date or categorical column besides the target');
+    }
+    return new Pipeline({ version: 1, inputs, steps, skipped });
+  }
+
+  get outputDim(): number {
+    return this.state.steps.reduce((s, st) => s + (st.kind === 'scale' ? 1 : st.categories.length + 1), 0);
+  }
+
+  get featureNames(): string[] {
+    return this.state.steps.flatMap((st) => (st.kind === 'scale' ? [st.column] : [...st.categories, UNKNOWN].map((c) => `${st.column}=${c}`)));
+  }
+
+  /** Row-major float32 features for `rows` (default: all rows). */
+  transform(table: Table, rows?: ArrayLike<number>): Float32Array {
+    const missing = this.state.inputs.map((s) => s.name).filter((n) => !table.has(n));
+    if (missing.length > 0) {
+      throw new LeptonError(
+        'E_COLUMN',
+        `input is missing column${missing.length > 1 ? 's' : ''} ${listNames(missing)} that the model needs`,
+        `the model reads ${listNames(this.state.inputs.map((s) => s.name), 30)}`,
+      );
+    }
+    const n = rows ? rows.length : table.numRows;
+    const d = this.outputDim;
+    const out = new Float32Array(n * d);
+    let offset = 0;
+    for (const st of this.state.steps) {
+      const col = table.column(st.column);
+      if (st.kind === 'scale') {
+        if (isDict(col)) throw typeMismatch(st.column, 'numeric', col.type);
+        for (let i = 0; i < n; i++) {
+          const v = col.values[rows ? rows[i]! : i]!;
+          out[i * d + offset] = ((Number.isNaN(v) ? st.median : v) - st.mean) / st.std;
+        }
+        offset += 1;
+      } else {
+        if (!isDict(col)) throw typeMismatch(st.column, 'categorical', col.type);
+        // Map this table's dictionary codes to the fitted category positions once.
+        const pos = new Map(st.categories.map((c, i) => [c, i]));
+        const fill = pos.get(st.fill)!;
+        const codeToPos = col.dictionary.map((c) => pos.get(c) ?? st.categories.length);
+        for (let i = 0; i < n; i++) {
+          const code = col.codes[rows ? rows[i]! : i]!;
+          out[i * d + offset + (code < 0 ? fill : codeToPos[code]!)] = 1;
+        }
+        offset += st.categories.length + 1;
+      }
+    }
+    return out;
+  }
+}
+
+function typeMismatch(column: string, want: string, got: string): LeptonError {
+  return new LeptonError('E_VALUE', `column '${column}' holds ${got} values, the model was trained on ${want} values`, 'give the column in the same form as in the training data');
+}
+
+function fitScale(col: Column, rows: ArrayLike<number>): FeatureStep {
+  if (isDict(col)) throw new Error('unreachable');
+  const vals: number[] = [];
+  for (let i = 0; i < rows.length; i++) {
+    const v = col.values[rows[i]!]!;
+    if (!Number.isNaN(v)) vals.push(v);
+  }
+  if (vals.length === 0) {
+    throw new LeptonError('E_COLUMN', `column '${col.name}' has no values in the training split`, `fill it or pass --drop ${col.name}`);
+  }
+  vals.sort((a, b) => a - b);
+  const mid = vals.length >> 1;
+  const median = vals.length % 2 ? vals[mid]! : (vals[mid - 1]! + vals[mid]!) / 2;
+  const mean = vals.reduce((s, v) => s + v, 0) / vals.length;
+  const variance = vals.reduce((s, v) => s + (v - mean) ** 2, 0) / vals.length;
+  const std = Math.sqrt(variance);
+  return { kind: 'scale', column: col.name, median, mean, std: std > 1e-12 ? std : 1 };
+}
+
+function fitOneHot(col: Column, rows: ArrayLike<number>): FeatureStep {
+  if (col.type !== 'categorical') throw new Error('unreachable');
+  const counts = new Int32Array(col.dictionary.length);
+  for (let i = 0; i < rows.length; i++) {
+    const c = col.codes[rows[i]!]!;
+    if (c >= 0) counts[c]!++;
+  }
+  const order = [...counts.keys()].filter((c) => counts[c]! > 0).sort((a, b) => counts[b]! - counts[a]! || a - b);
+  if (order.length === 0) {
+    throw new LeptonError('E_COLUMN', `column '${col.name}' has no values in the training split`, `fill it or pass --drop ${col.name}`);
+  }
+  const kept = order.slice(0, MAX_ONE_HOT).sort((a, b) => a - b);
+  return { kind: 'onehot', column: col.name, categories: kept.map((c) => col.dictionary[c]!), fill: col.dictionary[order[0]!]! };
+}

@@ -1,0 +1,149 @@
+/**
+ * Fits the candidate models on a train/validation split and keeps the best on validation.
+ * `auto` fits logistic regression, an MLP and XGBoost, plus their average (an ensemble),
+ * and reports every candidate in a leaderboard.
+ * @module
+ */
+import { availableParallelism } from 'node:os';
+import { LeptonError } from '../errors.js';
+import type { Table } from '../data/table.js';
+import { classificationReport, regressionReport, selectionScore, type EvalReport } from '../eval/metrics.js';
+import { FORMAT_VERSION, type Manifest } from '../models/artifact.js';
+import type { FitContext, FitData, Member } from '../models/member.js';
+import { LeptonModel } from '../models/model.js';
+import { FAMILIES, resolveParams, type FamilyName, type ModelChoice } from '../models/spec.js';
+import { fitTorch } from '../models/torch-family.js';
+import { fitXgb } from '../models/xgboost-family.js';
+import { Pipeline } from '../prep/pipeline.js';
+import type { EncodedTarget } from '../prep/target.js';
+import { VERSION } from '../package-root.js';
+
+export type ProgressEvent =
+  | { type: 'candidate-start'; candidate: FamilyName; index: number; total: number }
+  | { type: 'epoch'; candidate: FamilyName; epoch: number; maxEpochs: number; trainLoss: number | null; valLoss: number | null }
+  | { type: 'candidate-end'; candidate: FamilyName; valScore: number; seconds: number; epochs: number };
+
+export interface FitOptions {
+  model?: ModelChoice;
+  seed?: number;
+  /** Hyper-parameter overrides per family, e.g. `{ mlp: { hidden: [64], epochs: 50 } }`. */
+  params?: Partial<Record<FamilyName, Record<string, unknown>>>;
+  torchThreads?: number;
+  xgbThreads?: number;
+  onProgress?: (e: ProgressEvent) => void;
+  signal?: AbortSignal;
+}
+
+export interface LeaderboardEntry {
+  name: string;
+  /** ROC-AUC for classification (negative log-loss when undefined), negative RMSE for regression. */
+  valScore: number;
+  metric: 'roc_auc' | 'neg_rmse';
+  seconds: number;
+  epochs: number | null;
+  bestEpoch: number | null;
+  selected: boolean;
+}
+
+export interface FittedCandidates {
+  model: LeptonModel;
+  leaderboard: LeaderboardEntry[];
+}
+
+/** Positions index into `encoded.rows` / `encoded.y`. */
+export async function fitCandidates(
+  table: Table,
+  encoded: EncodedTarget,
+  features: readonly string[],
+  trainPos: Int32Array,
+  valPos: Int32Array,
+  options: FitOptions,
+): Promise<FittedCandidates> {
+  const seed = options.seed ?? 42;
+  const choice = options.model ?? 'auto';
+  const families: FamilyName[] = choice === 'auto' ? [...FAMILIES] : [choice];
+  const trainRows = trainPos.map((p) => encoded.rows[p]!);
+  const valRows = valPos.map((p) => encoded.rows[p]!);
+  const pipeline = Pipeline.fit(table, features, trainRows);
+  const pick = (pos: Int32Array) => (encoded.y instanceof Int32Array ? Int32Array.from(pos, (p) => encoded.y[p]!) : Float32Array.from(pos, (p) => encoded.y[p]!));
+  const train: FitData = { x: pipeline.transform(table, trainRows), y: pick(trainPos) };
+  const val: FitData | undefined = valPos.length > 0 ? { x: pipeline.transform(table, valRows), y: pick(valPos) } : undefined;
+  const enc = encoded.encoder;
+  const numClasses = enc.task === 'classification' ? enc.classes.length : 1;
+  const report = (out: Float32Array): EvalReport | undefined => {
+    if (!val) return undefined;
+    return enc.task === 'classification' ? classificationReport(out, val.y as Int32Array, enc.classes) : regressionReport(out, val.y);
+  };
+
+  const members: Member[] = [];
+  const valOutputs: Float32Array[] = [];
+  const leaderboard: LeaderboardEntry[] = [];
+  try {
+    for (const [index, family] of families.entries()) {
+      options.onProgress?.({ type: 'candidate-start', candidate: family, index, total: families.length });
+      const ctx: FitContext = {
+        task: enc.task,
+        numClasses,
+        numFeatures: pipeline.outputDim,
+        seed,
+        torchThreads: options.torchThreads ?? 1,
+        xgbThreads: options.xgbThreads ?? availableParallelism(),
+        onEpoch: (p) => options.onProgress?.({ type: 'epoch', candidate: family, ...p }),
+        signal: options.signal,
+      };
+      const started = performance.now();
+      const overrides = options.params?.[family];
+      let member: Member;
+      try {
+        member =
+          family === 'xgboost'
+            ? await fitXgb(resolveParams('xgboost', overrides), train, val, ctx)
+            : await fitTorch(family, resolveParams(family, overrides), train, val, ctx);
+      } catch (e) {
+        if (e instanceof Error && e.name === 'ZodError') {
+          throw new LeptonError('E_OPTION', `invalid ${family} parameters: ${e.message}`, 'check the parameter names and ranges', { cause: e });
+        }
+        throw e;
+      }
+      members.push(member);
+      const out = val ? await member.predict(val.x) : new Float32Array(0);
+      valOutputs.push(out);
+      const r = report(out);
+      const seconds = (performance.now() - started) / 1000;
+      const valScore = r ? selectionScore(r) : NaN;
+      leaderboard.push({ name: family, valScore, metric: enc.task === 'classification' ? 'roc_auc' : 'neg_rmse', seconds, epochs: member.info.epochs, bestEpoch: member.info.bestEpoch, selected: false });
+      options.onProgress?.({ type: 'candidate-end', candidate: family, valScore, seconds, epochs: member.info.epochs });
+    }
+    if (members.length > 1 && val) {
+      const avg = new Float32Array(valOutputs[0]!.length);
+      for (const o of valOutputs) o.forEach((v, i) => (avg[i] = avg[i]! + v / valOutputs.length));
+      const seconds = leaderboard.reduce((s, e) => s + e.seconds, 0);
+      leaderboard.push({ name: 'ensemble', valScore: selectionScore(report(avg)!), metric: leaderboard[0]!.metric, seconds, epochs: null, bestEpoch: null, selected: false });
+    }
+    // Strictly better wins, so ties go to the simpler, earlier candidate.
+    let best = 0;
+    leaderboard.forEach((e, i) => {
+      if (e.valScore > leaderboard[best]!.valScore) best = i;
+    });
+    if (!val) best = 0;
+    leaderboard[best]!.selected = true;
+    const selected = leaderboard[best]!.name;
+    const kept = selected === 'ensemble' ? members : [members[best]!];
+    for (const m of members) if (!kept.includes(m)) m.dispose();
+    const manifest: Manifest = {
+      formatVersion: FORMAT_VERSION,
+      leptonVersion: VERSION,
+      createdAt: new Date().toISOString(),
+      seed,
+      target: enc,
+      targetSchema: table.schema.find((s) => s.name === enc.column)!,
+      pipeline: pipeline.state,
+      selected,
+      members: kept.map((m) => ({ family: m.family, params: { ...m.params }, info: m.info, weight: 1 })),
+    };
+    return { model: new LeptonModel(manifest, kept), leaderboard };
+  } catch (e) {
+    for (const m of members) m.dispose();
+    throw e;
+  }
+}
