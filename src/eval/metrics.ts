@@ -149,3 +149,21 @@ export function selectionScore(r: EvalReport): number {
   if (r.task === 'regression') return -r.rmse;
   return r.rocAuc ?? -r.logLoss;
 }
+
+/**
+ * One standard error of the selection score on a validation set of this size: AUC by Hanley &
+ * McNeil (1982), treating multi-class as one class against the rest; RMSE by RMSE/√(2n).
+ * Model choice treats differences smaller than this as noise.
+ */
+export function selectionTolerance(r: EvalReport): number {
+  if (r.task === 'regression') return r.rmse / Math.sqrt(2 * r.n);
+  const a = r.rocAuc;
+  if (a === null) return 0;
+  const k = r.classes.length;
+  const nPos = k === 2 ? r.perClass[1]!.support : r.n / k;
+  const nNeg = r.n - nPos;
+  if (nPos < 1 || nNeg < 1) return 0;
+  const q1 = a / (2 - a);
+  const q2 = (2 * a * a) / (1 + a);
+  return Math.sqrt((a * (1 - a) + (nPos - 1) * (q1 - a * a) + (nNeg - 1) * (q2 - a * a)) / (nPos * nNeg));
+}

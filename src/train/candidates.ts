@@ -1,17 +1,18 @@
 /**
  * Fits the candidate models on a train/validation split and keeps the best on validation.
  * `auto` fits logistic regression, an MLP and XGBoost, plus their average (an ensemble),
- * and reports every candidate in a leaderboard.
+ * and reports every candidate in a leaderboard. The ensemble is kept unless a single model
+ * beats it on validation by more than one standard error.
  * @module
  */
 import { availableParallelism } from 'node:os';
 import { LeptonError } from '../errors.js';
 import type { Table } from '../data/table.js';
-import { classificationReport, regressionReport, selectionScore, type EvalReport } from '../eval/metrics.js';
+import { classificationReport, regressionReport, selectionScore, selectionTolerance, type EvalReport } from '../eval/metrics.js';
 import { FORMAT_VERSION, type Manifest } from '../models/artifact.js';
 import type { FitContext, FitData, Member } from '../models/member.js';
 import { LeptonModel } from '../models/model.js';
-import { FAMILIES, resolveParams, type FamilyName, type ModelChoice } from '../models/spec.js';
+import { FAMILIES, resolveParams, type FamilyName, type ModelChoice, type TorchParams, type XgbParams } from '../models/spec.js';
 import { fitTorch } from '../models/torch-family.js';
 import { fitXgb } from '../models/xgboost-family.js';
 import { Pipeline } from '../prep/pipeline.js';
@@ -32,6 +33,12 @@ export interface FitOptions {
   xgbThreads?: number;
   onProgress?: (e: ProgressEvent) => void;
   signal?: AbortSignal;
+  /**
+   * After choosing on validation, train the chosen member(s) again on train + validation rows
+   * for the epochs/rounds early stopping found (default true): small data sets gain from the
+   * extra rows, and the held-out test split stays untouched.
+   */
+  refit?: boolean;
 }
 
 export interface LeaderboardEntry {
@@ -75,22 +82,23 @@ export async function fitCandidates(
     return enc.task === 'classification' ? classificationReport(out, val.y as Int32Array, enc.classes) : regressionReport(out, val.y);
   };
 
+  const contextFor = (family: FamilyName, numFeatures: number): FitContext => ({
+    task: enc.task,
+    numClasses,
+    numFeatures,
+    seed,
+    torchThreads: options.torchThreads ?? 1,
+    xgbThreads: options.xgbThreads ?? availableParallelism(),
+    onEpoch: (p) => options.onProgress?.({ type: 'epoch', candidate: family, ...p }),
+    signal: options.signal,
+  });
   const members: Member[] = [];
   const valOutputs: Float32Array[] = [];
   const leaderboard: LeaderboardEntry[] = [];
   try {
     for (const [index, family] of families.entries()) {
       options.onProgress?.({ type: 'candidate-start', candidate: family, index, total: families.length });
-      const ctx: FitContext = {
-        task: enc.task,
-        numClasses,
-        numFeatures: pipeline.outputDim,
-        seed,
-        torchThreads: options.torchThreads ?? 1,
-        xgbThreads: options.xgbThreads ?? availableParallelism(),
-        onEpoch: (p) => options.onProgress?.({ type: 'epoch', candidate: family, ...p }),
-        signal: options.signal,
-      };
+      const ctx = contextFor(family, pipeline.outputDim);
       const started = performance.now();
       const overrides = options.params?.[family];
       let member: Member;
@@ -114,22 +122,52 @@ export async function fitCandidates(
       leaderboard.push({ name: family, valScore, metric: enc.task === 'classification' ? 'roc_auc' : 'neg_rmse', seconds, epochs: member.info.epochs, bestEpoch: member.info.bestEpoch, selected: false });
       options.onProgress?.({ type: 'candidate-end', candidate: family, valScore, seconds, epochs: member.info.epochs });
     }
+    let best = 0;
+    leaderboard.forEach((e, i) => {
+      if (e.valScore > leaderboard[best]!.valScore) best = i; // ties go to the simpler, earlier one
+    });
     if (members.length > 1 && val) {
       const avg = new Float32Array(valOutputs[0]!.length);
       for (const o of valOutputs) o.forEach((v, i) => (avg[i] = avg[i]! + v / valOutputs.length));
+      const r = report(avg)!;
       const seconds = leaderboard.reduce((s, e) => s + e.seconds, 0);
-      leaderboard.push({ name: 'ensemble', valScore: selectionScore(report(avg)!), metric: leaderboard[0]!.metric, seconds, epochs: null, bestEpoch: null, selected: false });
+      leaderboard.push({ name: 'ensemble', valScore: selectionScore(r), metric: leaderboard[0]!.metric, seconds, epochs: null, bestEpoch: null, selected: false });
+      // On a small validation set the best single model often wins by chance; averaging
+      // diverse families is the robust choice unless a single model is better beyond noise.
+      if (selectionScore(r) >= leaderboard[best]!.valScore - selectionTolerance(r)) best = leaderboard.length - 1;
     }
-    // Strictly better wins, so ties go to the simpler, earlier candidate.
-    let best = 0;
-    leaderboard.forEach((e, i) => {
-      if (e.valScore > leaderboard[best]!.valScore) best = i;
-    });
-    if (!val) best = 0;
     leaderboard[best]!.selected = true;
     const selected = leaderboard[best]!.name;
-    const kept = selected === 'ensemble' ? members : [members[best]!];
+    let kept = selected === 'ensemble' ? [...members] : [members[best]!];
     for (const m of members) if (!kept.includes(m)) m.dispose();
+    members.length = 0;
+    members.push(...kept);
+    let finalPipeline = pipeline;
+    if (val && options.refit !== false) {
+      const allPos = Int32Array.from([...trainPos, ...valPos]);
+      const allRows = allPos.map((p) => encoded.rows[p]!);
+      finalPipeline = Pipeline.fit(table, features, allRows);
+      const all: FitData = { x: finalPipeline.transform(table, allRows), y: pick(allPos) };
+      const refitted: Member[] = [];
+      try {
+        for (const m of kept) {
+          const ctx = contextFor(m.family, finalPipeline.outputDim);
+          const budget = Math.max(1, m.info.bestEpoch);
+          refitted.push(
+            m.family === 'xgboost'
+              ? await fitXgb({ ...(m.params as XgbParams), rounds: budget }, all, undefined, ctx)
+              : await fitTorch(m.family, { ...(m.params as TorchParams), epochs: budget }, all, undefined, ctx),
+          );
+        }
+      } catch (e) {
+        for (const r of refitted) r.dispose();
+        throw e;
+      }
+      for (const m of kept) m.dispose();
+      members.length = 0;
+      members.push(...refitted);
+      kept = refitted;
+    }
     const manifest: Manifest = {
       formatVersion: FORMAT_VERSION,
       leptonVersion: VERSION,
@@ -137,7 +175,7 @@ export async function fitCandidates(
       seed,
       target: enc,
       targetSchema: table.schema.find((s) => s.name === enc.column)!,
-      pipeline: pipeline.state,
+      pipeline: finalPipeline.state,
       selected,
       members: kept.map((m) => ({ family: m.family, params: { ...m.params }, info: m.info, weight: 1 })),
     };
