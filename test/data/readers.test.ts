@@ -1,0 +1,81 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { readTable, tableFromRows } from '../../src/data/readers/index.js';
+import { inferType } from '../../src/data/infer.js';
+import { CANCER, CREDIT, tmp } from '../helpers.js';
+
+const dir = tmp();
+function file(name: string, text: string): string {
+  const p = join(dir, name);
+  writeFileSync(p, text);
+  return p;
+}
+
+describe('data: readers', () => {
+  it('reads credit-g ARFF with declared types and class order', async () => {
+    const t = await readTable(CREDIT);
+    expect(t.numRows).toBe(1000);
+    expect(t.columns).toHaveLength(21);
+    const cls = t.column('class');
+    expect(cls.type).toBe('categorical');
+    expect(cls.type === 'categorical' && cls.dictionary).toEqual(['good', 'bad']);
+    expect(t.column('duration').type).toBe('numeric');
+    expect(t.cell('checking_status', 0)).toBe('<0');
+    expect(t.cell('credit_amount', 1)).toBe(5951);
+    expect(t.where(0)).toMatch(/credit-g.arff line 302$/);
+  });
+
+  it('reads the breast-cancer CSV with inferred numeric features', async () => {
+    const t = await readTable(CANCER);
+    expect(t.numRows).toBe(569);
+    expect(t.columns.filter((c) => c.type === 'numeric')).toHaveLength(30);
+    expect(t.column('diagnosis').type).toBe('categorical');
+  });
+
+  it('handles quoted fields, CRLF, BOM, missing tokens, TSV and JSONL', async () => {
+    const csv = await readTable(file('q.csv', '\ufeffname,amount,note\r\n"Smith, J",1.5,"said ""hi"""\r\nLee,?,\r\n'));
+    expect(csv.cell('name', 0)).toBe('Smith, J');
+    expect(csv.cell('note', 0)).toBe('said "hi"');
+    expect(csv.cell('amount', 1)).toBeNull();
+    expect(csv.cell('note', 1)).toBeNull();
+    const tsv = await readTable(file('t.tsv', 'a\tb\n1\tx\n2\ty\n'));
+    expect(tsv.cell('a', 1)).toBe(2);
+    const jsonl = await readTable(file('r.jsonl', '{"a": 1, "b": "x"}\n\n{"a": null, "c": true}\n'));
+    expect(jsonl.columnNames).toEqual(['a', 'b', 'c']);
+    expect(jsonl.cell('a', 1)).toBeNull();
+    expect(jsonl.cell('c', 1)).toBe(true);
+    expect(jsonl.where(1)).toMatch(/r.jsonl line 3$/);
+  });
+
+  it('infers numeric, categorical, boolean, text and date columns', () => {
+    expect(inferType(['1', '2.5', '-3e2', '?'])).toBe('numeric');
+    expect(inferType(['true', 'False', ''])).toBe('boolean');
+    expect(inferType(['2024-01-02', '2024-03-04T10:00:00Z'])).toBe('date');
+    expect(inferType(['red', 'blue', 'red'])).toBe('categorical');
+    const sentences = Array.from({ length: 40 }, (_, i) => `customer ${i} asked about the refund of order ${i * 7}`);
+    expect(inferType(sentences)).toBe('text');
+    expect(inferType(['1', 'NaN'])).toBe('numeric');
+  });
+
+  it('names file, line and fix for malformed input', async () => {
+    await expect(readTable(join(dir, 'nope.csv'))).rejects.toThrow(/file not found: '.*nope.csv'/);
+    await expect(readTable(file('x.parquetish', 'a'))).rejects.toThrow(/unknown file type '.parquetish'/);
+    await expect(readTable(file('bad.csv', 'a,b\n1,2\n3,4,5\n6,7\n'))).rejects.toThrow(/bad.csv line 3 has a different number of fields than the header/);
+    await expect(readTable(file('quote.csv', 'a,b\n1,"unclosed\n'))).rejects.toThrow(/quote.csv line \d+ has a quote that is never closed/);
+    await expect(readTable(file('dup.csv', 'a,a\n1,2\n'))).rejects.toThrow(/column name 'a' appears twice/);
+    await expect(readTable(file('bad.jsonl', '{"a": 1}\n{"a": \n'))).rejects.toThrow(/bad.jsonl line 2 is not valid JSON/);
+    await expect(readTable(file('bad.arff', '@relation x\n@attribute a numeric\n@attribute b {x,y}\n@data\n1,x\n2\n'))).rejects.toThrow(/bad.arff line 6: 1 values, but 2 attributes are declared/);
+    await expect(readTable(file('nan.csv', 'a,b\n1,x\nNaN,y\n'))).rejects.toThrow(/nan.csv line 3, column 'a': 'NaN' is not a finite number/);
+  });
+
+  it('coerces JSON rows to a given schema and rejects non-finite numbers', () => {
+    const schema = [{ name: 'n', type: 'numeric' as const }, { name: 'c', type: 'categorical' as const, categories: ['a', 'b'] }];
+    const t = tableFromRows([{ n: '3', c: 'b', extra: 1 }], schema);
+    expect(t.columnNames).toEqual(['n', 'c']);
+    expect(t.cell('n', 0)).toBe(3);
+    expect(() => tableFromRows([{ n: Infinity, c: 'a' }], schema)).toThrow(/row 1, column 'n': Infinity is not a finite number/);
+    expect(() => tableFromRows([{ n: 'abc', c: 'a' }], schema)).toThrow(/'abc' is not a number/);
+    expect(() => tableFromRows([{ n: { x: 1 } }], schema)).toThrow(/nested objects/);
+  });
+});
