@@ -1,4 +1,3 @@
-import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { readRaw } from '../data/readers/index.js';
 import { toTable } from '../data/infer.js';
@@ -8,11 +7,17 @@ import { loadModel } from '../models/artifact.js';
 import type { LeptonModel, Prediction } from '../models/model.js';
 import { action, printJson } from './output.js';
 
+async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const c of process.stdin) chunks.push(c as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
 /** INPUT is a data file, inline JSON (a row object or an array of rows), or '-' for JSON on stdin. */
 export async function predictInput(model: LeptonModel, input: string): Promise<Prediction[]> {
   const trimmed = input.trim();
   if (trimmed === '-' || trimmed.startsWith('{') || trimmed.startsWith('[')) {
-    const text = trimmed === '-' ? await readFile('/dev/stdin', 'utf8') : trimmed;
+    const text = trimmed === '-' ? await readStdin() : trimmed;
     let rows: unknown;
     try {
       rows = JSON.parse(text);
