@@ -62,3 +62,43 @@ bool GetBool(const Napi::Object& o, const char* key, bool fallback);
 Napi::Object GetObject(const Napi::Value& v, const std::string& what);
 
 }  // namespace lepton
+
+namespace lepton {
+
+// A worker that settles a Promise: Base is Napi::AsyncWorker or AsyncProgressQueueWorker<T>.
+// Execute() records failures in errCode_/errMsg_ (it may not touch JS); OnOK() then rejects
+// with a coded Error or resolves with Result(). `self_` keeps the JS model object (and so its
+// native handle) alive until the work is done.
+template <typename Base>
+class PromiseWorker : public Base {
+ public:
+  PromiseWorker(Napi::Env env, const char* name, Napi::Object self)
+      : Base(env, name), deferred_(Napi::Promise::Deferred::New(env)), self_(Napi::Persistent(self)) {}
+  Napi::Promise Promise() { return deferred_.Promise(); }
+
+ protected:
+  // Called on the JS thread before settling, on success and failure alike (clear busy flags).
+  virtual void Settle() = 0;
+  // The resolved value; only called when Execute() recorded no error.
+  virtual Napi::Value Result(Napi::Env env) = 0;
+
+  void OnOK() override {
+    Napi::Env env = Base::Env();
+    Settle();
+    if (!errMsg_.empty()) {
+      deferred_.Reject(MakeError(env, errCode_, errMsg_).Value());
+      return;
+    }
+    deferred_.Resolve(Result(env));
+  }
+  void OnError(const Napi::Error& e) override {
+    Settle();
+    deferred_.Reject(e.Value());
+  }
+
+  Napi::Promise::Deferred deferred_;
+  Napi::ObjectReference self_;
+  std::string errCode_, errMsg_;
+};
+
+}  // namespace lepton

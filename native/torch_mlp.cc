@@ -159,15 +159,13 @@ TorchMlp::TorchMlp(const Napi::CallbackInfo& info) : Napi::ObjectWrap<TorchMlp>(
   }
 }
 
-class FitWorker : public Napi::AsyncProgressQueueWorker<EpochReport> {
+class FitWorker : public PromiseWorker<Napi::AsyncProgressQueueWorker<EpochReport>> {
  public:
   FitWorker(Napi::Env env, TorchMlp* model, Napi::Object self, FitOptions opts, HeldArray<float> x,
             HeldArray<float> yReg, HeldArray<int32_t> yCls, HeldArray<float> xVal, HeldArray<float> yValReg,
             HeldArray<int32_t> yValCls, HeldArray<float> classWeights, Napi::Function onEpoch)
-      : Napi::AsyncProgressQueueWorker<EpochReport>(env, "lepton:fit"),
-        deferred_(Napi::Promise::Deferred::New(env)),
+      : PromiseWorker(env, "lepton:fit", self),
         model_(model),
-        self_(Napi::Persistent(self)),
         opts_(std::move(opts)),
         x_(std::move(x)),
         yReg_(std::move(yReg)),
@@ -178,8 +176,6 @@ class FitWorker : public Napi::AsyncProgressQueueWorker<EpochReport> {
         classWeights_(std::move(classWeights)) {
     if (!onEpoch.IsEmpty()) onEpoch_ = Napi::Persistent(onEpoch);
   }
-
-  Napi::Promise Promise() { return deferred_.Promise(); }
 
   void Execute(const ExecutionProgress& progress) override {
     try {
@@ -210,24 +206,15 @@ class FitWorker : public Napi::AsyncProgressQueueWorker<EpochReport> {
     }
   }
 
-  void OnOK() override {
-    Napi::Env env = Env();
-    model_->training = false;
-    if (!errMsg_.empty()) {
-      deferred_.Reject(MakeError(env, errCode_, errMsg_).Value());
-      return;
-    }
+  void Settle() override { model_->training = false; }
+
+  Napi::Value Result(Napi::Env env) override {
     Napi::Object r = Napi::Object::New(env);
     r.Set("epochs", static_cast<double>(epochsRun_));
     r.Set("bestEpoch", static_cast<double>(bestEpoch_));
     r.Set("bestLoss", bestLoss_);
     r.Set("stopReason", stopReason_);
-    deferred_.Resolve(r);
-  }
-
-  void OnError(const Napi::Error& e) override {
-    model_->training = false;
-    deferred_.Reject(e.Value());
+    return r;
   }
 
  private:
@@ -360,9 +347,7 @@ class FitWorker : public Napi::AsyncProgressQueueWorker<EpochReport> {
     for (auto& b : model_->net->buffers()) b.copy_(saved[i++]);
   }
 
-  Napi::Promise::Deferred deferred_;
   TorchMlp* model_;
-  Napi::ObjectReference self_;  // keeps the model alive while training
   FitOptions opts_;
   HeldArray<float> x_, yReg_;
   HeldArray<int32_t> yCls_;
@@ -370,7 +355,6 @@ class FitWorker : public Napi::AsyncProgressQueueWorker<EpochReport> {
   HeldArray<int32_t> yValCls_;
   HeldArray<float> classWeights_;
   Napi::FunctionReference onEpoch_;
-  std::string errCode_, errMsg_;
   int64_t epochsRun_ = 0, bestEpoch_ = 0;
   double bestLoss_ = 0;
   std::string stopReason_;
@@ -444,16 +428,10 @@ Napi::Value TorchMlp::Fit(const Napi::CallbackInfo& info) {
   }
 }
 
-class PredictWorker : public Napi::AsyncWorker {
+class PredictWorker : public PromiseWorker<Napi::AsyncWorker> {
  public:
   PredictWorker(Napi::Env env, TorchMlp* model, Napi::Object self, HeldArray<float> x, bool softmax)
-      : Napi::AsyncWorker(env, "lepton:predict"),
-        deferred_(Napi::Promise::Deferred::New(env)),
-        model_(model),
-        self_(Napi::Persistent(self)),
-        x_(std::move(x)),
-        softmax_(softmax) {}
-  Napi::Promise Promise() { return deferred_.Promise(); }
+      : PromiseWorker(env, "lepton:predict", self), model_(model), x_(std::move(x)), softmax_(softmax) {}
 
   void Execute() override {
     try {
@@ -475,31 +453,19 @@ class PredictWorker : public Napi::AsyncWorker {
     }
   }
 
-  void OnOK() override {
-    Napi::Env env = Env();
-    model_->predicting--;
-    if (!errMsg_.empty()) {
-      deferred_.Reject(MakeError(env, errCode_, errMsg_).Value());
-      return;
-    }
+  void Settle() override { model_->predicting--; }
+
+  Napi::Value Result(Napi::Env env) override {
     auto arr = Napi::Float32Array::New(env, out_.size());
     std::memcpy(arr.Data(), out_.data(), out_.size() * sizeof(float));
-    deferred_.Resolve(arr);
-  }
-
-  void OnError(const Napi::Error& e) override {
-    model_->predicting--;
-    deferred_.Reject(e.Value());
+    return arr;
   }
 
  private:
-  Napi::Promise::Deferred deferred_;
   TorchMlp* model_;
-  Napi::ObjectReference self_;
   HeldArray<float> x_;
   bool softmax_;
   std::vector<float> out_;
-  std::string errCode_, errMsg_;
 };
 
 // predict(x: Float32Array, {softmax}) -> Promise<Float32Array> of n * outputDim values.

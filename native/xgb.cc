@@ -106,14 +106,12 @@ struct XgbFitOptions {
   bool maximize = false;
 };
 
-class XgbFitWorker : public Napi::AsyncProgressQueueWorker<RoundReport> {
+class XgbFitWorker : public PromiseWorker<Napi::AsyncProgressQueueWorker<RoundReport>> {
  public:
   XgbFitWorker(Napi::Env env, XgbModel* model, Napi::Object self, XgbFitOptions opts, size_t d, HeldArray<float> x,
                HeldArray<float> y, HeldArray<float> w, HeldArray<float> xVal, HeldArray<float> yVal, Napi::Function onRound)
-      : Napi::AsyncProgressQueueWorker<RoundReport>(env, "lepton:xgb-fit"),
-        deferred_(Napi::Promise::Deferred::New(env)),
+      : PromiseWorker(env, "lepton:xgb-fit", self),
         model_(model),
-        self_(Napi::Persistent(self)),
         opts_(std::move(opts)),
         d_(d),
         x_(std::move(x)),
@@ -123,7 +121,9 @@ class XgbFitWorker : public Napi::AsyncProgressQueueWorker<RoundReport> {
         yVal_(std::move(yVal)) {
     if (!onRound.IsEmpty()) onRound_ = Napi::Persistent(onRound);
   }
-  Napi::Promise Promise() { return deferred_.Promise(); }
+  ~XgbFitWorker() override {
+    if (result_) XGBoosterFree(result_);  // only when the booster was not handed to the model
+  }
 
   void Execute(const ExecutionProgress& progress) override {
     BoosterHandle b = nullptr;
@@ -200,40 +200,29 @@ class XgbFitWorker : public Napi::AsyncProgressQueueWorker<RoundReport> {
     }
   }
 
-  void OnOK() override {
-    Napi::Env env = Env();
-    model_->training = false;
-    if (!errMsg_.empty()) {
-      deferred_.Reject(MakeError(env, errCode_, errMsg_).Value());
-      return;
-    }
+  void Settle() override { model_->training = false; }
+
+  Napi::Value Result(Napi::Env env) override {
     model_->Free();
     model_->booster = result_;
+    result_ = nullptr;
     model_->numFeatures = static_cast<int64_t>(d_);
     Napi::Object r = Napi::Object::New(env);
     r.Set("rounds", static_cast<double>(rounds_));
     r.Set("bestIteration", static_cast<double>(bestIteration_));
     r.Set("bestScore", std::isfinite(bestScore_) ? Napi::Number::New(env, bestScore_) : env.Null());
     r.Set("stopReason", stopReason_);
-    deferred_.Resolve(r);
-  }
-
-  void OnError(const Napi::Error& e) override {
-    model_->training = false;
-    if (result_) XGBoosterFree(result_);
-    deferred_.Reject(e.Value());
+    return r;
   }
 
  private:
-  Napi::Promise::Deferred deferred_;
   XgbModel* model_;
-  Napi::ObjectReference self_;
   XgbFitOptions opts_;
   size_t d_;
   HeldArray<float> x_, y_, w_, xVal_, yVal_;
   Napi::FunctionReference onRound_;
   BoosterHandle result_ = nullptr;
-  std::string errCode_, errMsg_, stopReason_;
+  std::string stopReason_;
   int64_t rounds_ = 0, bestIteration_ = 0;
   double bestScore_ = 0;
 };
@@ -287,16 +276,10 @@ Napi::Value XgbModel::Fit(const Napi::CallbackInfo& info) {
   }
 }
 
-class XgbPredictWorker : public Napi::AsyncWorker {
+class XgbPredictWorker : public PromiseWorker<Napi::AsyncWorker> {
  public:
   XgbPredictWorker(Napi::Env env, XgbModel* model, Napi::Object self, HeldArray<float> x, int type)
-      : Napi::AsyncWorker(env, "lepton:xgb-predict"),
-        deferred_(Napi::Promise::Deferred::New(env)),
-        model_(model),
-        self_(Napi::Persistent(self)),
-        x_(std::move(x)),
-        type_(type) {}
-  Napi::Promise Promise() { return deferred_.Promise(); }
+      : PromiseWorker(env, "lepton:xgb-predict", self), model_(model), x_(std::move(x)), type_(type) {}
 
   void Execute() override {
     try {
@@ -320,13 +303,9 @@ class XgbPredictWorker : public Napi::AsyncWorker {
     }
   }
 
-  void OnOK() override {
-    Napi::Env env = Env();
-    model_->predicting--;
-    if (!errMsg_.empty()) {
-      deferred_.Reject(MakeError(env, errCode_, errMsg_).Value());
-      return;
-    }
+  void Settle() override { model_->predicting--; }
+
+  Napi::Value Result(Napi::Env env) override {
     auto arr = Napi::Float32Array::New(env, out_.size());
     std::memcpy(arr.Data(), out_.data(), out_.size() * sizeof(float));
     Napi::Array shape = Napi::Array::New(env, shape_.size());
@@ -334,22 +313,15 @@ class XgbPredictWorker : public Napi::AsyncWorker {
     Napi::Object r = Napi::Object::New(env);
     r.Set("data", arr);
     r.Set("shape", shape);
-    deferred_.Resolve(r);
-  }
-  void OnError(const Napi::Error& e) override {
-    model_->predicting--;
-    deferred_.Reject(e.Value());
+    return r;
   }
 
  private:
-  Napi::Promise::Deferred deferred_;
   XgbModel* model_;
-  Napi::ObjectReference self_;
   HeldArray<float> x_;
   int type_;
   std::vector<float> out_;
   std::vector<double> shape_;
-  std::string errCode_, errMsg_;
 };
 
 // predict(x, {output: 'value'|'margin'|'contribs'}) -> Promise<{data, shape}>

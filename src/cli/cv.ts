@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { crossValidate } from '../eval/cv.js';
 import { formatCv } from '../eval/format.js';
 import { action, parseIntOption, printJson } from './output.js';
-import { addCommonTrainOptions, checkModel, paramsFromFlags, type TrainFlags } from './train.js';
+import { addCommonTrainOptions, trainOptionsFromFlags, type TrainFlags } from './train.js';
 
 export function registerCv(program: Command): void {
   addCommonTrainOptions(
@@ -17,14 +17,8 @@ export function registerCv(program: Command): void {
       action(async (data: string, f: TrainFlags & { folds: number }) => {
         const quiet = Boolean(f.quiet || f.json);
         const cv = await crossValidate(data, {
-          target: f.target,
+          ...trainOptionsFromFlags({ ...f, quiet: true }),
           folds: f.folds,
-          model: checkModel(f.model),
-          task: f.task,
-          seed: f.seed,
-          drop: f.drop,
-          params: paramsFromFlags(f),
-          torchThreads: f.threads,
           onFold: (i, report, selected) => {
             if (quiet) return;
             const score = report.task === 'regression' ? `rmse ${report.rmse.toFixed(4)}` : `roc auc ${report.rocAuc?.toFixed(4) ?? '—'}, accuracy ${report.accuracy.toFixed(4)}`;

@@ -4,7 +4,7 @@ import { formatLeaderboard, formatReport } from '../eval/format.js';
 import { saveModel } from '../models/artifact.js';
 import { MODEL_CHOICES, type FamilyName, type ModelChoice } from '../models/spec.js';
 import { LeptonError } from '../errors.js';
-import { train } from '../train/train.js';
+import { train, type TrainOptions } from '../train/train.js';
 import { action, parseIntOption, parseList, parseNumberOption, printJson } from './output.js';
 import { progressPrinter } from './progress.js';
 
@@ -12,7 +12,7 @@ export interface TrainFlags {
   target: string;
   model: string;
   out?: string;
-  task?: 'classification' | 'regression';
+  task?: TrainOptions['task'];
   seed: number;
   drop?: string[];
   epochs?: number;
@@ -20,7 +20,7 @@ export interface TrainFlags {
   batchSize?: number;
   hidden?: string[];
   rounds?: number;
-  classWeights?: 'none' | 'balanced';
+  classWeights?: (typeof CLASS_WEIGHTS)[number];
   threads?: number;
   quiet?: boolean;
   json?: boolean;
@@ -47,6 +47,29 @@ export function paramsFromFlags(f: Partial<TrainFlags>): Partial<Record<FamilyNa
   if (f.lr !== undefined) xgb.learningRate = f.lr;
   if (f.classWeights) xgb.classWeights = f.classWeights;
   return { logistic: torch, mlp, xgboost: xgb };
+}
+
+const TASKS = ['classification', 'regression'] as const;
+const CLASS_WEIGHTS = ['none', 'balanced'] as const;
+
+/** The options train and cv share, checked and turned into library options. */
+export function trainOptionsFromFlags(f: TrainFlags): TrainOptions {
+  if (f.task !== undefined && !(TASKS as readonly string[]).includes(f.task)) {
+    throw new LeptonError('E_OPTION', `unknown task '${f.task}'`, `use --task ${TASKS.join(' or ')}`);
+  }
+  if (f.classWeights !== undefined && !(CLASS_WEIGHTS as readonly string[]).includes(f.classWeights)) {
+    throw new LeptonError('E_OPTION', `unknown class weighting '${f.classWeights}'`, `use --class-weights ${CLASS_WEIGHTS.join(' or ')}`);
+  }
+  return {
+    target: f.target,
+    model: checkModel(f.model),
+    task: f.task,
+    seed: f.seed,
+    drop: f.drop,
+    params: paramsFromFlags(f),
+    torchThreads: f.threads,
+    onProgress: progressPrinter(Boolean(f.quiet || f.json)),
+  };
 }
 
 export function addCommonTrainOptions(cmd: Command): Command {
@@ -86,16 +109,7 @@ Examples:
     .action(
       action(async (data: string, f: TrainFlags) => {
         const out = f.out ?? `${basename(data, extname(data))}.lepton`;
-        const result = await train(data, {
-          target: f.target,
-          model: checkModel(f.model),
-          task: f.task,
-          seed: f.seed,
-          drop: f.drop,
-          params: paramsFromFlags(f),
-          torchThreads: f.threads,
-          onProgress: progressPrinter(Boolean(f.quiet || f.json)),
-        });
+        const result = await train(data, trainOptionsFromFlags(f));
         await saveModel(result.model, out);
         result.model.dispose();
         if (f.json) {

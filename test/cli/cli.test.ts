@@ -130,6 +130,8 @@ describe('cli: bad input gets a clear message and a non-zero exit', () => {
 
   it('unknown model family and bad option values', async () => {
     expectCleanError(await cli(['train', CREDIT, '--target', 'class', '--model', 'forest']), /unknown model 'forest'/);
+    expectCleanError(await cli(['cv', CREDIT, '--target', 'class', '--task', 'ranking']), /unknown task 'ranking'/);
+    expectCleanError(await cli(['train', CREDIT, '--target', 'class', '--class-weights', 'heavy']), /unknown class weighting 'heavy'/);
     const r = await cli(['train', CREDIT, '--target', 'class', '--epochs', 'many']);
     expect(r.code).not.toBe(0);
     expect(r.stderr).toMatch(/--epochs must be a non-negative integer \(got 'many'\)/);
