@@ -6,7 +6,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(libtorch-dev libxgboost-dev g++ make python3 pkg-config)
+# postgresql: the registry tests start a throw-away server (PostgreSQL backend).
+packages=(libtorch-dev libxgboost-dev g++ make python3 pkg-config postgresql)
 if [[ "${1:-}" == "--bench" ]]; then
   packages+=(python3-torch python3-sklearn python3-xgboost python3-pandas python3-numpy)
 fi

@@ -14,7 +14,13 @@ export type ErrorCode =
   | 'E_MODEL_FILE' // not a model file, or a newer format
   | 'E_OPTION' // invalid option
   | 'E_ENGINE' // native engine failure
-  | 'E_CANCELLED';
+  | 'E_CANCELLED'
+  | 'E_REGISTRY' // registry state or schema problem
+  | 'E_NOT_FOUND' // unknown project, model, version, alias, run or dataset
+  | 'E_CONFLICT' // the request contradicts the registry's state
+  | 'E_AUTH' // missing or invalid API key
+  | 'E_FORBIDDEN' // the key's role or project does not allow this
+  | 'E_LIMIT'; // a size or rate limit
 
 export class LeptonError extends Error {
   readonly code: ErrorCode;

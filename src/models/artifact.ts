@@ -62,12 +62,17 @@ export const ManifestZ = z.object({
 });
 export type Manifest = z.infer<typeof ManifestZ>;
 
-export async function saveModel(model: LeptonModel, path: string): Promise<void> {
+/** The artifact's bytes (what `saveModel` writes and the registry's store keeps). */
+export function encodeModel(model: LeptonModel): Buffer {
   const tensors = new Map<string, StTensor>();
   model.members.forEach((m, i) => {
     for (const [k, v] of m.tensors(`m${i}.`)) tensors.set(k, v);
   });
-  const buf = encodeSafetensors(tensors, { 'lepton.format': String(FORMAT_VERSION), 'lepton.manifest': JSON.stringify(model.manifest) });
+  return encodeSafetensors(tensors, { 'lepton.format': String(FORMAT_VERSION), 'lepton.manifest': JSON.stringify(model.manifest) });
+}
+
+export async function saveModel(model: LeptonModel, path: string): Promise<void> {
+  const buf = encodeModel(model);
   const tmp = `${path}.${randomBytes(6).toString('hex')}.tmp`;
   try {
     await writeFile(tmp, buf);
@@ -86,6 +91,11 @@ export async function loadModel(path: string): Promise<LeptonModel> {
   } catch {
     throw new LeptonError('E_FILE', `model file not found: '${path}'`, 'give the path written by `lepton train --out`');
   }
+  return decodeModel(buf, path);
+}
+
+/** A model from artifact bytes; `path` names it in messages. */
+export function decodeModel(buf: Uint8Array, path: string): LeptonModel {
   const { tensors, metadata } = decodeSafetensors(buf, path);
   const format = Number(metadata['lepton.format']);
   if (!metadata['lepton.format'] || !Number.isInteger(format)) {

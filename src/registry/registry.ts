@@ -1,0 +1,405 @@
+/**
+ * The registry: projects, datasets, runs with metric series, model versions, aliases, API
+ * keys and the audit log, over either SQL backend. Every change that matters is audited with
+ * the actor (an API key id or the local user) and the time; alias moves are atomic.
+ * @example
+ *   const reg = await openRegistry();            // .lepton/registry.db by default
+ *   const v = await reg.registerModelVersion('default', { name: 'credit', artifact, ... }, actor);
+ *   await reg.setAlias('default', 'credit', 'production', v.version, actor);
+ * @module
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { LeptonError } from '../errors.js';
+import type { Db, Queryable } from './db.js';
+import { migrate } from './migrations.js';
+
+export const ROLES = ['viewer', 'predictor', 'trainer', 'admin'] as const;
+export type Role = (typeof ROLES)[number];
+export const RUN_STATUSES = ['queued', 'running', 'succeeded', 'failed', 'cancelled'] as const;
+export type RunStatus = (typeof RUN_STATUSES)[number];
+
+/** Who did something: an API key, or a person at the local CLI. */
+export interface Actor {
+  keyId: number | null;
+  name: string;
+}
+
+export interface Project {
+  id: number;
+  name: string;
+  org: string;
+}
+
+export interface DatasetRecord {
+  id: number;
+  name: string;
+  version: number;
+  hash: string;
+  format: string;
+  rows: number;
+  columns: string[];
+  source: string | null;
+  createdBy: string | null;
+  createdAt: string;
+}
+
+export interface RunRecord {
+  id: number;
+  status: RunStatus;
+  params: Record<string, unknown>;
+  seed: number | null;
+  datasetId: number | null;
+  dataHash: string | null;
+  metrics: Record<string, unknown> | null;
+  error: string | null;
+  packages: Record<string, string>;
+  createdBy: string | null;
+  createdAt: string;
+  finishedAt: string | null;
+}
+
+export interface ModelVersion {
+  name: string;
+  version: number;
+  runId: number | null;
+  artifact: string;
+  formatVersion: number;
+  task: string;
+  metrics: Record<string, unknown> | null;
+  aliases: string[];
+  createdBy: string | null;
+  createdAt: string;
+}
+
+export interface ApiKeyInfo {
+  keyId: number;
+  projectId: number;
+  project: string;
+  role: Role;
+  name: string;
+}
+
+export interface AuditEntry {
+  id: number;
+  actor: string;
+  keyId: number | null;
+  action: string;
+  target: string | null;
+  details: Record<string, unknown> | null;
+  at: string;
+}
+
+const now = () => new Date().toISOString();
+const json = (v: unknown) => (v === undefined ? null : JSON.stringify(v));
+const parse = <T>(v: unknown): T | null => (typeof v === 'string' ? (JSON.parse(v) as T) : null);
+export const hashKey = (key: string) => createHash('sha256').update(key).digest('hex');
+const NAME_RE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+
+export function checkName(kind: string, name: string): string {
+  if (!NAME_RE.test(name)) {
+    throw new LeptonError('E_OPTION', `invalid ${kind} name '${name}'`, 'use 1–64 letters, digits, ".", "_" or "-", starting with a letter or digit');
+  }
+  return name;
+}
+
+export class Registry {
+  private constructor(readonly db: Db) {}
+
+  static async open(db: Db): Promise<Registry> {
+    await migrate(db);
+    return new Registry(db);
+  }
+
+  close(): Promise<void> {
+    return this.db.close();
+  }
+
+  // ── projects ──────────────────────────────────────────────────────────────
+  async ensureProject(name: string, org = 'default'): Promise<Project> {
+    checkName('project', name);
+    const found = await this.findProject(name);
+    if (found) return found;
+    return this.db.transaction(async (tx) => {
+      let o = await tx.get<{ id: number }>('SELECT id FROM orgs WHERE name = ?', [org]);
+      if (!o) o = { id: (await tx.run('INSERT INTO orgs (name, created_at) VALUES (?, ?) RETURNING id', [org, now()])).id! };
+      const id = (await tx.run('INSERT INTO projects (org_id, name, created_at) VALUES (?, ?, ?) RETURNING id', [o.id, name, now()])).id!;
+      return { id, name, org };
+    });
+  }
+
+  async findProject(name: string): Promise<Project | undefined> {
+    const r = await this.db.get<{ id: number; name: string; org: string }>('SELECT p.id, p.name, o.name AS org FROM projects p JOIN orgs o ON o.id = p.org_id WHERE p.name = ?', [name]);
+    return r && { id: Number(r.id), name: r.name, org: r.org };
+  }
+
+  async project(name: string): Promise<Project> {
+    const p = await this.findProject(name);
+    if (!p) throw new LeptonError('E_NOT_FOUND', `project '${name}' does not exist`, 'create it with `lepton keys create --project NAME` or check the spelling');
+    return p;
+  }
+
+  async listProjects(): Promise<Project[]> {
+    const rows = await this.db.all<{ id: number; name: string; org: string }>('SELECT p.id, p.name, o.name AS org FROM projects p JOIN orgs o ON o.id = p.org_id ORDER BY p.name');
+    return rows.map((r) => ({ id: Number(r.id), name: r.name, org: r.org }));
+  }
+
+  // ── API keys ──────────────────────────────────────────────────────────────
+  /** Creates a key; the secret is returned once and only its SHA-256 is stored. */
+  async createKey(projectName: string, role: Role, name: string, actor: Actor): Promise<{ id: number; key: string; role: Role }> {
+    if (!ROLES.includes(role)) throw new LeptonError('E_OPTION', `unknown role '${role}'`, `use one of ${ROLES.join(', ')}`);
+    const p = await this.ensureProject(projectName);
+    const key = `lep_${randomBytes(24).toString('base64url')}`;
+    const id = await this.db.transaction(async (tx) => {
+      const kid = (await tx.run('INSERT INTO api_keys (project_id, name, role, hash, prefix, created_at) VALUES (?, ?, ?, ?, ?, ?) RETURNING id', [p.id, name, role, hashKey(key), key.slice(0, 8), now()])).id!;
+      await this.auditIn(tx, p.id, actor, 'key.create', `key:${kid}`, { role, name });
+      return kid;
+    });
+    return { id, key, role };
+  }
+
+  async authenticate(key: string): Promise<ApiKeyInfo | undefined> {
+    const r = await this.db.get<{ id: number; project_id: number; project: string; role: Role; name: string }>(
+      'SELECT k.id, k.project_id, p.name AS project, k.role, k.name FROM api_keys k JOIN projects p ON p.id = k.project_id WHERE k.hash = ? AND k.revoked_at IS NULL',
+      [hashKey(key)],
+    );
+    return r && { keyId: Number(r.id), projectId: Number(r.project_id), project: r.project, role: r.role, name: r.name };
+  }
+
+  async listKeys(projectName: string): Promise<{ id: number; name: string; role: Role; prefix: string; createdAt: string; revokedAt: string | null }[]> {
+    const p = await this.project(projectName);
+    const rows = await this.db.all<{ id: number; name: string; role: Role; prefix: string; created_at: string; revoked_at: string | null }>('SELECT * FROM api_keys WHERE project_id = ? ORDER BY id', [p.id]);
+    return rows.map((r) => ({ id: Number(r.id), name: r.name, role: r.role, prefix: r.prefix, createdAt: r.created_at, revokedAt: r.revoked_at }));
+  }
+
+  async revokeKey(projectName: string, id: number, actor: Actor): Promise<void> {
+    const p = await this.project(projectName);
+    await this.db.transaction(async (tx) => {
+      const r = await tx.run('UPDATE api_keys SET revoked_at = ? WHERE id = ? AND project_id = ? AND revoked_at IS NULL', [now(), id, p.id]);
+      if (r.changes === 0) throw new LeptonError('E_NOT_FOUND', `no active key ${id} in project '${projectName}'`, 'list keys with `lepton keys list`');
+      await this.auditIn(tx, p.id, actor, 'key.revoke', `key:${id}`);
+    });
+  }
+
+  // ── datasets ──────────────────────────────────────────────────────────────
+  /** Records a dataset version; identical content (same hash) reuses its version. */
+  async addDataset(projectName: string, d: { name: string; hash: string; format: string; rows: number; columns: string[]; source?: string }, actor: Actor): Promise<{ record: DatasetRecord; reused: boolean }> {
+    checkName('dataset', d.name);
+    const p = await this.ensureProject(projectName);
+    return this.db.transaction(async (tx) => {
+      const same = await tx.get('SELECT * FROM datasets WHERE project_id = ? AND name = ? AND hash = ?', [p.id, d.name, d.hash]);
+      if (same) return { record: toDataset(same), reused: true };
+      const last = await tx.get<{ v: number | null }>('SELECT MAX(version) AS v FROM datasets WHERE project_id = ? AND name = ?', [p.id, d.name]);
+      const version = Number(last?.v ?? 0) + 1;
+      await tx.run('INSERT INTO datasets (project_id, name, version, hash, format, rows, columns, source, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)', [p.id, d.name, version, d.hash, d.format, d.rows, json(d.columns), d.source ?? null, actor.name, now()]);
+      await this.auditIn(tx, p.id, actor, 'dataset.add', `${d.name}@${version}`, { hash: d.hash, rows: d.rows });
+      return { record: toDataset((await tx.get('SELECT * FROM datasets WHERE project_id = ? AND name = ? AND version = ?', [p.id, d.name, version]))!), reused: false };
+    });
+  }
+
+  async listDatasets(projectName: string): Promise<DatasetRecord[]> {
+    const p = await this.project(projectName);
+    return (await this.db.all('SELECT * FROM datasets WHERE project_id = ? ORDER BY name, version', [p.id])).map(toDataset);
+  }
+
+  async dataset(projectName: string, name: string, version?: number): Promise<DatasetRecord> {
+    const p = await this.project(projectName);
+    const r = version === undefined
+      ? await this.db.get('SELECT * FROM datasets WHERE project_id = ? AND name = ? ORDER BY version DESC LIMIT 1', [p.id, name])
+      : await this.db.get('SELECT * FROM datasets WHERE project_id = ? AND name = ? AND version = ?', [p.id, name, version]);
+    if (!r) throw new LeptonError('E_NOT_FOUND', `dataset '${name}${version === undefined ? '' : `@${version}`}' not found in project '${projectName}'`, 'upload it first (POST /v1/projects/{project}/datasets)');
+    return toDataset(r);
+  }
+
+  // ── runs ──────────────────────────────────────────────────────────────────
+  async createRun(projectName: string, r: { params: Record<string, unknown>; seed?: number; datasetId?: number; dataHash?: string; packages: Record<string, string>; host: string; pid: number }, actor: Actor): Promise<number> {
+    const p = await this.ensureProject(projectName);
+    return this.db.transaction(async (tx) => {
+      const id = (await tx.run(
+        'INSERT INTO runs (project_id, status, params, seed, dataset_id, data_hash, packages, owner_host, owner_pid, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id',
+        [p.id, 'running', json(r.params), r.seed ?? null, r.datasetId ?? null, r.dataHash ?? null, json(r.packages), r.host, r.pid, actor.name, now()],
+      )).id!;
+      await this.auditIn(tx, p.id, actor, 'run.start', `run:${id}`);
+      return id;
+    });
+  }
+
+  async logRunMetric(runId: number, candidate: string, step: number, metrics: Record<string, number | null>): Promise<void> {
+    await this.db.run('INSERT INTO run_metrics (run_id, candidate, step, metrics) VALUES (?, ?, ?, ?) ON CONFLICT (run_id, candidate, step) DO UPDATE SET metrics = excluded.metrics', [runId, candidate, step, json(metrics)]);
+  }
+
+  async finishRun(runId: number, status: Exclude<RunStatus, 'queued' | 'running'>, result: { metrics?: Record<string, unknown>; error?: string }): Promise<void> {
+    await this.db.run('UPDATE runs SET status = ?, metrics = ?, error = ?, finished_at = ? WHERE id = ? AND status IN (?, ?)', [status, json(result.metrics), result.error ?? null, now(), runId, 'queued', 'running']);
+  }
+
+  async run(projectName: string, id: number): Promise<RunRecord> {
+    const p = await this.project(projectName);
+    const r = await this.db.get('SELECT * FROM runs WHERE id = ? AND project_id = ?', [id, p.id]);
+    if (!r) throw new LeptonError('E_NOT_FOUND', `run ${id} not found in project '${projectName}'`, 'list runs with GET /v1/projects/{project}/runs');
+    return toRun(r);
+  }
+
+  async listRuns(projectName: string, limit = 100): Promise<RunRecord[]> {
+    const p = await this.project(projectName);
+    return (await this.db.all('SELECT * FROM runs WHERE project_id = ? ORDER BY id DESC LIMIT ?', [p.id, limit])).map(toRun);
+  }
+
+  async runMetrics(runId: number): Promise<{ candidate: string; step: number; metrics: Record<string, number | null> }[]> {
+    const rows = await this.db.all<{ candidate: string; step: number; metrics: string }>('SELECT candidate, step, metrics FROM run_metrics WHERE run_id = ? ORDER BY candidate, step', [runId]);
+    return rows.map((r) => ({ candidate: r.candidate, step: Number(r.step), metrics: parse(r.metrics)! }));
+  }
+
+  /**
+   * Marks runs whose owning process on this host is gone (killed, crashed) as failed, so the
+   * registry never shows a run as running forever. Returns the ids it marked.
+   */
+  async failOrphanedRuns(host: string, isAlive: (pid: number) => boolean): Promise<number[]> {
+    const rows = await this.db.all<{ id: number; owner_pid: number }>("SELECT id, owner_pid FROM runs WHERE status IN ('queued', 'running') AND owner_host = ?", [host]);
+    const dead = rows.filter((r) => !isAlive(Number(r.owner_pid)));
+    for (const r of dead) {
+      await this.db.run("UPDATE runs SET status = 'failed', error = ?, finished_at = ? WHERE id = ? AND status IN ('queued', 'running')", [`interrupted: the process running it (pid ${r.owner_pid}) stopped before it finished`, now(), r.id]);
+    }
+    return dead.map((r) => Number(r.id));
+  }
+
+  // ── model versions and aliases ────────────────────────────────────────────
+  /** Registers an artifact (already in the store) as the next version of `name`. */
+  async registerModelVersion(projectName: string, m: { name: string; runId?: number; artifact: string; formatVersion: number; task: string; metrics?: Record<string, unknown> }, actor: Actor): Promise<ModelVersion> {
+    checkName('model', m.name);
+    const p = await this.ensureProject(projectName);
+    const version = await this.db.transaction(async (tx) => {
+      const last = await tx.get<{ v: number | null }>('SELECT MAX(version) AS v FROM model_versions WHERE project_id = ? AND name = ?', [p.id, m.name]);
+      const v = Number(last?.v ?? 0) + 1;
+      await tx.run('INSERT INTO model_versions (project_id, name, version, run_id, artifact, format_version, task, metrics, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)', [p.id, m.name, v, m.runId ?? null, m.artifact, m.formatVersion, m.task, json(m.metrics), actor.name, now()]);
+      await this.auditIn(tx, p.id, actor, 'model.register', `${m.name}@${v}`, { artifact: m.artifact, runId: m.runId ?? null });
+      return v;
+    });
+    return this.modelVersion(projectName, m.name, version);
+  }
+
+  async listModels(projectName: string): Promise<{ name: string; latest: number; versions: number; aliases: Record<string, number> }[]> {
+    const p = await this.project(projectName);
+    const rows = await this.db.all<{ name: string; latest: number; versions: number }>('SELECT name, MAX(version) AS latest, COUNT(*) AS versions FROM model_versions WHERE project_id = ? GROUP BY name ORDER BY name', [p.id]);
+    const aliases = await this.db.all<{ model_name: string; alias: string; version: number }>('SELECT model_name, alias, version FROM aliases WHERE project_id = ?', [p.id]);
+    return rows.map((r) => ({
+      name: r.name,
+      latest: Number(r.latest),
+      versions: Number(r.versions),
+      aliases: Object.fromEntries(aliases.filter((a) => a.model_name === r.name).map((a) => [a.alias, Number(a.version)])),
+    }));
+  }
+
+  async listModelVersions(projectName: string, name: string): Promise<ModelVersion[]> {
+    const p = await this.project(projectName);
+    const rows = await this.db.all('SELECT * FROM model_versions WHERE project_id = ? AND name = ? ORDER BY version', [p.id, name]);
+    if (rows.length === 0) throw this.noModel(projectName, name);
+    const aliases = await this.aliasesOf(p.id, name);
+    return rows.map((r) => toVersion(r, aliases));
+  }
+
+  /** A version by number, or by alias (`production`, `staging`, any name). */
+  async modelVersion(projectName: string, name: string, ref: number | string): Promise<ModelVersion> {
+    const p = await this.project(projectName);
+    let version: number;
+    if (typeof ref === 'number') version = ref;
+    else {
+      const a = await this.db.get<{ version: number }>('SELECT version FROM aliases WHERE project_id = ? AND model_name = ? AND alias = ?', [p.id, name, ref]);
+      if (!a) {
+        const known = Object.keys((await this.listModels(projectName)).find((m) => m.name === name)?.aliases ?? {});
+        if (known.length === 0 && !(await this.db.get('SELECT 1 AS x FROM model_versions WHERE project_id = ? AND name = ?', [p.id, name]))) throw this.noModel(projectName, name);
+        throw new LeptonError('E_NOT_FOUND', `model '${name}' has no alias '${ref}'${known.length ? ` (it has ${known.map((k) => `'${k}'`).join(', ')})` : ''}`, `promote a version first: lepton models promote ${name}@VERSION --alias ${ref}`);
+      }
+      version = Number(a.version);
+    }
+    const r = await this.db.get('SELECT * FROM model_versions WHERE project_id = ? AND name = ? AND version = ?', [p.id, name, version]);
+    if (!r) {
+      if (!(await this.db.get('SELECT 1 AS x FROM model_versions WHERE project_id = ? AND name = ?', [p.id, name]))) throw this.noModel(projectName, name);
+      throw new LeptonError('E_NOT_FOUND', `model '${name}' has no version ${version}`, `list versions with: lepton models show ${name}`);
+    }
+    return toVersion(r, await this.aliasesOf(p.id, name));
+  }
+
+  /** Points `alias` at `version` atomically and records it; returns the version it pointed at before. */
+  async setAlias(projectName: string, name: string, alias: string, version: number, actor: Actor): Promise<number | null> {
+    checkName('alias', alias);
+    if (/^\d+$/.test(alias)) throw new LeptonError('E_OPTION', `alias '${alias}' looks like a version number`, 'use a name such as production or staging');
+    const p = await this.project(projectName);
+    await this.modelVersion(projectName, name, version);
+    return this.db.transaction(async (tx) => {
+      const before = await tx.get<{ version: number }>('SELECT version FROM aliases WHERE project_id = ? AND model_name = ? AND alias = ?', [p.id, name, alias]);
+      await tx.run('INSERT INTO aliases (project_id, model_name, alias, version, updated_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (project_id, model_name, alias) DO UPDATE SET version = excluded.version, updated_at = excluded.updated_at', [p.id, name, alias, version, now()]);
+      await tx.run('INSERT INTO alias_history (project_id, model_name, alias, version, previous, set_by, set_at) VALUES (?, ?, ?, ?, ?, ?, ?)', [p.id, name, alias, version, before ? Number(before.version) : null, actor.name, now()]);
+      await this.auditIn(tx, p.id, actor, 'alias.set', `${name}@${alias}`, { version, previous: before ? Number(before.version) : null });
+      return before ? Number(before.version) : null;
+    });
+  }
+
+  /** Moves `alias` back to the version it pointed at before its last move. */
+  async rollbackAlias(projectName: string, name: string, alias: string, actor: Actor): Promise<{ from: number; to: number }> {
+    const p = await this.project(projectName);
+    const last = await this.db.get<{ version: number; previous: number | null }>('SELECT version, previous FROM alias_history WHERE project_id = ? AND model_name = ? AND alias = ? ORDER BY id DESC LIMIT 1', [p.id, name, alias]);
+    if (!last || last.previous === null) throw new LeptonError('E_CONFLICT', `alias '${alias}' of model '${name}' has no earlier version to roll back to`, `set it explicitly: lepton models promote ${name}@VERSION --alias ${alias}`);
+    await this.setAlias(projectName, name, alias, Number(last.previous), actor);
+    return { from: Number(last.version), to: Number(last.previous) };
+  }
+
+  // ── audit ─────────────────────────────────────────────────────────────────
+  async audit(projectName: string | null, actor: Actor, action: string, target?: string, details?: Record<string, unknown>): Promise<void> {
+    const p = projectName ? await this.findProject(projectName) : undefined;
+    await this.auditIn(this.db, p?.id ?? null, actor, action, target, details);
+  }
+
+  async listAudit(projectName: string, limit = 100): Promise<AuditEntry[]> {
+    const p = await this.project(projectName);
+    const rows = await this.db.all<{ id: number; actor: string; key_id: number | null; action: string; target: string | null; details: string | null; at: string }>('SELECT * FROM audit_log WHERE project_id = ? ORDER BY id DESC LIMIT ?', [p.id, limit]);
+    return rows.map((r) => ({ id: Number(r.id), actor: r.actor, keyId: r.key_id === null ? null : Number(r.key_id), action: r.action, target: r.target, details: parse(r.details), at: r.at }));
+  }
+
+  private async auditIn(q: Queryable, projectId: number | null, actor: Actor, action: string, target?: string, details?: Record<string, unknown>): Promise<void> {
+    await q.run('INSERT INTO audit_log (project_id, key_id, actor, action, target, details, at) VALUES (?, ?, ?, ?, ?, ?, ?)', [projectId, actor.keyId, actor.name, action, target ?? null, json(details), now()]);
+  }
+
+  private async aliasesOf(projectId: number, name: string): Promise<{ alias: string; version: number }[]> {
+    return (await this.db.all<{ alias: string; version: number }>('SELECT alias, version FROM aliases WHERE project_id = ? AND model_name = ?', [projectId, name])).map((a) => ({ alias: a.alias, version: Number(a.version) }));
+  }
+
+  private noModel(project: string, name: string): LeptonError {
+    return new LeptonError('E_NOT_FOUND', `model '${name}' not found in project '${project}'`, 'list models with `lepton models list`');
+  }
+}
+
+function toDataset(r: Record<string, unknown>): DatasetRecord {
+  return { id: Number(r.id), name: String(r.name), version: Number(r.version), hash: String(r.hash), format: String(r.format), rows: Number(r.rows), columns: parse<string[]>(r.columns) ?? [], source: (r.source as string | null) ?? null, createdBy: (r.created_by as string | null) ?? null, createdAt: String(r.created_at) };
+}
+
+function toRun(r: Record<string, unknown>): RunRecord {
+  return {
+    id: Number(r.id),
+    status: r.status as RunStatus,
+    params: parse(r.params) ?? {},
+    seed: r.seed === null ? null : Number(r.seed),
+    datasetId: r.dataset_id === null ? null : Number(r.dataset_id),
+    dataHash: (r.data_hash as string | null) ?? null,
+    metrics: parse(r.metrics),
+    error: (r.error as string | null) ?? null,
+    packages: parse(r.packages) ?? {},
+    createdBy: (r.created_by as string | null) ?? null,
+    createdAt: String(r.created_at),
+    finishedAt: (r.finished_at as string | null) ?? null,
+  };
+}
+
+function toVersion(r: Record<string, unknown>, aliases: { alias: string; version: number }[]): ModelVersion {
+  const version = Number(r.version);
+  return {
+    name: String(r.name),
+    version,
+    runId: r.run_id === null ? null : Number(r.run_id),
+    artifact: String(r.artifact),
+    formatVersion: Number(r.format_version),
+    task: String(r.task),
+    metrics: parse(r.metrics),
+    aliases: aliases.filter((a) => a.version === version).map((a) => a.alias).sort(),
+    createdBy: (r.created_by as string | null) ?? null,
+    createdAt: String(r.created_at),
+  };
+}
