@@ -23,3 +23,9 @@ export { Table, type Column, type ColumnSchema, type ColumnType } from './data/t
 export { Pipeline } from './prep/pipeline.js';
 export { LeptonError } from './errors.js';
 export { VERSION } from './package-root.js';
+export { LeptonClient, LeptonApiError, type ClientOptions, type DatasetFormat } from './client/client.js';
+export { openHome, type Home } from './registry/open.js';
+export { Registry, ROLES, type Role, type Actor, type ModelVersion, type RunRecord } from './registry/registry.js';
+export { buildApp, type ServeOptions } from './serve/app.js';
+export { startServer } from './serve/server.js';
+export { startTrainingJob, type TrainingJobSpec, type RunEvent } from './jobs/training-job.js';

@@ -12,6 +12,8 @@ import { registerDemo } from './demo.js';
 import { registerEval } from './eval.js';
 import { action, printJson } from './output.js';
 import { registerPredict } from './predict.js';
+import { registerRegistryCommands } from './registry.js';
+import { registerServe } from './serve.js';
 import { registerTrain } from './train.js';
 
 const program = new Command('lepton')
@@ -25,6 +27,9 @@ Typical session:
   $ lepton eval credit-g.lepton holdout.arff            # classification report on new labelled data
   $ lepton predict credit-g.lepton new-rows.csv --json  # probabilities and labels
   $ lepton cv credit-g.arff --target class --folds 5    # compare model families fairly
+  $ lepton train credit-g.arff --target class --register credit   # records the run, registers credit@1
+  $ lepton models promote credit@1 --alias production
+  $ lepton keys create --project default --role admin && lepton serve
 
 Every command has --help. Errors say what went wrong and how to fix it; set LEPTON_DEBUG=1 for stack traces.`,
   )
@@ -35,6 +40,8 @@ registerEval(program);
 registerPredict(program);
 registerCv(program);
 registerDemo(program);
+registerRegistryCommands(program);
+registerServe(program);
 program
   .command('info')
   .description('print versions of Lepton and its engines')

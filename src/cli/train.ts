@@ -1,3 +1,4 @@
+import { writeFile } from 'node:fs/promises';
 import { basename, extname } from 'node:path';
 import type { Command } from 'commander';
 import { formatLeaderboard, formatReport } from '../eval/format.js';
@@ -5,6 +6,10 @@ import { saveModel } from '../models/artifact.js';
 import { MODEL_CHOICES, type FamilyName, type ModelChoice } from '../models/spec.js';
 import { LeptonError } from '../errors.js';
 import { train, type TrainOptions } from '../train/train.js';
+import type { LeaderboardEntry } from '../train/candidates.js';
+import type { EvalReport } from '../eval/metrics.js';
+import { startTrainingJob } from '../jobs/training-job.js';
+import { localActor, withHome } from './registry.js';
 import { action, parseIntOption, parseList, parseNumberOption, printJson } from './output.js';
 import { progressPrinter } from './progress.js';
 
@@ -96,7 +101,10 @@ export function registerTrain(program: Command): void {
       .command('train')
       .argument('<data>', 'data file: .csv, .tsv, .arff, .jsonl or .json')
       .description('train a model: stratified split, early stopping, evaluation on a held-out test split')
-      .option('-o, --out <file>', 'where to save the model (default: <data name>.lepton)'),
+      .option('-o, --out <file>', 'where to save the model (default: <data name>.lepton)')
+      .option('--register <name>', 'record the run in the registry and register the model as the next version of NAME')
+      .option('--alias <alias>', 'with --register: point this alias (e.g. staging) at the new version')
+      .option('--project <name>', 'registry project for --register', 'default'),
   )
     .addHelpText(
       'after',
@@ -107,11 +115,9 @@ Examples:
   $ lepton train prices.csv --target price --drop id --json > result.json`,
     )
     .action(
-      action(async (data: string, f: TrainFlags) => {
+      action(async (data: string, f: TrainFlags & { register?: string; alias?: string; project: string }) => {
         const out = f.out ?? `${basename(data, extname(data))}.lepton`;
-        const result = await train(data, trainOptionsFromFlags(f));
-        await saveModel(result.model, out);
-        result.model.dispose();
+        const result = f.register ? await trainRegistered(data, out, f as TrainFlags & { register: string; project: string }) : await trainToFile(data, out, f);
         if (f.json) {
           printJson({ model: out, leaderboard: result.leaderboard, test: result.test, split: result.split });
           return;
@@ -119,6 +125,43 @@ Examples:
         const s = result.split;
         process.stdout.write(`\nCandidates (validation split, ${s.val} rows)\n${formatLeaderboard(result.leaderboard)}\n\n`);
         process.stdout.write(`Test split (${s.test} rows held out; trained on ${s.train})\n${formatReport(result.test)}\n\nmodel saved to ${out}\n`);
+        if (result.registered) process.stdout.write(`registered as ${result.registered} (run ${result.runId})\n`);
       }),
     );
+}
+
+interface TrainOutcome {
+  leaderboard: LeaderboardEntry[];
+  test: EvalReport;
+  split: { train: number; val: number; test: number };
+  registered?: string;
+  runId?: number;
+}
+
+async function trainToFile(data: string, out: string, f: TrainFlags): Promise<TrainOutcome> {
+  const result = await train(data, trainOptionsFromFlags(f));
+  try {
+    await saveModel(result.model, out);
+  } finally {
+    result.model.dispose();
+  }
+  return result;
+}
+
+/** The same training, as a recorded run whose model becomes a registry version. */
+async function trainRegistered(data: string, out: string, f: TrainFlags & { register: string; alias?: string; project: string }): Promise<TrainOutcome> {
+  const o = trainOptionsFromFlags(f);
+  return withHome(async (home) => {
+    const { done } = await startTrainingJob(
+      home,
+      { project: f.project, dataPath: data, target: o.target, model: o.model, seed: o.seed, drop: o.drop, params: o.params, register: { name: f.register, alias: f.alias } },
+      localActor(),
+      { onEvent: (e) => e.type !== 'finished' && o.onProgress?.(e) },
+    );
+    const r = await done;
+    if (r.status !== 'succeeded') throw new LeptonError('E_ENGINE', `run ${r.runId} ${r.status}: ${r.error}`, 'see the message above; the run is recorded as failed');
+    await writeFile(out, await home.artifacts.get(r.artifact!));
+    const m = r.metrics as Pick<TrainOutcome, 'leaderboard' | 'test' | 'split'>;
+    return { ...m, registered: `${f.register}@${r.modelVersion}${f.alias ? ` (${f.alias})` : ''}`, runId: r.runId };
+  });
 }

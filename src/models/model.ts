@@ -67,7 +67,11 @@ export class LeptonModel {
   /** Class probabilities (n × k) or regression values in the target's units (n). */
   async predictTable(table: Table): Promise<Float32Array> {
     if (table.numRows === 0) return new Float32Array(0);
-    const out = await this.predictFeatures(this.pipeline.transform(table));
+    return this.fromFeatures(await this.predictFeatures(this.pipeline.transform(table)));
+  }
+
+  /** Maps raw member output to the target's units (regression values are de-standardised). */
+  fromFeatures(out: Float32Array): Float32Array {
     const t = this.manifest.target;
     if (t.task === 'regression') return out.map((v) => v * t.std + t.mean);
     return out;
@@ -79,10 +83,14 @@ export class LeptonModel {
    */
   async predict(input: Table | Record<string, unknown> | readonly Record<string, unknown>[]): Promise<Prediction[]> {
     const table = isTable(input) ? input : tableFromRows(Array.isArray(input) ? input : [input], this.inputSchema);
-    const out = await this.predictTable(table);
+    return this.toPredictions(await this.predictTable(table));
+  }
+
+  /** Labels and probabilities (or values) from `predictTable` output. */
+  toPredictions(out: Float32Array): Prediction[] {
     if (this.task === 'regression') return Array.from(out, (value) => ({ value }));
     const k = this.classes.length;
-    return Array.from({ length: table.numRows }, (_, i) => {
+    return Array.from({ length: out.length / k }, (_, i) => {
       const probabilities: Record<string, number> = {};
       let best = 0;
       for (let c = 0; c < k; c++) {

@@ -14,7 +14,10 @@ import { SqliteDb } from './sqlite-db.js';
 export interface Home {
   dir: string;
   registry: Registry;
+  /** Model artifacts, content-addressed. */
   artifacts: ArtifactStore;
+  /** Where a registered dataset's file lives (content-addressed, with its format's extension). */
+  datasetPath(hash: string, format: string): string;
   close(): Promise<void>;
 }
 
@@ -28,5 +31,11 @@ export async function openHome(options: { dir?: string; url?: string } = {}): Pr
   const url = options.url ?? process.env.LEPTON_REGISTRY_URL;
   const db = url && /^postgres(ql)?:\/\//.test(url) ? new PostgresDb(url) : new SqliteDb(join(dir, 'registry.db'));
   const registry = await Registry.open(db);
-  return { dir, registry, artifacts: new ArtifactStore(join(dir, 'artifacts')), close: () => registry.close() };
+  return {
+    dir,
+    registry,
+    artifacts: new ArtifactStore(join(dir, 'artifacts')),
+    datasetPath: (hash, format) => join(dir, 'datasets', `${hash}.${format}`),
+    close: () => registry.close(),
+  };
 }

@@ -27,25 +27,31 @@ export async function readRaw(path: string): Promise<RawTable> {
     if (e instanceof LeptonError) throw e;
     throw new LeptonError('E_FILE', `file not found: '${path}'`, 'check the path (relative paths start from the current folder)');
   }
-  const text = await readFile(path, 'utf8');
-  switch (ext) {
-    case '.csv':
-      return parseDelimited(text, path, ',');
-    case '.tsv':
-      return parseDelimited(text, path, '\t');
-    case '.arff':
-      return parseArff(text, path);
-    case '.json': {
+  return parseText(await readFile(path, 'utf8'), ext.slice(1) as DataFormat, path);
+}
+
+export type DataFormat = 'csv' | 'tsv' | 'arff' | 'jsonl' | 'ndjson' | 'json';
+
+/** Parses file contents already in memory (uploads); `source` names it in messages. */
+export function parseText(text: string, format: DataFormat, source: string): RawTable {
+  switch (format) {
+    case 'csv':
+      return parseDelimited(text, source, ',');
+    case 'tsv':
+      return parseDelimited(text, source, '\t');
+    case 'arff':
+      return parseArff(text, source);
+    case 'json': {
       let rows: unknown;
       try {
         rows = JSON.parse(text);
       } catch (e) {
-        throw new LeptonError('E_PARSE', `${path} is not valid JSON (${(e as Error).message})`, 'give an array of row objects');
+        throw new LeptonError('E_PARSE', `${source} is not valid JSON (${(e as Error).message})`, 'give an array of row objects');
       }
-      return rowsToRaw(Array.isArray(rows) ? rows : [rows], path);
+      return rowsToRaw(Array.isArray(rows) ? rows : [rows], source);
     }
     default:
-      return parseJsonl(text, path);
+      return parseJsonl(text, source);
   }
 }
 

@@ -1,0 +1,44 @@
+/**
+ * API-key authentication and role checks. Keys are scoped to one project; roles are ordered
+ * viewer < predictor < trainer < admin, each allowed what the ones below it may do.
+ * @module
+ */
+import type { FastifyRequest } from 'fastify';
+import { LeptonError } from '../errors.js';
+import type { Actor, ApiKeyInfo, Registry, Role } from '../registry/registry.js';
+import { ROLES } from '../registry/registry.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    auth?: ApiKeyInfo;
+  }
+}
+
+const WHAT: Record<Role, string> = {
+  viewer: 'read',
+  predictor: 'predict',
+  trainer: 'upload data and train',
+  admin: 'manage keys, aliases and the audit log',
+};
+
+/** Reads `Authorization: Bearer <key>`; 401 when it is missing or unknown. */
+export async function authenticate(req: FastifyRequest, registry: Registry): Promise<ApiKeyInfo> {
+  if (req.auth) return req.auth;
+  const header = req.headers.authorization;
+  const m = header ? /^Bearer\s+(\S+)$/i.exec(header) : null;
+  if (!m) throw new LeptonError('E_AUTH', 'missing API key', 'send the header "Authorization: Bearer <key>"; create a key with `lepton keys create --project NAME --role ROLE`');
+  const info = await registry.authenticate(m[1]!);
+  if (!info) throw new LeptonError('E_AUTH', 'invalid or revoked API key', 'check the key, or create a new one with `lepton keys create`');
+  req.auth = info;
+  return info;
+}
+
+/** The caller's key, checked for this project and at least `role`. */
+export async function authorize(req: FastifyRequest, registry: Registry, project: string, role: Role): Promise<Actor> {
+  const info = await authenticate(req, registry);
+  if (info.project !== project) throw new LeptonError('E_FORBIDDEN', `this API key belongs to project '${info.project}', not '${project}'`, `use a key created for project '${project}'`);
+  if (ROLES.indexOf(info.role) < ROLES.indexOf(role)) {
+    throw new LeptonError('E_FORBIDDEN', `a ${info.role} key cannot ${WHAT[role]}; that needs the ${role} role`, `ask a project admin for a ${role} key`);
+  }
+  return { keyId: info.keyId, name: `key:${info.keyId}` };
+}

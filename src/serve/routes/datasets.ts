@@ -1,0 +1,41 @@
+import type { FastifyInstance } from 'fastify';
+import type { z } from 'zod';
+import { toTable } from '../../data/infer.js';
+import { parseText } from '../../data/readers/index.js';
+import { LeptonError } from '../../errors.js';
+import { sha256, writeAtomic } from '../../registry/artifact-store.js';
+import { authorize } from '../auth.js';
+import { DatasetParams, DatasetQuery, DatasetRecord, jsonSchema, ProjectParams } from '../schemas.js';
+
+const RAW_TYPES = ['text/csv', 'text/tab-separated-values', 'text/plain', 'text/x-arff', 'application/x-ndjson', 'application/jsonl', 'application/octet-stream'];
+
+export function registerDatasetRoutes(app: FastifyInstance): void {
+  const { home, options } = app.lepton;
+  const reg = home.registry;
+  app.register(async (scope) => {
+    // Uploads arrive as the raw file; the format comes from ?format=.
+    scope.addContentTypeParser(RAW_TYPES, { parseAs: 'buffer', bodyLimit: options.datasetLimit }, (_req, body, done) => done(null, body));
+    scope.put<{ Params: z.infer<typeof DatasetParams>; Querystring: z.infer<typeof DatasetQuery>; Body: Buffer }>(
+      '/v1/projects/:project/datasets/:name',
+      {
+        bodyLimit: options.datasetLimit,
+        schema: { tags: ['datasets'], summary: 'Upload a data file as a new dataset version (identical content reuses its version)', params: jsonSchema(DatasetParams), querystring: jsonSchema(DatasetQuery), response: { 201: jsonSchema(DatasetRecord) } },
+      },
+      async (req, reply) => {
+        const { project, name } = req.params;
+        const actor = await authorize(req, reg, project, 'trainer');
+        if (!Buffer.isBuffer(req.body) || req.body.length === 0) throw new LeptonError('E_PARSE', 'the upload is empty', `send the file as the body with Content-Type: ${RAW_TYPES[0]} (or application/octet-stream)`);
+        const format = req.query.format;
+        const table = toTable(parseText(req.body.toString('utf8'), format, `${name}.${format}`));
+        const hash = sha256(req.body);
+        await writeAtomic(home.datasetPath(hash, format), req.body);
+        const { record, reused } = await reg.addDataset(project, { name, hash, format, rows: table.numRows, columns: table.columnNames, source: 'upload' }, actor);
+        return reply.status(reused ? 200 : 201).send({ name: record.name, version: record.version, hash: record.hash, format: record.format, rows: record.rows, columns: record.columns, reused });
+      },
+    );
+  });
+  app.get<{ Params: z.infer<typeof ProjectParams> }>('/v1/projects/:project/datasets', { schema: { tags: ['datasets'], summary: 'List dataset versions', params: jsonSchema(ProjectParams) } }, async (req) => {
+    await authorize(req, reg, req.params.project, 'viewer');
+    return { datasets: await reg.listDatasets(req.params.project) };
+  });
+}

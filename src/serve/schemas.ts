@@ -1,0 +1,91 @@
+/**
+ * Request and response shapes of the HTTP API, defined once in Zod. The same definitions give
+ * the JSON Schemas Fastify validates with, the OpenAPI document at /docs, and the types of the
+ * TypeScript client.
+ * @module
+ */
+import { z } from 'zod';
+import { MODEL_CHOICES } from '../models/spec.js';
+import { ROLES } from '../registry/registry.js';
+
+const Name = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/);
+export const Cell = z.union([z.string(), z.number(), z.boolean(), z.null()]);
+export const Row = z.record(z.string(), Cell);
+
+export const ProjectParams = z.strictObject({ project: Name });
+export const ModelParams = z.strictObject({ project: Name, name: Name });
+export const AliasParams = z.strictObject({ project: Name, name: Name, alias: Name });
+export const RunParams = z.strictObject({ project: Name, id: z.coerce.number().int().positive() });
+export const KeyParams = RunParams;
+export const DatasetParams = z.strictObject({ project: Name, name: Name });
+
+export const PredictQuery = z.strictObject({
+  alias: Name.optional().describe('model alias to use (default: production)'),
+  version: z.coerce.number().int().positive().optional().describe('model version to use instead of an alias'),
+});
+export const PredictBody = z
+  .strictObject({
+    row: Row.optional().describe('one input row'),
+    rows: z.array(Row).optional().describe('several input rows, predicted as one batch'),
+  })
+  .describe('exactly one of row or rows');
+export type PredictBody = z.infer<typeof PredictBody>;
+
+export const Prediction = z.union([
+  z.strictObject({ label: z.string(), probabilities: z.record(z.string(), z.number().nullable()) }),
+  z.strictObject({ value: z.number().nullable() }),
+]);
+export const PredictResponse = z.strictObject({
+  model: z.strictObject({ name: z.string(), version: z.number() }),
+  predictions: z.array(Prediction),
+});
+export type PredictResponse = z.infer<typeof PredictResponse>;
+
+export const CreateKeyBody = z.strictObject({ role: z.enum(ROLES), name: z.string().min(1).max(100) });
+export const CreateKeyResponse = z.strictObject({ id: z.number(), key: z.string(), role: z.enum(ROLES) });
+
+export const DatasetQuery = z.strictObject({ format: z.enum(['csv', 'tsv', 'arff', 'jsonl', 'json']) });
+export const DatasetRecord = z.strictObject({
+  name: z.string(),
+  version: z.number(),
+  hash: z.string(),
+  format: z.string(),
+  rows: z.number(),
+  columns: z.array(z.string()),
+  reused: z.boolean().optional(),
+});
+
+export const StartRunBody = z.strictObject({
+  dataset: Name.describe('dataset name in this project'),
+  datasetVersion: z.number().int().positive().optional().describe('default: the latest version'),
+  target: z.string().min(1),
+  model: z.enum(MODEL_CHOICES).default('auto'),
+  seed: z.number().int().min(0).default(42),
+  drop: z.array(z.string()).optional(),
+  params: z.record(z.string(), z.record(z.string(), z.unknown())).optional().describe('hyper-parameter overrides per family'),
+  register: z.strictObject({ name: Name, alias: Name.optional() }).optional().describe('register the trained model (and set an alias)'),
+});
+export type StartRunBody = z.input<typeof StartRunBody>;
+
+export const RunResponse = z.object({
+  id: z.number(),
+  status: z.string(),
+  params: z.record(z.string(), z.unknown()),
+  metrics: z.record(z.string(), z.unknown()).nullable(),
+  error: z.string().nullable(),
+  createdAt: z.string(),
+  finishedAt: z.string().nullable(),
+  modelVersion: z.number().nullable().optional(),
+});
+
+export const SetAliasBody = z.strictObject({ version: z.number().int().positive() });
+
+export const ErrorResponse = z.object({ error: z.string(), code: z.string(), hint: z.string().optional() });
+export type ErrorResponse = z.infer<typeof ErrorResponse>;
+
+/** JSON Schema (draft-07, what Fastify's Ajv speaks) from a Zod schema. */
+export function jsonSchema(schema: z.ZodType): Record<string, unknown> {
+  const out = z.toJSONSchema(schema, { target: 'draft-7', io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
+  delete out.$schema;
+  return out;
+}
