@@ -1,0 +1,36 @@
+import { readFile } from 'node:fs/promises';
+import { startTrainingJob } from '../../src/jobs/training-job.js';
+import { openHome, type Home } from '../../src/registry/open.js';
+import type { Actor } from '../../src/registry/registry.js';
+import { CREDIT, tmp } from '../helpers.js';
+
+export const admin: Actor = { keyId: null, name: 'test' };
+
+/** One credit-g row per applicant, as JSON, from the bundled file. */
+export async function creditRows(n: number): Promise<Record<string, string | number>[]> {
+  const { readTable } = await import('../../src/data/readers/index.js');
+  const t = await readTable(CREDIT);
+  return Array.from({ length: n }, (_, r) => Object.fromEntries(t.columnNames.filter((c) => c !== 'class').map((c) => [c, t.cell(c, r) as string | number])));
+}
+
+/**
+ * A fresh home with project `acme` holding credit@1 (logistic, production) and credit@2
+ * (xgboost), and one key per role plus an admin key of another project.
+ */
+export async function fixture(): Promise<{ home: Home; keys: Record<'admin' | 'trainer' | 'predictor' | 'viewer' | 'other', string>; creditArff: Buffer }> {
+  const home = await openHome({ dir: tmp() });
+  for (const model of ['logistic', 'xgboost'] as const) {
+    const { done } = await startTrainingJob(home, { project: 'acme', dataPath: CREDIT, target: 'class', model, register: { name: 'credit' } }, admin);
+    const r = await done;
+    if (r.status !== 'succeeded') throw new Error(`fixture training failed: ${r.error}`);
+  }
+  await home.registry.setAlias('acme', 'credit', 'production', 1, admin);
+  const keys = {
+    admin: (await home.registry.createKey('acme', 'admin', 'a', admin)).key,
+    trainer: (await home.registry.createKey('acme', 'trainer', 't', admin)).key,
+    predictor: (await home.registry.createKey('acme', 'predictor', 'p', admin)).key,
+    viewer: (await home.registry.createKey('acme', 'viewer', 'v', admin)).key,
+    other: (await home.registry.createKey('globex', 'admin', 'o', admin)).key,
+  };
+  return { home, keys, creditArff: await readFile(CREDIT) };
+}
