@@ -1,0 +1,88 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LeptonApiError, LeptonClient } from '../../src/client/client.js';
+import type { Home } from '../../src/registry/open.js';
+import { startServer, type ServerHandle } from '../../src/serve/server.js';
+import { creditRows, fixture } from './fixture.js';
+
+let home: Home;
+let server: ServerHandle;
+let keys: Awaited<ReturnType<typeof fixture>>['keys'];
+let creditArff: Buffer;
+
+beforeAll(async () => {
+  ({ home, keys, creditArff } = await fixture());
+  server = await startServer({ home, port: 0 });
+});
+afterAll(async () => {
+  await server.close();
+  await home.close();
+});
+
+describe('client: the typed TypeScript client against a live server', () => {
+  it('uploads data, trains through the API while watching progress, promotes, and predicts', async () => {
+    const admin = new LeptonClient({ baseUrl: server.url, apiKey: keys.admin });
+    expect(await admin.health()).toEqual({ status: 'ok' });
+    const trainer = admin.withKey((await admin.createKey('acme', 'trainer', 'ci')).key);
+    const up = await trainer.uploadDataset('acme', 'loans', creditArff, 'arff');
+    expect(up).toMatchObject({ name: 'loans', version: 1, rows: 1000, reused: false });
+    expect(await trainer.uploadDataset('acme', 'loans', creditArff, 'arff')).toMatchObject({ version: 1, reused: true });
+
+    const run = await trainer.startRun('acme', { dataset: 'loans', target: 'class', model: 'logistic', register: { name: 'loans-model', alias: 'staging' } });
+    const types: string[] = [];
+    let finished: { status?: string; modelVersion?: number } = {};
+    for await (const e of trainer.runEvents('acme', run.id)) {
+      types.push(e.type);
+      if (e.type === 'finished') finished = e;
+    }
+    expect(types[0]).toBe('status');
+    expect(types).toContain('epoch');
+    expect(finished).toMatchObject({ status: 'succeeded', modelVersion: 1 });
+    const record = await trainer.run('acme', run.id);
+    expect(record.status).toBe('succeeded');
+    expect(record.series.length).toBeGreaterThan(10);
+    expect(record.packages).toHaveProperty('libtorch');
+    // Late subscribers get the outcome at once.
+    const late: string[] = [];
+    for await (const e of trainer.runEvents('acme', run.id)) late.push(e.type);
+    expect(late).toEqual(['finished']);
+
+    await admin.setAlias('acme', 'loans-model', 'production', 1);
+    const predictor = admin.withKey(keys.predictor);
+    const rows = await creditRows(2);
+    const one = await predictor.predict('acme', 'loans-model', rows[0]!);
+    expect(one.model).toEqual({ name: 'loans-model', version: 1 });
+    const staged = await predictor.predict('acme', 'loans-model', rows, { alias: 'staging' });
+    expect(staged.predictions).toHaveLength(2);
+    expect((await admin.models('acme')).models.map((m) => m.name)).toEqual(['credit', 'loans-model']);
+  });
+
+  it('raises LeptonApiError with status, code, message and hint', async () => {
+    const predictor = new LeptonClient({ baseUrl: server.url, apiKey: keys.predictor });
+    const err = await predictor.startRun('acme', { dataset: 'loans', target: 'class' }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(LeptonApiError);
+    expect(err).toMatchObject({ status: 403, code: 'E_FORBIDDEN' });
+    const missing = await predictor.predict('acme', 'credit', { duration: 3 }).catch((e: unknown) => e);
+    expect(missing).toMatchObject({ status: 400, code: 'E_COLUMN', hint: expect.stringMatching(/the model reads/) });
+    const trainer = predictor.withKey(keys.trainer);
+    const nodata = await trainer.startRun('acme', { dataset: 'ghost', target: 'class' }).catch((e: unknown) => e);
+    expect(nodata).toMatchObject({ status: 404, message: expect.stringMatching(/dataset 'ghost' not found/) });
+    const bad = await trainer.uploadDataset('acme', 'broken', 'a,b\n1,2\n3\n', 'csv').catch((e: unknown) => e);
+    expect(bad).toMatchObject({ status: 400, message: 'broken.csv line 3 has a different number of fields than the header' });
+  });
+
+  it('cancels a running job through the API and records it as cancelled', async () => {
+    const trainer = new LeptonClient({ baseUrl: server.url, apiKey: keys.trainer });
+    const run = await trainer.startRun('acme', { dataset: 'loans', target: 'class', model: 'mlp', params: { mlp: { epochs: 100000, patience: 0 } } });
+    let cancelled = false;
+    let last: { type: string; status?: string } = { type: '' };
+    for await (const e of trainer.runEvents('acme', run.id)) {
+      if (e.type === 'epoch' && !cancelled) {
+        cancelled = true;
+        await trainer.cancelRun('acme', run.id);
+      }
+      last = e;
+    }
+    expect(last).toMatchObject({ type: 'finished', status: 'cancelled' });
+    expect((await trainer.run('acme', run.id)).status).toBe('cancelled');
+  });
+});
