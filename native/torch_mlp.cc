@@ -138,6 +138,7 @@ class TorchMlp : public Napi::ObjectWrap<TorchMlp> {
  private:
   Napi::Value Fit(const Napi::CallbackInfo& info);
   Napi::Value Predict(const Napi::CallbackInfo& info);
+  Napi::Value PredictSync(const Napi::CallbackInfo& info);
   Napi::Value Cancel(const Napi::CallbackInfo& info);
   Napi::Value StateDict(const Napi::CallbackInfo& info);
   Napi::Value LoadStateDict(const Napi::CallbackInfo& info);
@@ -428,6 +429,23 @@ Napi::Value TorchMlp::Fit(const Napi::CallbackInfo& info) {
   }
 }
 
+// Inference in eval mode without autograd; read-only on the weights, so concurrent calls are safe.
+void Forward(TorchMlp& model, const float* x, size_t length, bool softmax, std::vector<float>* out) {
+  using torch::indexing::Slice;
+  torch::NoGradGuard ng;
+  const int64_t d = model.spec.inputDim, k = model.spec.outputDim;
+  const int64_t n = static_cast<int64_t>(length) / d;
+  auto X = torch::from_blob(const_cast<float*>(x), {n, d}, torch::kFloat32);
+  out->resize(static_cast<size_t>(n * k));
+  for (int64_t b = 0; b < n; b += 8192) {
+    int64_t e = std::min(n, b + 8192);
+    auto y = model.net->forward(X.index({Slice(b, e)}));
+    if (softmax) y = torch::softmax(y, 1);
+    y = y.contiguous();
+    std::memcpy(out->data() + b * k, y.data_ptr<float>(), static_cast<size_t>((e - b) * k) * sizeof(float));
+  }
+}
+
 class PredictWorker : public PromiseWorker<Napi::AsyncWorker> {
  public:
   PredictWorker(Napi::Env env, TorchMlp* model, Napi::Object self, HeldArray<float> x, bool softmax)
@@ -435,19 +453,7 @@ class PredictWorker : public PromiseWorker<Napi::AsyncWorker> {
 
   void Execute() override {
     try {
-      using torch::indexing::Slice;
-      torch::NoGradGuard ng;
-      const int64_t d = model_->spec.inputDim, k = model_->spec.outputDim;
-      const int64_t n = static_cast<int64_t>(x_.length) / d;
-      auto X = torch::from_blob(x_.data, {n, d}, torch::kFloat32);
-      out_.resize(static_cast<size_t>(n * k));
-      for (int64_t b = 0; b < n; b += 8192) {
-        int64_t e = std::min(n, b + 8192);
-        auto y = model_->net->forward(X.index({Slice(b, e)}));
-        if (softmax_) y = torch::softmax(y, 1);
-        y = y.contiguous();
-        std::memcpy(out_.data() + b * k, y.data_ptr<float>(), static_cast<size_t>((e - b) * k) * sizeof(float));
-      }
+      Forward(*model_, x_.data, x_.length, softmax_, &out_);
     } catch (...) {
       DescribeTorchException("predict", &errCode_, &errMsg_);
     }
@@ -484,6 +490,31 @@ Napi::Value TorchMlp::Predict(const Napi::CallbackInfo& info) {
     return w->Promise();
   } catch (...) {
     RethrowAsJs(env, "predict");
+  }
+}
+
+// predictSync(x, {softmax}) -> Float32Array, on the calling thread: for a few rows, where the
+// thread-pool round trip would cost more than the forward pass. TS decides when.
+Napi::Value TorchMlp::PredictSync(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  try {
+    EnsureUsable("predictSync", false);
+    auto x = HoldTypedArray<float>(info[0], napi_float32_array, "x", SIZE_MAX);
+    if (x.length % static_cast<size_t>(spec.inputDim) != 0)
+      throw EngineError("E_ARG", "x has " + std::to_string(x.length) + " elements, not a multiple of inputDim " +
+                                     std::to_string(spec.inputDim));
+    bool softmax = info.Length() > 1 && info[1].IsObject() ? GetBool(info[1].As<Napi::Object>(), "softmax", true) : true;
+    std::vector<float> out;
+    try {
+      Forward(*this, x.data, x.length, softmax, &out);
+    } catch (const c10::Error& e) {
+      throw EngineError("E_TORCH", e.what_without_backtrace());
+    }
+    auto arr = Napi::Float32Array::New(env, out.size());
+    std::memcpy(arr.Data(), out.data(), out.size() * sizeof(float));
+    return arr;
+  } catch (...) {
+    RethrowAsJs(env, "predictSync");
   }
 }
 
@@ -580,6 +611,7 @@ Napi::Value TorchMlp::GetNumParameters(const Napi::CallbackInfo& info) {
 Napi::Function TorchMlp::Define(Napi::Env env) {
   return DefineClass(env, "TorchMlp",
                      {InstanceMethod<&TorchMlp::Fit>("fit"), InstanceMethod<&TorchMlp::Predict>("predict"),
+                      InstanceMethod<&TorchMlp::PredictSync>("predictSync"),
                       InstanceMethod<&TorchMlp::Cancel>("cancel"), InstanceMethod<&TorchMlp::StateDict>("stateDict"),
                       InstanceMethod<&TorchMlp::LoadStateDict>("loadStateDict"),
                       InstanceMethod<&TorchMlp::Dispose>("dispose"),

@@ -68,6 +68,7 @@ class XgbModel : public Napi::ObjectWrap<XgbModel> {
  private:
   Napi::Value Fit(const Napi::CallbackInfo& info);
   Napi::Value Predict(const Napi::CallbackInfo& info);
+  Napi::Value PredictSync(const Napi::CallbackInfo& info);
   Napi::Value Save(const Napi::CallbackInfo& info);
   Napi::Value Cancel(const Napi::CallbackInfo& info) {
     cancelRequested = true;
@@ -276,6 +277,25 @@ Napi::Value XgbModel::Fit(const Napi::CallbackInfo& info) {
   }
 }
 
+// XGBoost keeps prediction buffers per thread, so concurrent calls on one booster are safe.
+void PredictRows(const XgbModel& model, const float* x, size_t length, int type, std::vector<float>* out,
+                 std::vector<double>* outShape) {
+  const size_t d = static_cast<size_t>(model.numFeatures), n = length / d;
+  DMatrix m(x, n, d, nullptr);
+  std::string config = "{\"type\": " + std::to_string(type) +
+                       ", \"training\": false, \"iteration_begin\": 0, \"iteration_end\": 0, \"strict_shape\": false}";
+  const bst_ulong* shape = nullptr;
+  bst_ulong dim = 0;
+  const float* result = nullptr;
+  Check(XGBoosterPredictFromDMatrix(model.booster, m.h, config.c_str(), &shape, &dim, &result), "XGBoosterPredictFromDMatrix");
+  size_t total = 1;
+  for (bst_ulong i = 0; i < dim; i++) {
+    outShape->push_back(static_cast<double>(shape[i]));
+    total *= static_cast<size_t>(shape[i]);
+  }
+  out->assign(result, result + total);
+}
+
 class XgbPredictWorker : public PromiseWorker<Napi::AsyncWorker> {
  public:
   XgbPredictWorker(Napi::Env env, XgbModel* model, Napi::Object self, HeldArray<float> x, int type)
@@ -283,21 +303,7 @@ class XgbPredictWorker : public PromiseWorker<Napi::AsyncWorker> {
 
   void Execute() override {
     try {
-      const size_t d = static_cast<size_t>(model_->numFeatures), n = x_.length / d;
-      DMatrix m(x_.data, n, d, nullptr);
-      std::string config = "{\"type\": " + std::to_string(type_) +
-                           ", \"training\": false, \"iteration_begin\": 0, \"iteration_end\": 0, \"strict_shape\": false}";
-      const bst_ulong* shape = nullptr;
-      bst_ulong dim = 0;
-      const float* result = nullptr;
-      Check(XGBoosterPredictFromDMatrix(model_->booster, m.h, config.c_str(), &shape, &dim, &result),
-            "XGBoosterPredictFromDMatrix");
-      size_t total = 1;
-      for (bst_ulong i = 0; i < dim; i++) {
-        shape_.push_back(static_cast<double>(shape[i]));
-        total *= static_cast<size_t>(shape[i]);
-      }
-      out_.assign(result, result + total);
+      PredictRows(*model_, x_.data, x_.length, type_, &out_, &shape_);
     } catch (...) {
       DescribeCurrentException("predict", &errCode_, &errMsg_);
     }
@@ -324,19 +330,49 @@ class XgbPredictWorker : public PromiseWorker<Napi::AsyncWorker> {
   std::vector<double> shape_;
 };
 
+// Checks predict's arguments: features and the output type (0 value, 1 margin, 2 contribs).
+static HeldArray<float> PredictArgs(const XgbModel& m, const Napi::CallbackInfo& info, int* type) {
+  auto x = HoldTypedArray<float>(info[0], napi_float32_array, "x", SIZE_MAX);
+  if (x.length == 0 || x.length % static_cast<size_t>(m.numFeatures) != 0)
+    throw EngineError("E_ARG", "x has " + std::to_string(x.length) + " elements, not a non-empty multiple of the model's " +
+                                   std::to_string(m.numFeatures) + " features");
+  std::string output = "value";
+  if (info.Length() > 1 && info[1].IsObject()) output = GetString(info[1].As<Napi::Object>(), "output", "value");
+  *type = output == "value" ? 0 : output == "margin" ? 1 : output == "contribs" ? 2 : -1;
+  if (*type < 0) throw EngineError("E_ARG", "option 'output' must be value, margin or contribs (got '" + output + "')");
+  return x;
+}
+
+// predictSync(x, options) -> {data, shape} on the calling thread, for a few rows.
+Napi::Value XgbModel::PredictSync(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  try {
+    EnsureUsable("predictSync", false, true);
+    int type = 0;
+    auto x = PredictArgs(*this, info, &type);
+    std::vector<float> out;
+    std::vector<double> shape;
+    PredictRows(*this, x.data, x.length, type, &out, &shape);
+    auto arr = Napi::Float32Array::New(env, out.size());
+    std::memcpy(arr.Data(), out.data(), out.size() * sizeof(float));
+    Napi::Array s = Napi::Array::New(env, shape.size());
+    for (size_t i = 0; i < shape.size(); i++) s.Set(static_cast<uint32_t>(i), shape[i]);
+    Napi::Object r = Napi::Object::New(env);
+    r.Set("data", arr);
+    r.Set("shape", s);
+    return r;
+  } catch (...) {
+    RethrowAsJs(env, "predictSync");
+  }
+}
+
 // predict(x, {output: 'value'|'margin'|'contribs'}) -> Promise<{data, shape}>
 Napi::Value XgbModel::Predict(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   try {
     EnsureUsable("predict", false, true);
-    auto x = HoldTypedArray<float>(info[0], napi_float32_array, "x", SIZE_MAX);
-    if (x.length == 0 || x.length % static_cast<size_t>(numFeatures) != 0)
-      throw EngineError("E_ARG", "x has " + std::to_string(x.length) + " elements, not a non-empty multiple of the model's " +
-                                     std::to_string(numFeatures) + " features");
-    std::string output = "value";
-    if (info.Length() > 1 && info[1].IsObject()) output = GetString(info[1].As<Napi::Object>(), "output", "value");
-    int type = output == "value" ? 0 : output == "margin" ? 1 : output == "contribs" ? 2 : -1;
-    if (type < 0) throw EngineError("E_ARG", "option 'output' must be value, margin or contribs (got '" + output + "')");
+    int type = 0;
+    auto x = PredictArgs(*this, info, &type);
     predicting++;
     auto* w = new XgbPredictWorker(env, this, info.This().As<Napi::Object>(), std::move(x), type);
     w->Queue();
@@ -379,6 +415,7 @@ Napi::Value XgbModel::Dispose(const Napi::CallbackInfo& info) {
 Napi::Function XgbModel::Define(Napi::Env env) {
   return DefineClass(env, "XgbModel",
                      {InstanceMethod<&XgbModel::Fit>("fit"), InstanceMethod<&XgbModel::Predict>("predict"),
+                      InstanceMethod<&XgbModel::PredictSync>("predictSync"),
                       InstanceMethod<&XgbModel::Save>("save"), InstanceMethod<&XgbModel::Cancel>("cancel"),
                       InstanceMethod<&XgbModel::Dispose>("dispose"),
                       InstanceAccessor<&XgbModel::GetDisposed>("disposed"),

@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 # postgresql: the registry tests start a throw-away server (PostgreSQL backend).
 packages=(libtorch-dev libxgboost-dev g++ make python3 pkg-config postgresql)
 if [[ "${1:-}" == "--bench" ]]; then
-  packages+=(python3-torch python3-sklearn python3-xgboost python3-pandas python3-numpy)
+  packages+=(python3-torch python3-sklearn python3-xgboost python3-pandas python3-numpy python3-fastapi python3-uvicorn wrk)
 fi
 
 missing=()

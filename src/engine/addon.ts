@@ -65,6 +65,8 @@ export interface NamedTensor {
 export interface NativeTorchMlp {
   fit(data: TorchFitData, options: TorchFitOptions, onEpoch?: (r: EpochReport) => void): Promise<FitSummary>;
   predict(x: Float32Array, options?: { softmax?: boolean }): Promise<Float32Array>;
+  /** On the calling thread: only for a few rows, where the thread-pool hop costs more than the work. */
+  predictSync(x: Float32Array, options?: { softmax?: boolean }): Float32Array;
   cancel(): void;
   stateDict(): NamedTensor[];
   loadStateDict(tensors: NamedTensor[]): void;
@@ -93,6 +95,7 @@ export interface NativeXgbModel {
     onRound?: (r: RoundReport) => void,
   ): Promise<XgbFitSummary>;
   predict(x: Float32Array, options?: { output?: 'value' | 'margin' | 'contribs' }): Promise<{ data: Float32Array; shape: number[] }>;
+  predictSync(x: Float32Array, options?: { output?: 'value' | 'margin' | 'contribs' }): { data: Float32Array; shape: number[] };
   save(format?: 'ubj' | 'json'): Buffer;
   cancel(): void;
   dispose(): void;
@@ -127,32 +130,31 @@ export function addon(): Addon {
 
 /**
  * Native errors carry a `code` (E_ARG, E_TORCH, E_XGB, E_OOM, E_BUSY, E_DISPOSED, E_SHAPE,
- * E_DIVERGED). This re-throws them with the caller's stack so users see their own line.
+ * E_DIVERGED). These wrappers re-throw them as LeptonErrors created here, in the caller's
+ * (async) stack, so users see their own line. The stack is only captured on failure: these
+ * calls sit on the serving hot path.
  */
 export async function callNative<T>(what: string, fn: () => Promise<T> | T): Promise<T> {
-  const site = new Error();
   try {
     return await fn();
   } catch (e) {
-    throw rewrap(what, e, site);
+    throw rewrap(what, e);
   }
 }
 
 export function callNativeSync<T>(what: string, fn: () => T): T {
-  const site = new Error();
   try {
     return fn();
   } catch (e) {
-    throw rewrap(what, e, site);
+    throw rewrap(what, e);
   }
 }
 
-function rewrap(what: string, e: unknown, site: Error): Error {
+function rewrap(what: string, e: unknown): Error {
   if (e instanceof LeptonError) return e;
   const err = e as { code?: string; message?: string };
   const out = new LeptonError('E_ENGINE', `${what}: ${err.message ?? String(e)}`, hintFor(err.code), { cause: e });
   (out as { nativeCode?: string }).nativeCode = err.code;
-  out.stack = `${out.name}: ${out.message}\n${site.stack?.split('\n').slice(2).join('\n') ?? ''}`;
   return out;
 }
 

@@ -45,6 +45,8 @@ export interface Member {
   readonly info: FitInfo;
   /** n × numClasses probabilities, or n × 1 standardised regression outputs. */
   predict(x: Float32Array): Promise<Float32Array>;
+  /** The same on the calling thread, for a few rows (serving at low traffic). */
+  predictSync(x: Float32Array): Float32Array;
   /** Tensors to store in the artifact, names prefixed with `prefix`. */
   tensors(prefix: string): Map<string, StTensor>;
   dispose(): void;

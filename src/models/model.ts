@@ -55,8 +55,22 @@ export class LeptonModel {
 
   /** Weighted average of member outputs over already-transformed features. */
   async predictFeatures(x: Float32Array): Promise<Float32Array> {
+    this.checkUsable();
+    return this.combine(await Promise.all(this.members.map((m) => m.predict(x))));
+  }
+
+  /** The same on the calling thread: for a few rows only (it blocks the event loop meanwhile). */
+  predictFeaturesSync(x: Float32Array): Float32Array {
+    this.checkUsable();
+    return this.combine(this.members.map((m) => m.predictSync(x)));
+  }
+
+  private checkUsable(): void {
     if (this.disposed) throw new LeptonError('E_ENGINE', 'model was disposed', 'load the model again');
-    const outs = await Promise.all(this.members.map((m) => m.predict(x)));
+  }
+
+  private combine(outs: Float32Array[]): Float32Array {
+    if (outs.length === 1) return outs[0]!;
     const weights = this.manifest.members.map((m) => m.weight);
     const total = weights.reduce((s, w) => s + w, 0);
     const out = new Float32Array(outs[0]!.length);

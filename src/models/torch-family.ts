@@ -22,6 +22,10 @@ class TorchMember implements Member {
     return callNative(`${this.family} predict`, () => this.net.predict(x, { softmax: this.classification }));
   }
 
+  predictSync(x: Float32Array): Float32Array {
+    return callNativeSync(`${this.family} predict`, () => this.net.predictSync(x, { softmax: this.classification }));
+  }
+
   tensors(prefix: string): Map<string, StTensor> {
     const out = new Map<string, StTensor>();
     for (const t of callNativeSync('stateDict', () => this.net.stateDict())) out.set(prefix + t.name, { dtype: 'F32', shape: t.shape, data: t.data });

@@ -19,7 +19,15 @@ class XgbMember implements Member {
   ) {}
 
   async predict(x: Float32Array): Promise<Float32Array> {
-    const { data } = await callNative('xgboost predict', () => this.booster.predict(x));
+    return this.toProbabilities((await callNative('xgboost predict', () => this.booster.predict(x))).data);
+  }
+
+  predictSync(x: Float32Array): Float32Array {
+    return this.toProbabilities(callNativeSync('xgboost predict', () => this.booster.predictSync(x)).data);
+  }
+
+  /** Binary objectives give P(class 1) per row; Lepton's members give one column per class. */
+  private toProbabilities(data: Float32Array): Float32Array {
     if (this.numClasses !== 2) return data; // multi-class: n × k already; regression: n × 1
     const out = new Float32Array(data.length * 2);
     data.forEach((p, i) => {

@@ -11,6 +11,8 @@ export class SqliteDb implements Db {
   readonly dialect = 'sqlite' as const;
   private readonly db: Database.Database;
   private lock: Promise<unknown> = Promise.resolve();
+  /** Prepared statements by SQL text: preparing costs more than running a small query. */
+  private readonly statements = new Map<string, Database.Statement>();
 
   constructor(path: string) {
     this.db = new Database(path);
@@ -21,11 +23,21 @@ export class SqliteDb implements Db {
     this.db.pragma('synchronous = NORMAL');
   }
 
+  private prepare(sql: string): Database.Statement {
+    let stmt = this.statements.get(sql);
+    if (!stmt) {
+      stmt = this.db.prepare(sql);
+      // DDL in migrations is run once; keep only reusable statements.
+      if (this.statements.size < 500) this.statements.set(sql, stmt);
+    }
+    return stmt;
+  }
+
   private direct: Queryable = {
-    all: async <T = Row>(sql: string, params: readonly SqlValue[] = []) => this.db.prepare(sql).all(...params) as T[],
-    get: async <T = Row>(sql: string, params: readonly SqlValue[] = []) => this.db.prepare(sql).get(...params) as T | undefined,
+    all: async <T = Row>(sql: string, params: readonly SqlValue[] = []) => this.prepare(sql).all(...params) as T[],
+    get: async <T = Row>(sql: string, params: readonly SqlValue[] = []) => this.prepare(sql).get(...params) as T | undefined,
     run: async (sql: string, params: readonly SqlValue[] = []) => {
-      const stmt = this.db.prepare(sql);
+      const stmt = this.prepare(sql);
       if (stmt.reader) {
         const row = stmt.get(...params) as { id?: number } | undefined;
         return { changes: row ? 1 : 0, id: row?.id };

@@ -7,6 +7,7 @@
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import rateLimit from '@fastify/rate-limit';
+import { performance } from 'node:perf_hooks';
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { LeptonError } from '../errors.js';
 import { VERSION } from '../package-root.js';
@@ -37,6 +38,8 @@ export interface ServeOptions {
 }
 
 export interface AppContext {
+  /** True while the event loop has been mostly busy lately (utilisation over 85 % in the last 50 ms). */
+  busy(): boolean;
   home: Home;
   pool: ModelPool;
   metrics: ServerMetrics;
@@ -85,7 +88,16 @@ export async function buildApp(home: Home, opts: ServeOptions = {}): Promise<Fas
   const metrics = new ServerMetrics();
   const pool = new ModelPool(home, { maxBatchRows: options.maxBatchRows, maxWaitMs: options.maxWaitMs }, metrics);
   const jobs = new JobRunner(home);
-  app.decorate('lepton', { home, pool, metrics, jobs, options });
+  // Event-loop utilisation, sampled: the signal for running small predictions inline.
+  let busy = false;
+  let lastElu = performance.eventLoopUtilization();
+  const eluTimer = setInterval(() => {
+    const now = performance.eventLoopUtilization();
+    busy = performance.eventLoopUtilization(now, lastElu).utilization > 0.85;
+    lastElu = now;
+  }, 50);
+  eluTimer.unref();
+  app.decorate('lepton', { busy: () => busy, home, pool, metrics, jobs, options });
 
   // JSON cannot carry NaN or Infinity; name the field instead of a parser offset.
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => {
@@ -177,6 +189,7 @@ export async function buildApp(home: Home, opts: ServeOptions = {}): Promise<Fas
     await jobs.shutdown();
   });
   app.addHook('onClose', async () => {
+    clearInterval(eluTimer);
     await pool.close();
   });
   return app;

@@ -21,14 +21,33 @@ const WHAT: Record<Role, string> = {
   admin: 'manage keys, aliases and the audit log',
 };
 
+/**
+ * Known keys, so that a prediction does not pay a hash and a registry query. Entries live
+ * `KEY_CACHE_MS`: a key revoked on another replica stops working within that time; one
+ * revoked through this server stops at once (`forgetKeys`).
+ */
+const KEY_CACHE_MS = 2000;
+const keyCache = new Map<string, { info: ApiKeyInfo; at: number }>();
+
+export function forgetKeys(): void {
+  keyCache.clear();
+}
+
 /** Reads `Authorization: Bearer <key>`; 401 when it is missing or unknown. */
 export async function authenticate(req: FastifyRequest, registry: Registry): Promise<ApiKeyInfo> {
   if (req.auth) return req.auth;
   const header = req.headers.authorization;
   const m = header ? /^Bearer\s+(\S+)$/i.exec(header) : null;
   if (!m) throw new LeptonError('E_AUTH', 'missing API key', 'send the header "Authorization: Bearer <key>"; create a key with `lepton keys create --project NAME --role ROLE`');
-  const info = await registry.authenticate(m[1]!);
-  if (!info) throw new LeptonError('E_AUTH', 'invalid or revoked API key', 'check the key, or create a new one with `lepton keys create`');
+  const key = m[1]!;
+  const hit = keyCache.get(key);
+  let info = hit && Date.now() - hit.at < KEY_CACHE_MS ? hit.info : undefined;
+  if (!info) {
+    info = await registry.authenticate(key);
+    if (!info) throw new LeptonError('E_AUTH', 'invalid or revoked API key', 'check the key, or create a new one with `lepton keys create`');
+    if (keyCache.size > 10_000) keyCache.clear();
+    keyCache.set(key, { info, at: Date.now() });
+  }
   req.auth = info;
   return info;
 }

@@ -26,6 +26,8 @@ export interface Lease {
   version: number;
   model: LeptonModel;
   batcher: Batcher;
+  /** Requests holding this version right now, this one included. */
+  concurrent(): number;
   release(): void;
 }
 
@@ -66,6 +68,7 @@ export class ModelPool {
         version,
         model,
         batcher,
+        concurrent: () => entry.leases,
         release: () => {
           if (released) return;
           released = true;

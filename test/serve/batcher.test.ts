@@ -31,29 +31,47 @@ describe('serve: micro-batching', () => {
     const outs = await Promise.all(sizes.map((n) => b.submit(repeat(x1, n), n)));
     expect(calls.every((c) => c <= 16)).toBe(true);
     expect(calls.reduce((s, c) => s + c, 0)).toBe(sizes.reduce((s, n) => s + n, 0));
-    expect(calls.length).toBeLessThan(30); // 200 rows in batches of up to 16
+    expect(calls.length).toBeLessThan(40); // 200 rows: a first few alone, then batches of up to 16
     outs.forEach((o, i) => {
       expect(o.length).toBe(2 * sizes[i]!);
       expect(o[0]).toBeCloseTo(alone[0]!, 6);
     });
   });
 
-  it('does not hold a lone request past the wait, and passes big requests straight through', async () => {
+  it('sends a lone request at once, inline when it is small, and big requests straight through', async () => {
     const b = new Batcher(model, { maxBatchRows: 64, maxWaitMs: 30 }, 'm');
     const t0 = performance.now();
+    calls.length = 0;
     await b.submit(x1, 1);
-    const waited = performance.now() - t0;
-    expect(waited).toBeGreaterThanOrEqual(25);
-    expect(waited).toBeLessThan(30 + 200);
+    expect(performance.now() - t0).toBeLessThan(25); // the engine was idle: no waiting for company
+    expect(calls).toEqual([1]);
+    let inline = 0;
+    const sync = model.predictFeaturesSync.bind(model);
+    model.predictFeaturesSync = (x: Float32Array) => {
+      inline++;
+      return sync(x);
+    };
+    calls.length = 0;
+    const out = await b.submit(x1, 1, true);
+    expect(inline).toBe(1);
+    expect(calls).toEqual([]);
+    expect(out[0]).toBeCloseTo((await model.predictFeatures(x1))[0]!, 6);
     calls.length = 0;
     await b.submit(repeat(x1, 64), 64);
     expect(calls).toEqual([64]);
     const off = new Batcher(model, { maxBatchRows: 1, maxWaitMs: 30 }, 'm');
     calls.length = 0;
-    const t1 = performance.now();
-    await Promise.all([off.submit(x1, 1), off.submit(x1, 1)]);
-    expect(calls).toEqual([1, 1]);
-    expect(performance.now() - t1).toBeLessThan(25);
+    await Promise.all([off.submit(x1, 1), off.submit(x1, 1), off.submit(x1, 1)]);
+    expect(calls).toEqual([1, 1, 1]);
+  });
+
+  it('queues while every engine slot is busy and sends the queue as one batch when a slot frees', async () => {
+    const b = new Batcher(model, { maxBatchRows: 64, maxWaitMs: 1000, maxInFlight: 1 }, 'm');
+    calls.length = 0;
+    const first = b.submit(x1, 1); // takes the only slot
+    const rest = Array.from({ length: 10 }, () => b.submit(x1, 1)); // queue behind it
+    await Promise.all([first, ...rest]);
+    expect(calls).toEqual([1, 10]);
   });
 });
 

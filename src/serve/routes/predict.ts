@@ -8,7 +8,7 @@ import { ErrorResponse, jsonSchema, ModelParams, PredictBody, PredictQuery, Pred
 const finite = (v: number) => (Number.isFinite(v) ? v : null);
 
 export function registerPredictRoutes(app: FastifyInstance): void {
-  const { home, pool, metrics, options } = app.lepton;
+  const { home, pool, metrics, options, busy } = app.lepton;
   app.post<{ Params: z.infer<typeof ModelParams>; Querystring: z.infer<typeof PredictQuery>; Body: PredictBody }>(
     '/v1/projects/:project/models/:name/predict',
     {
@@ -34,7 +34,7 @@ export function registerPredictRoutes(app: FastifyInstance): void {
       try {
         const model = lease.model;
         const x = model.pipeline.transform(tableFromRows(rows, model.inputSchema));
-        const out = model.fromFeatures(await lease.batcher.submit(x, rows.length));
+        const out = model.fromFeatures(await lease.batcher.submit(x, rows.length, !busy() && lease.concurrent() === 1));
         const predictions = model.toPredictions(out).map((p) =>
           'label' in p ? { label: p.label, probabilities: Object.fromEntries(Object.entries(p.probabilities).map(([k, v]) => [k, finite(v)])) } : { value: finite(p.value) },
         );
