@@ -108,6 +108,15 @@ export class LeptonClient {
     return this.request('GET', `/v1/projects/${project}/models/${name}`);
   }
 
+  /** Registers a model file's bytes as the next version of `name`. */
+  async registerModel(project: string, name: string, file: Uint8Array): Promise<ModelVersion> {
+    return this.request('POST', `/v1/projects/${project}/models/${name}/versions`, file);
+  }
+
+  async deployments(project: string): Promise<{ deployments: { model: string; alias: string; version: number | null; config: Record<string, unknown>; since: string }[] }> {
+    return this.request('GET', `/v1/projects/${project}/deployments`);
+  }
+
   async setAlias(project: string, name: string, alias: string, version: number): Promise<{ alias: string; version: number; previous: number | null }> {
     return this.request('PUT', `/v1/projects/${project}/models/${name}/aliases/${alias}`, { version });
   }

@@ -342,6 +342,25 @@ export class Registry {
     return { from: Number(last.version), to: Number(last.previous) };
   }
 
+  // ── deployments ───────────────────────────────────────────────────────────
+  /** Records that a server serves `name@alias` with this configuration (upsert). */
+  async recordDeployment(projectName: string, name: string, alias: string, config: Record<string, unknown>): Promise<void> {
+    const p = await this.project(projectName);
+    await this.db.run(
+      'INSERT INTO deployments (project_id, model_name, alias, config, created_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (project_id, model_name, alias) DO UPDATE SET config = excluded.config',
+      [p.id, name, alias, json(config), now()],
+    );
+  }
+
+  async listDeployments(projectName: string): Promise<{ model: string; alias: string; version: number | null; config: Record<string, unknown>; since: string }[]> {
+    const p = await this.project(projectName);
+    const rows = await this.db.all<{ model_name: string; alias: string; config: string; created_at: string; version: number | null }>(
+      'SELECT d.model_name, d.alias, d.config, d.created_at, a.version FROM deployments d LEFT JOIN aliases a ON a.project_id = d.project_id AND a.model_name = d.model_name AND a.alias = d.alias WHERE d.project_id = ? ORDER BY d.model_name, d.alias',
+      [p.id],
+    );
+    return rows.map((r) => ({ model: r.model_name, alias: r.alias, version: r.version === null ? null : Number(r.version), config: parse(r.config) ?? {}, since: r.created_at }));
+  }
+
   // ── audit ─────────────────────────────────────────────────────────────────
   async audit(projectName: string | null, actor: Actor, action: string, target?: string, details?: Record<string, unknown>): Promise<void> {
     const p = projectName ? await this.findProject(projectName) : undefined;

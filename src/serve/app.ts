@@ -65,6 +65,7 @@ const STATUS: Record<string, number> = {
   E_OPTION: 400,
   E_TARGET: 400,
   E_FILE: 400,
+  E_MODEL_FILE: 400,
 };
 
 export async function buildApp(home: Home, opts: ServeOptions = {}): Promise<FastifyInstance> {

@@ -6,6 +6,7 @@
  * disposed only when nobody holds it and it has been idle for `idleMs`. That is hot swap.
  * @module
  */
+import { hostname } from 'node:os';
 import { LeptonError } from '../errors.js';
 import { decodeModel } from '../models/artifact.js';
 import type { LeptonModel } from '../models/model.js';
@@ -34,6 +35,7 @@ export interface Lease {
 export class ModelPool {
   private readonly entries = new Map<string, Entry>();
   private readonly aliases = new Map<string, { version: number; at: number }>();
+  private readonly deployed = new Set<string>();
   private readonly sweeper: NodeJS.Timeout;
 
   constructor(
@@ -110,6 +112,11 @@ export class ModelPool {
     if (hit && Date.now() - hit.at < this.aliasTtlMs) return hit.version;
     const v = await this.home.registry.modelVersion(project, name, alias);
     this.aliases.set(k, { version: v.version, at: Date.now() });
+    if (!this.deployed.has(k)) {
+      // The registry's record that this alias is being served, and how.
+      this.deployed.add(k);
+      await this.home.registry.recordDeployment(project, name, alias, { ...this.batch, host: hostname(), pid: process.pid });
+    }
     return v.version;
   }
 

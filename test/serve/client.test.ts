@@ -3,6 +3,10 @@ import { LeptonApiError, LeptonClient } from '../../src/client/client.js';
 import type { Home } from '../../src/registry/open.js';
 import { startServer, type ServerHandle } from '../../src/serve/server.js';
 import { creditRows, fixture } from './fixture.js';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { readTable } from '../../src/data/readers/index.js';
+import { CANCER, cli, tmp } from '../helpers.js';
 
 let home: Home;
 let server: ServerHandle;
@@ -54,6 +58,24 @@ describe('client: the typed TypeScript client against a live server', () => {
     const staged = await predictor.predict('acme', 'loans-model', rows, { alias: 'staging' });
     expect(staged.predictions).toHaveLength(2);
     expect((await admin.models('acme')).models.map((m) => m.name)).toEqual(['credit', 'loans-model']);
+  });
+
+  it('registers an uploaded model file as a version and lists what is deployed', async () => {
+    const trainer = new LeptonClient({ baseUrl: server.url, apiKey: keys.trainer });
+    const file = join(tmp(), 'bc.lepton');
+    const made = await cli(['train', CANCER, '--target', 'diagnosis', '--model', 'logistic', '-q', '--out', file]);
+    expect(made.code, made.stderr).toBe(0);
+    const v = await trainer.registerModel('acme', 'cancer', await readFile(file));
+    expect(v).toMatchObject({ name: 'cancer', version: 1, task: 'classification' });
+    const bad = await trainer.registerModel('acme', 'cancer', Buffer.from('not a model')).catch((e: unknown) => e);
+    expect(bad).toMatchObject({ status: 400, code: 'E_MODEL_FILE' });
+    const admin = trainer.withKey(keys.admin);
+    await admin.setAlias('acme', 'cancer', 'production', 1);
+    const t = await readTable(CANCER);
+    const row = Object.fromEntries(t.columnNames.filter((c) => c !== 'diagnosis').map((c) => [c, t.cell(c, 0) as number]));
+    expect((await admin.withKey(keys.predictor).predict('acme', 'cancer', row)).predictions[0]).toMatchObject({ label: 'malignant' });
+    const { deployments } = await admin.deployments('acme');
+    expect(deployments).toEqual(expect.arrayContaining([expect.objectContaining({ model: 'cancer', alias: 'production', version: 1, config: expect.objectContaining({ maxBatchRows: 64 }) })]));
   });
 
   it('raises LeptonApiError with status, code, message and hint', async () => {

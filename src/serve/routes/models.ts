@@ -1,5 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
+import { LeptonError } from '../../errors.js';
+import { decodeModel, FORMAT_VERSION } from '../../models/artifact.js';
 import { authorize } from '../auth.js';
 import { AliasParams, jsonSchema, ModelParams, ProjectParams, SetAliasBody } from '../schemas.js';
 
@@ -19,6 +21,27 @@ export function registerModelRoutes(app: FastifyInstance): void {
   app.get<{ Params: z.infer<typeof VersionParams> }>('/v1/projects/:project/models/:name/versions/:version', { schema: { tags: ['models'], summary: 'One model version', params: jsonSchema(VersionParams) } }, async (req) => {
     await authorize(req, reg, req.params.project, 'viewer');
     return reg.modelVersion(req.params.project, req.params.name, req.params.version);
+  });
+  app.get<{ Params: z.infer<typeof ProjectParams> }>('/v1/projects/:project/deployments', { schema: { tags: ['models'], summary: 'Aliases being served, with the version they point at and the serving configuration', params: jsonSchema(ProjectParams) } }, async (req) => {
+    await authorize(req, reg, req.params.project, 'viewer');
+    return { deployments: await reg.listDeployments(req.params.project) };
+  });
+  app.register(async (scope) => {
+    scope.addContentTypeParser('application/octet-stream', { parseAs: 'buffer', bodyLimit: app.lepton.options.datasetLimit }, (_req, body, done) => done(null, body));
+    scope.post<{ Params: z.infer<typeof ModelParams>; Body: Buffer }>(
+      '/v1/projects/:project/models/:name/versions',
+      { bodyLimit: app.lepton.options.datasetLimit, schema: { tags: ['models'], summary: 'Register a model file (from `lepton train --out`) as the next version', params: jsonSchema(ModelParams) } },
+      async (req, reply) => {
+        const { project, name } = req.params;
+        const actor = await authorize(req, reg, project, 'trainer');
+        if (!Buffer.isBuffer(req.body) || req.body.length === 0) throw new LeptonError('E_MODEL_FILE', 'the upload is empty', 'send the model file as the body with Content-Type: application/octet-stream');
+        const model = decodeModel(req.body, `${name} upload`); // refuse what would not load when served
+        const task = model.task;
+        model.dispose();
+        const artifact = await home.artifacts.put(req.body);
+        return reply.status(201).send(await reg.registerModelVersion(project, { name, artifact, formatVersion: FORMAT_VERSION, task }, actor));
+      },
+    );
   });
   app.put<{ Params: z.infer<typeof AliasParams>; Body: z.infer<typeof SetAliasBody> }>(
     '/v1/projects/:project/models/:name/aliases/:alias',
