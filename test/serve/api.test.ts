@@ -62,6 +62,18 @@ describe('serve: predictions', () => {
     const ok = await send({ row: rows[0] });
     expect(ok.statusCode).toBe(200);
   });
+
+  it('reloads a model version the pool disposed, and names a version whose artifact is gone', async () => {
+    app.lepton.pool.sweep(Date.now() + 3_600_000); // dispose every idle version now
+    const again = await app.inject({ method: 'POST', url: predictUrl, headers: auth(keys.predictor), payload: { row: rows[0] } });
+    expect(again.statusCode, again.body).toBe(200);
+    // A version whose artifact file was lost: a clear error, and the server keeps serving.
+    const v = await home.registry.registerModelVersion('acme', { name: 'lost', artifact: 'f'.repeat(64), formatVersion: 1, task: 'classification' }, { keyId: null, name: 'test' });
+    const lost = await app.inject({ method: 'POST', url: `/v1/projects/acme/models/lost/predict?version=${v.version}`, headers: auth(keys.predictor), payload: { row: rows[0] } });
+    expect(lost.statusCode).toBe(500);
+    expect(lost.json()).toMatchObject({ code: 'E_REGISTRY', error: expect.stringMatching(/artifact ffffffffffff… is missing/) });
+    expect((await app.inject({ method: 'POST', url: predictUrl, headers: auth(keys.predictor), payload: { row: rows[0] } })).statusCode).toBe(200);
+  });
 });
 
 describe('serve: tenancy and auth', () => {
