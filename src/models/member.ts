@@ -4,6 +4,7 @@
  * @module
  */
 import type { StTensor } from '../engine/safetensors.js';
+import { LeptonError } from '../errors.js';
 import type { Task } from '../prep/target.js';
 import type { FamilyName, TorchParams, XgbParams } from './spec.js';
 
@@ -57,4 +58,9 @@ export function balancedWeights(y: Int32Array, numClasses: number): Float32Array
   const counts = new Float64Array(numClasses);
   for (const c of y) counts[c]!++;
   return Float32Array.from(counts, (c) => (c > 0 ? y.length / (numClasses * c) : 0));
+}
+
+/** Throws the cancellation error when `signal` was aborted before a fit started. */
+export function throwIfCancelled(signal: AbortSignal | undefined, what: string): void {
+  if (signal?.aborted) throw new LeptonError('E_CANCELLED', `${what} training was cancelled`);
 }

@@ -6,7 +6,7 @@
 import { addon, callNative, callNativeSync, type NativeTorchMlp } from '../engine/addon.js';
 import type { StTensor } from '../engine/safetensors.js';
 import { LeptonError } from '../errors.js';
-import { balancedWeights, type FitContext, type FitData, type FitInfo, type Member } from './member.js';
+import { balancedWeights, throwIfCancelled, type FitContext, type FitData, type FitInfo, type Member } from './member.js';
 import { lrSchedule, type TorchParams } from './spec.js';
 
 class TorchMember implements Member {
@@ -51,6 +51,8 @@ function build(params: TorchParams, ctx: Pick<FitContext, 'numFeatures' | 'numCl
 }
 
 export async function fitTorch(family: 'logistic' | 'mlp', params: TorchParams, train: FitData, val: FitData | undefined, ctx: FitContext): Promise<Member> {
+  // An abort before this point has no listener to hear it.
+  throwIfCancelled(ctx.signal, family);
   const net = build(params, ctx);
   const classification = ctx.task === 'classification';
   const onAbort = () => net.cancel();

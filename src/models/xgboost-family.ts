@@ -6,7 +6,7 @@
 import { addon, callNative, callNativeSync, type NativeXgbModel } from '../engine/addon.js';
 import type { StTensor } from '../engine/safetensors.js';
 import { LeptonError } from '../errors.js';
-import { balancedWeights, type FitContext, type FitData, type FitInfo, type Member } from './member.js';
+import { balancedWeights, throwIfCancelled, type FitContext, type FitData, type FitInfo, type Member } from './member.js';
 import type { XgbParams } from './spec.js';
 
 class XgbMember implements Member {
@@ -72,6 +72,7 @@ function boosterParams(p: XgbParams, ctx: FitContext): Record<string, string> {
 }
 
 export async function fitXgb(params: XgbParams, train: FitData, val: FitData | undefined, ctx: FitContext): Promise<Member> {
+  throwIfCancelled(ctx.signal, 'xgboost');
   const { XgbModel } = addon();
   const booster = new XgbModel();
   const onAbort = () => booster.cancel();

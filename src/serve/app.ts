@@ -186,7 +186,15 @@ export async function buildApp(home: Home, opts: ServeOptions = {}): Promise<Fas
   registerModelRoutes(app);
   registerPredictRoutes(app);
 
+  // Shutting down: answer in-flight requests, then let their keep-alive connections go
+  // (otherwise close() waits for the keep-alive timeout of every connection that was busy).
+  let closing = false;
+  app.addHook('onSend', (_req, reply, payload, done) => {
+    if (closing) reply.header('connection', 'close');
+    done(null, payload);
+  });
   app.addHook('preClose', async () => {
+    closing = true;
     await jobs.shutdown();
   });
   app.addHook('onClose', async () => {

@@ -78,3 +78,13 @@ describe('train: real data', () => {
     await expect(run).rejects.toThrow(/cancelled/);
   });
 });
+
+describe('train: cancellation before the engine starts', () => {
+  it('an already-aborted signal stops training at once', async () => {
+    const ac = new AbortController();
+    ac.abort();
+    const t0 = performance.now();
+    await expect(train(CANCER, { target: 'diagnosis', model: 'mlp', params: { mlp: { epochs: 100000, patience: 0 } }, signal: ac.signal })).rejects.toThrow(/cancelled/);
+    expect(performance.now() - t0).toBeLessThan(5000);
+  });
+});
