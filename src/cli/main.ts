@@ -8,6 +8,7 @@ import { Command } from 'commander';
 import { addon } from '../engine/addon.js';
 import { VERSION } from '../package-root.js';
 import { registerCv } from './cv.js';
+import { registerData } from './data.js';
 import { registerDemo } from './demo.js';
 import { registerEval } from './eval.js';
 import { action, printJson } from './output.js';
@@ -41,6 +42,7 @@ registerPredict(program);
 registerCv(program);
 registerDemo(program);
 registerRegistryCommands(program);
+registerData(program);
 registerServe(program);
 program
   .command('info')

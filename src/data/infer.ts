@@ -26,6 +26,8 @@ const MISSING = new Set(['', '?', 'NA', 'N/A', 'na', 'n/a', 'null', 'NULL', 'Non
 /** Tokens that look numeric but are not finite numbers: rejected with a clear message. */
 const NON_FINITE = new Set(['nan', '+nan', '-nan', 'inf', '+inf', '-inf', 'infinity', '+infinity', '-infinity']);
 const NUMBER_RE = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+const IDENTIFIER_RE = /^[+-]?\d{16,}$/;
+const LEADING_ZERO_RE = /^0\d+$/;
 const BOOL_TRUE = new Set(['true', 'True', 'TRUE']);
 const BOOL_FALSE = new Set(['false', 'False', 'FALSE']);
 const DATE_RE = /^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$/;
@@ -59,6 +61,9 @@ export function inferType(cells: readonly RawCell[]): ColumnType {
     }
     const s = raw!.trim();
     if (numeric && !NUMBER_RE.test(s) && !NON_FINITE.has(s.toLowerCase())) numeric = false;
+    // Digit strings a double cannot hold exactly (card numbers, national ids) or with leading
+    // zeros (postcodes, account numbers) are identifiers, not quantities.
+    if (numeric && (IDENTIFIER_RE.test(s) || LEADING_ZERO_RE.test(s))) numeric = false;
     if (bool && !BOOL_TRUE.has(s) && !BOOL_FALSE.has(s)) bool = false;
     if (date && !DATE_RE.test(s)) date = false;
     if (distinct.size <= 1000) distinct.add(s);

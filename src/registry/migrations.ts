@@ -52,6 +52,11 @@ CREATE TABLE audit_log (
 CREATE INDEX audit_by_project ON audit_log (project_id, id);
 CREATE INDEX runs_by_status ON runs (status)`,
   },
+  {
+    version: 2,
+    name: 'dataset lineage: source, parent version and transforms applied',
+    sql: `ALTER TABLE datasets ADD COLUMN lineage TEXT`,
+  },
 ];
 
 export async function migrate(db: Db): Promise<number> {

@@ -30,8 +30,16 @@ export interface Project {
   org: string;
 }
 
+/** Where a dataset version came from: its source, the version it was derived from, and how. */
+export interface Lineage {
+  source: string;
+  parent?: string;
+  transforms: string[];
+}
+
 export interface DatasetRecord {
   id: number;
+  lineage: Lineage | null;
   name: string;
   version: number;
   hash: string;
@@ -182,7 +190,7 @@ export class Registry {
 
   // ── datasets ──────────────────────────────────────────────────────────────
   /** Records a dataset version; identical content (same hash) reuses its version. */
-  async addDataset(projectName: string, d: { name: string; hash: string; format: string; rows: number; columns: string[]; source?: string }, actor: Actor): Promise<{ record: DatasetRecord; reused: boolean }> {
+  async addDataset(projectName: string, d: { name: string; hash: string; format: string; rows: number; columns: string[]; source?: string; lineage?: Lineage }, actor: Actor): Promise<{ record: DatasetRecord; reused: boolean }> {
     checkName('dataset', d.name);
     const p = await this.ensureProject(projectName);
     return this.db.transaction(async (tx) => {
@@ -190,7 +198,7 @@ export class Registry {
       if (same) return { record: toDataset(same), reused: true };
       const last = await tx.get<{ v: number | null }>('SELECT MAX(version) AS v FROM datasets WHERE project_id = ? AND name = ?', [p.id, d.name]);
       const version = Number(last?.v ?? 0) + 1;
-      await tx.run('INSERT INTO datasets (project_id, name, version, hash, format, rows, columns, source, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)', [p.id, d.name, version, d.hash, d.format, d.rows, json(d.columns), d.source ?? null, actor.name, now()]);
+      await tx.run('INSERT INTO datasets (project_id, name, version, hash, format, rows, columns, source, lineage, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)', [p.id, d.name, version, d.hash, d.format, d.rows, json(d.columns), d.source ?? null, json(d.lineage), actor.name, now()]);
       await this.auditIn(tx, p.id, actor, 'dataset.add', `${d.name}@${version}`, { hash: d.hash, rows: d.rows });
       return { record: toDataset((await tx.get('SELECT * FROM datasets WHERE project_id = ? AND name = ? AND version = ?', [p.id, d.name, version]))!), reused: false };
     });
@@ -387,7 +395,7 @@ export class Registry {
 }
 
 function toDataset(r: Record<string, unknown>): DatasetRecord {
-  return { id: Number(r.id), name: String(r.name), version: Number(r.version), hash: String(r.hash), format: String(r.format), rows: Number(r.rows), columns: parse<string[]>(r.columns) ?? [], source: (r.source as string | null) ?? null, createdBy: (r.created_by as string | null) ?? null, createdAt: String(r.created_at) };
+  return { id: Number(r.id), lineage: parse<Lineage>(r.lineage), name: String(r.name), version: Number(r.version), hash: String(r.hash), format: String(r.format), rows: Number(r.rows), columns: parse<string[]>(r.columns) ?? [], source: (r.source as string | null) ?? null, createdBy: (r.created_by as string | null) ?? null, createdAt: String(r.created_at) };
 }
 
 function toRun(r: Record<string, unknown>): RunRecord {

@@ -1,9 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { z } from 'zod';
-import { toTable } from '../../data/infer.js';
-import { parseText } from '../../data/readers/index.js';
 import { LeptonError } from '../../errors.js';
-import { sha256, writeAtomic } from '../../registry/artifact-store.js';
+import { storeDataset } from '../../registry/datasets.js';
 import { authorize } from '../auth.js';
 import { DatasetParams, DatasetQuery, DatasetRecord, jsonSchema, ProjectParams } from '../schemas.js';
 
@@ -25,11 +23,7 @@ export function registerDatasetRoutes(app: FastifyInstance): void {
         const { project, name } = req.params;
         const actor = await authorize(req, reg, project, 'trainer');
         if (!Buffer.isBuffer(req.body) || req.body.length === 0) throw new LeptonError('E_PARSE', 'the upload is empty', `send the file as the body with Content-Type: ${RAW_TYPES[0]} (or application/octet-stream)`);
-        const format = req.query.format;
-        const table = toTable(parseText(req.body.toString('utf8'), format, `${name}.${format}`));
-        const hash = sha256(req.body);
-        await writeAtomic(home.datasetPath(hash, format), req.body);
-        const { record, reused } = await reg.addDataset(project, { name, hash, format, rows: table.numRows, columns: table.columnNames, source: 'upload' }, actor);
+        const { record, reused } = await storeDataset(home, project, { name, bytes: req.body, format: req.query.format, lineage: { source: `upload by ${actor.name}`, transforms: [] } }, actor);
         return reply.status(reused ? 200 : 201).send({ name: record.name, version: record.version, hash: record.hash, format: record.format, rows: record.rows, columns: record.columns, reused });
       },
     );

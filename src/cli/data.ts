@@ -1,0 +1,155 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { readFile, writeFile } from 'node:fs/promises';
+import { basename, extname, join } from 'node:path';
+import type { Command } from 'commander';
+import { toTable } from '../data/infer.js';
+import { inspectTable } from '../data/inspect.js';
+import { formatQuality, qualityHtml } from '../data/inspect-format.js';
+import { applyPiiPolicy, detectPii, PII_KINDS, type PiiAction } from '../data/pii.js';
+import { readRaw, SUPPORTED_EXTENSIONS, type DataFormat } from '../data/readers/index.js';
+import { toCsv } from '../data/writers/csv.js';
+import { LeptonError } from '../errors.js';
+import { textTable } from '../eval/format.js';
+import { writeAtomic } from '../registry/artifact-store.js';
+import { storeDataset } from '../registry/datasets.js';
+import type { Home } from '../registry/open.js';
+import { action, printJson } from './output.js';
+import { localActor, parseRef, withHome } from './registry.js';
+
+function formatOf(file: string): DataFormat {
+  const ext = extname(file).toLowerCase();
+  if (!SUPPORTED_EXTENSIONS.includes(ext)) throw new LeptonError('E_FILE', `cannot read '${file}': unknown file type '${ext || '(none)'}'`, `use one of ${SUPPORTED_EXTENSIONS.join(', ')}`);
+  return (ext === '.ndjson' ? 'jsonl' : ext.slice(1)) as DataFormat;
+}
+
+/** A registered dataset (NAME or NAME@VERSION) or, when no such dataset exists, a file path. */
+async function resolveData(home: Home, project: string, ref: string): Promise<{ path: string; label: string }> {
+  if (existsSync(ref) && (ref.includes('/') || ref.includes('.'))) return { path: ref, label: ref };
+  const r = parseRef(ref);
+  const d = await home.registry.dataset(project, r.name, r.version);
+  return { path: home.datasetPath(d.hash, d.format), label: `${d.name}@${d.version}` };
+}
+
+/** The per-project secret PII hashing uses: random, created once, readable only by its owner. */
+async function projectSecret(home: Home, project: string): Promise<string> {
+  const file = join(home.dir, `secret-${project}`);
+  if (existsSync(file)) return (await readFile(file, 'utf8')).trim();
+  const secret = randomBytes(32).toString('hex');
+  await writeFile(file, secret, { mode: 0o600, flag: 'wx' }).catch(() => undefined);
+  return (await readFile(file, 'utf8')).trim();
+}
+
+export function registerData(program: Command): void {
+  const data = program.command('data').description('datasets: add versions, list, show lineage, inspect quality, treat personal data');
+  data
+    .command('add')
+    .argument('<name>', 'dataset name')
+    .argument('<file>', 'data file (.csv .tsv .arff .jsonl .json)')
+    .option('--project <name>', 'project', 'default')
+    .option('--json', 'as JSON')
+    .description('add a file as a dataset version; identical content reuses its version; personal data is flagged')
+    .addHelpText('after', '\nExample:\n  $ lepton data add loans credit-g.arff && lepton data inspect loans --target class')
+    .action(
+      action(async (name: string, file: string, f: { project: string; json?: boolean }) =>
+        withHome(async (home) => {
+          let bytes: Buffer;
+          try {
+            bytes = await readFile(file);
+          } catch {
+            throw new LeptonError('E_FILE', `file not found: '${file}'`, 'check the path');
+          }
+          const actor = localActor();
+          const s = await storeDataset(home, f.project, { name, bytes, format: formatOf(file), lineage: { source: `file ${basename(file)} added by ${actor.name}`, transforms: [] } }, actor);
+          const pii = detectPii(s.table);
+          if (f.json) return printJson({ ...s.record, reused: s.reused, pii });
+          process.stdout.write(`${s.reused ? 'unchanged: same content as' : 'added'} ${name}@${s.record.version} (${s.record.rows} rows, ${s.record.columns.length} columns)\n`);
+          for (const p of pii) process.stderr.write(`warning: column '${p.column}' holds personal data (${p.kind}); treat it with: lepton data mask ${name}@${s.record.version}\n`);
+        }),
+      ),
+    );
+  data
+    .command('list')
+    .option('--project <name>', 'project', 'default')
+    .option('--json', 'as JSON')
+    .description('list dataset versions')
+    .action(
+      action(async (f: { project: string; json?: boolean }) =>
+        withHome(async (home) => {
+          const list = await home.registry.listDatasets(f.project);
+          if (f.json) return printJson(list);
+          process.stdout.write(`${textTable([['dataset', 'version', 'rows', 'columns', 'hash', 'created'], ...list.map((d) => [d.name, String(d.version), String(d.rows), String(d.columns.length), d.hash.slice(0, 12), d.createdAt])], 1)}\n`);
+        }),
+      ),
+    );
+  data
+    .command('show')
+    .argument('<ref>', 'NAME or NAME@VERSION')
+    .option('--project <name>', 'project', 'default')
+    .option('--json', 'as JSON')
+    .description('show a dataset version: columns, hash and lineage')
+    .action(
+      action(async (ref: string, f: { project: string; json?: boolean }) =>
+        withHome(async (home) => {
+          const r = parseRef(ref);
+          const d = await home.registry.dataset(f.project, r.name, r.version);
+          if (f.json) return printJson(d);
+          const l = d.lineage;
+          process.stdout.write(
+            `${d.name}@${d.version}: ${d.rows} rows, ${d.format}, sha256 ${d.hash}\ncreated ${d.createdAt} by ${d.createdBy}\nsource: ${l?.source ?? d.source ?? 'unknown'}${l?.parent ? `\nderived from: ${l.parent}` : ''}${l?.transforms.length ? `\ntransforms: ${l.transforms.join('; ')}` : ''}\ncolumns: ${d.columns.join(', ')}\n`,
+          );
+        }),
+      ),
+    );
+  data
+    .command('inspect')
+    .argument('<data>', 'dataset (NAME[@VERSION]) or a data file')
+    .option('--project <name>', 'project', 'default')
+    .option('-t, --target <column>', 'target column: class balance and leak detection')
+    .option('--json', 'the report as JSON')
+    .option('--html <file>', 'also write a self-contained HTML report with histograms')
+    .description('data-quality report: types, missing values, outliers, duplicates, constant columns, leaks, personal data')
+    .addHelpText('after', '\nExamples:\n  $ lepton data inspect credit-g.arff --target class\n  $ lepton data inspect loans@2 --html report.html')
+    .action(
+      action(async (ref: string, f: { project: string; target?: string; json?: boolean; html?: string }) =>
+        withHome(async (home) => {
+          const { path, label } = await resolveData(home, f.project, ref);
+          const raw = await readRaw(path);
+          const table = toTable({ ...raw, source: label });
+          const report = inspectTable(table, { raw, target: f.target });
+          if (f.html) await writeAtomic(f.html, Buffer.from(qualityHtml(report)));
+          if (f.json) return printJson(report);
+          process.stdout.write(`${formatQuality(report)}\n${f.html ? `\nHTML report: ${f.html}\n` : ''}`);
+        }),
+      ),
+    );
+  data
+    .command('mask')
+    .argument('<ref>', 'NAME or NAME@VERSION')
+    .option('--project <name>', 'project', 'default')
+    .option('--policy <rules>', 'per column: col=keep|mask|hash|drop, comma-separated (default: mask every detected column)')
+    .description('treat personal data and record the result as a new dataset version (the original stays as it was)')
+    .addHelpText('after', `\nDetects: ${PII_KINDS.join(', ')}.\nExample:\n  $ lepton data mask customers --policy email=hash,phone=mask,name=drop`)
+    .action(
+      action(async (ref: string, f: { project: string; policy?: string }) =>
+        withHome(async (home) => {
+          const r = parseRef(ref);
+          const d = await home.registry.dataset(f.project, r.name, r.version);
+          const table = toTable(await readRaw(home.datasetPath(d.hash, d.format)));
+          const policy: Record<string, PiiAction> = {};
+          for (const rule of f.policy?.split(',').map((s) => s.trim()).filter(Boolean) ?? []) {
+            const [col, act] = rule.split('=');
+            if (!col || !['keep', 'mask', 'hash', 'drop'].includes(act ?? '')) throw new LeptonError('E_OPTION', `invalid policy rule '${rule}'`, 'write column=keep|mask|hash|drop');
+            table.column(col);
+            policy[col] = act as PiiAction;
+          }
+          const findings = detectPii(table);
+          const treated = applyPiiPolicy(table, findings, policy, await projectSecret(home, f.project));
+          const transforms = [...new Set([...findings.map((p) => p.column), ...Object.keys(policy)])].map((c) => `pii ${policy[c] ?? 'mask'} ${c}${findings.find((p) => p.column === c) ? ` (${findings.find((p) => p.column === c)!.kind})` : ''}`);
+          const actor = localActor();
+          const s = await storeDataset(home, f.project, { name: d.name, bytes: Buffer.from(toCsv(treated)), format: 'csv', lineage: { source: d.lineage?.source ?? d.source ?? 'unknown', parent: `${d.name}@${d.version}`, transforms } }, actor);
+          process.stdout.write(`${d.name}@${s.record.version}: ${transforms.length ? transforms.join('; ') : 'no personal data found'}\n`);
+        }),
+      ),
+    );
+}

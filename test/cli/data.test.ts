@@ -1,0 +1,50 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { classifyValue } from '../../src/data/pii.js';
+import { tableFromRows } from '../../src/data/readers/index.js';
+import { toCsv } from '../../src/data/writers/csv.js';
+import { plantedCustomers } from '../data/fixtures.js';
+import { CREDIT, cli, tmp } from '../helpers.js';
+
+describe('cli: data', () => {
+  it('adds versions by content, lists, shows lineage, and inspects as text, JSON and HTML', async () => {
+    const cwd = tmp();
+    expect((await cli(['data', 'add', 'loans', CREDIT], { cwd })).stdout).toMatch(/added loans@1 \(1000 rows, 21 columns\)/);
+    expect((await cli(['data', 'add', 'loans', CREDIT], { cwd })).stdout).toMatch(/unchanged: same content as loans@1/);
+    const list = JSON.parse((await cli(['data', 'list', '--json'], { cwd })).stdout) as { name: string; version: number; rows: number }[];
+    expect(list).toEqual([expect.objectContaining({ name: 'loans', version: 1, rows: 1000 })]);
+    const show = await cli(['data', 'show', 'loans@1'], { cwd });
+    expect(show.stdout).toMatch(/source: file credit-g.arff added by cli:/);
+    const text = await cli(['data', 'inspect', 'loans', '--target', 'class', '--html', join(cwd, 'report.html')], { cwd });
+    expect(text.code, text.stderr).toBe(0);
+    expect(text.stdout).toMatch(/class balance of 'class': good 700 \(70.0%\), bad 300 \(30.0%\)/);
+    expect(readFileSync(join(cwd, 'report.html'), 'utf8')).toMatch(/<h1>Data quality: loans@1<\/h1>/);
+    const json = JSON.parse((await cli(['data', 'inspect', CREDIT, '--json'], { cwd })).stdout) as { rows: number; columns: unknown[] };
+    expect(json.rows).toBe(1000);
+    expect((await cli(['data', 'show', 'ghost'], { cwd })).stderr).toMatch(/dataset 'ghost' not found in project 'default'/);
+  });
+
+  it('flags personal data on ingest and masks it into a new version with lineage', async () => {
+    const cwd = tmp();
+    const file = join(cwd, 'customers.csv');
+    writeFileSync(file, toCsv(tableFromRows(plantedCustomers())));
+    const add = await cli(['data', 'add', 'customers', file], { cwd });
+    expect(add.stderr).toMatch(/column 'email' holds personal data \(email\)/);
+    expect(add.stderr).toMatch(/column 'card' holds personal data \(card\)/);
+    const mask = await cli(['data', 'mask', 'customers', '--policy', 'email=hash,last_ip=drop'], { cwd });
+    expect(mask.code, mask.stderr).toBe(0);
+    expect(mask.stdout).toMatch(/customers@2: .*pii hash email \(email\).*pii drop last_ip \(ip\)/);
+    const show = (await cli(['data', 'show', 'customers@2'], { cwd })).stdout;
+    expect(show).toMatch(/derived from: customers@1/);
+    expect(show).toMatch(/transforms: .*pii drop last_ip/);
+    expect(/columns: (.*)/.exec(show)![1]).not.toMatch(/last_ip/);
+    const report = JSON.parse((await cli(['data', 'inspect', 'customers@2', '--json'], { cwd })).stdout) as { pii: { kind: string }[] };
+    expect(report.pii.map((p) => p.kind)).toEqual(['person_name']); // the header still says "name"; values are masked
+    // The stored file holds no value a detector recognises.
+    const versions = JSON.parse((await cli(['data', 'list', '--json'], { cwd })).stdout) as { version: number; hash: string }[];
+    const stored = readFileSync(join(cwd, '.lepton', 'datasets', `${versions.find((v) => v.version === 2)!.hash}.csv`), 'utf8');
+    for (const cell of stored.split(/[\n,]/)) expect(classifyValue(cell.replaceAll('"', '')), cell).toBeUndefined();
+    expect((await cli(['data', 'mask', 'customers', '--policy', 'email=encrypt'], { cwd })).stderr).toMatch(/invalid policy rule 'email=encrypt'/);
+  });
+});
