@@ -9,7 +9,9 @@ import { formatQuality, qualityHtml } from '../data/inspect-format.js';
 import { applyPiiPolicy, detectPii, PII_KINDS, type PiiAction } from '../data/pii.js';
 import { readRaw, SUPPORTED_EXTENSIONS, type DataFormat } from '../data/readers/index.js';
 import { toCsv } from '../data/writers/csv.js';
+import { parse as parseYaml } from 'yaml';
 import { LeptonError } from '../errors.js';
+import { cleanTable, describeClean, parseCleanPolicy } from '../prep/clean.js';
 import { textTable } from '../eval/format.js';
 import { writeAtomic } from '../registry/artifact-store.js';
 import { storeDataset } from '../registry/datasets.js';
@@ -120,6 +122,58 @@ export function registerData(program: Command): void {
           if (f.html) await writeAtomic(f.html, Buffer.from(qualityHtml(report)));
           if (f.json) return printJson(report);
           process.stdout.write(`${formatQuality(report)}\n${f.html ? `\nHTML report: ${f.html}\n` : ''}`);
+        }),
+      ),
+    );
+  data
+    .command('clean')
+    .argument('<ref>', 'NAME or NAME@VERSION')
+    .option('--project <name>', 'project', 'default')
+    .option('--policy <file>', 'YAML or JSON cleaning policy (default: drop duplicates and constant columns, impute missing values, clip outliers)')
+    .option('-t, --target <column>', 'target column: never imputed; leaking columns are dropped')
+    .option('--json', 'the change report as JSON')
+    .description('clean a dataset by policy into a new version, counting every change (the original stays as it was)')
+    .addHelpText(
+      'after',
+      `
+Policy keys (all optional):
+  duplicates: drop | keep                    (drop)
+  missing: impute | drop_rows | keep         (impute: median or most frequent value)
+  outliers: clip | drop_rows | keep          (clip to 1.5 × IQR beyond the quartiles)
+  constant_columns: drop | keep              (drop)
+  leaking_columns: drop | keep               (drop; needs target)
+  target: COLUMN
+  types: {zip: categorical, amount: numeric}
+Example:
+  $ lepton data clean loans --target class --policy clean.yaml`,
+    )
+    .action(
+      action(async (ref: string, f: { project: string; policy?: string; target?: string; json?: boolean }) =>
+        withHome(async (home) => {
+          let policyInput: Record<string, unknown> = {};
+          if (f.policy) {
+            let text: string;
+            try {
+              text = await readFile(f.policy, 'utf8');
+            } catch {
+              throw new LeptonError('E_FILE', `policy file not found: '${f.policy}'`, 'check the path');
+            }
+            try {
+              policyInput = (parseYaml(text) ?? {}) as Record<string, unknown>;
+            } catch (e) {
+              throw new LeptonError('E_PARSE', `${f.policy} is not valid YAML: ${(e as Error).message.split('\n')[0]}`, 'fix the policy file');
+            }
+          }
+          if (f.target) policyInput.target = f.target;
+          const policy = parseCleanPolicy(policyInput, f.policy ?? 'policy');
+          const r = parseRef(ref);
+          const d = await home.registry.dataset(f.project, r.name, r.version);
+          const table = toTable(await readRaw(home.datasetPath(d.hash, d.format)));
+          const { table: cleaned, report } = cleanTable(table, policy);
+          const changes = describeClean(report);
+          const s = await storeDataset(home, f.project, { name: d.name, bytes: Buffer.from(toCsv(cleaned)), format: 'csv', lineage: { source: d.lineage?.source ?? d.source ?? 'unknown', parent: `${d.name}@${d.version}`, transforms: changes.length ? changes : ['clean: no change'] } }, localActor());
+          if (f.json) return printJson({ dataset: `${d.name}@${s.record.version}`, ...report });
+          process.stdout.write(`${d.name}@${s.record.version}: ${report.rowsIn} → ${report.rowsOut} rows\n${changes.map((c) => `  ${c}`).join('\n') || '  no change'}\n`);
         }),
       ),
     );

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { classifyValue } from '../../src/data/pii.js';
 import { tableFromRows } from '../../src/data/readers/index.js';
 import { toCsv } from '../../src/data/writers/csv.js';
-import { plantedCustomers } from '../data/fixtures.js';
+import { dirtyCredit, plantedCustomers } from '../data/fixtures.js';
 import { CREDIT, cli, tmp } from '../helpers.js';
 
 describe('cli: data', () => {
@@ -46,5 +46,24 @@ describe('cli: data', () => {
     const stored = readFileSync(join(cwd, '.lepton', 'datasets', `${versions.find((v) => v.version === 2)!.hash}.csv`), 'utf8');
     for (const cell of stored.split(/[\n,]/)) expect(classifyValue(cell.replaceAll('"', '')), cell).toBeUndefined();
     expect((await cli(['data', 'mask', 'customers', '--policy', 'email=encrypt'], { cwd })).stderr).toMatch(/invalid policy rule 'email=encrypt'/);
+  });
+
+  it('cleans by a YAML policy into a new version whose lineage lists the changes', async () => {
+    const cwd = tmp();
+    const file = join(cwd, 'dirty.csv');
+    writeFileSync(file, toCsv(tableFromRows(await dirtyCredit())));
+    await cli(['data', 'add', 'loans', file], { cwd });
+    writeFileSync(join(cwd, 'clean.yaml'), 'outliers: keep\nmissing: impute\n');
+    const r = await cli(['data', 'clean', 'loans', '--target', 'class', '--policy', join(cwd, 'clean.yaml')], { cwd });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/loans@2: 1015 → 1000 rows/);
+    expect(r.stdout).toMatch(/dropped column decision_code \(predicts 'class' almost perfectly\)/);
+    expect(r.stdout).toMatch(/imputed 50 missing values in age/);
+    expect(r.stdout).not.toMatch(/clipped/);
+    expect((await cli(['data', 'show', 'loans@2'], { cwd })).stdout).toMatch(/derived from: loans@1\ntransforms: dropped column branch \(constant\); dropped column decision_code/);
+    writeFileSync(join(cwd, 'bad.yaml'), 'outliers: [clip\n');
+    expect((await cli(['data', 'clean', 'loans', '--policy', join(cwd, 'bad.yaml')], { cwd })).stderr).toMatch(/bad.yaml is not valid YAML/);
+    writeFileSync(join(cwd, 'typo.yaml'), 'outlier: clip\n');
+    expect((await cli(['data', 'clean', 'loans', '--policy', join(cwd, 'typo.yaml')], { cwd })).stderr).toMatch(/typo.yaml: policy: Unrecognized key: "outlier"/);
   });
 });

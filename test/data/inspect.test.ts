@@ -1,23 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { inspectTable } from '../../src/data/inspect.js';
 import { qualityHtml } from '../../src/data/inspect-format.js';
-import { readRaw, readTable, tableFromRows } from '../../src/data/readers/index.js';
+import { readRaw, tableFromRows } from '../../src/data/readers/index.js';
 import { toTable } from '../../src/data/infer.js';
 import { CREDIT } from '../helpers.js';
-
-/** credit-g, deliberately dirtied: duplicates, holes, outliers, personal data, a leak, a constant. */
-export async function dirtyCredit(): Promise<Record<string, string | number | null>[]> {
-  const t = await readTable(CREDIT);
-  const rows = Array.from({ length: t.numRows }, (_, r) => Object.fromEntries(t.columnNames.map((c) => [c, t.cell(c, r) as string | number | null])));
-  rows.forEach((row, i) => {
-    if (i % 20 === 0) row.age = null;
-    if (i % 250 === 0) row.credit_amount = 10_000_000;
-    row.email = `applicant${i}@bank.example`;
-    row.decision_code = row.class === 'bad' ? 'R' : 'A'; // recorded after the outcome: a leak
-    row.branch = 'main';
-  });
-  return [...rows, ...rows.slice(0, 15).map((r) => ({ ...r }))];
-}
+import { dirtyCredit } from './fixtures.js';
 
 describe('data: inspect', () => {
   it('reports clean credit-g: types, no missing values, class balance, no leak', async () => {
