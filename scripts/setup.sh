@@ -6,8 +6,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# postgresql: the registry tests start a throw-away server (PostgreSQL backend).
-packages=(libtorch-dev libxgboost-dev g++ make python3 pkg-config postgresql)
+# postgresql: the registry and SQL-source tests start a throw-away server.
+# dataset-fashion-mnist: the IDX reader is tested on the real files (/usr/share/datasets/fashion-mnist).
+packages=(libtorch-dev libxgboost-dev g++ make python3 pkg-config postgresql dataset-fashion-mnist)
 if [[ "${1:-}" == "--bench" ]]; then
   packages+=(python3-torch python3-sklearn python3-xgboost python3-pandas python3-numpy python3-fastapi python3-uvicorn wrk)
 fi

@@ -20,7 +20,8 @@ export type ErrorCode =
   | 'E_CONFLICT' // the request contradicts the registry's state
   | 'E_AUTH' // missing or invalid API key
   | 'E_FORBIDDEN' // the key's role or project does not allow this
-  | 'E_LIMIT'; // a size or rate limit
+  | 'E_LIMIT' // a size or rate limit
+  | 'E_SQL'; // a SQL source failed
 
 export class LeptonError extends Error {
   readonly code: ErrorCode;

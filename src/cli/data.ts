@@ -9,6 +9,7 @@ import { formatQuality, qualityHtml } from '../data/inspect-format.js';
 import { applyPiiPolicy, detectPii, PII_KINDS, type PiiAction } from '../data/pii.js';
 import { readRaw, SUPPORTED_EXTENSIONS, type DataFormat } from '../data/readers/index.js';
 import { toCsv } from '../data/writers/csv.js';
+import { readSql, redactUrl } from '../data/readers/sql.js';
 import { parse as parseYaml } from 'yaml';
 import { LeptonError } from '../errors.js';
 import { cleanTable, describeClean, parseCleanPolicy } from '../prep/clean.js';
@@ -47,22 +48,36 @@ export function registerData(program: Command): void {
   data
     .command('add')
     .argument('<name>', 'dataset name')
-    .argument('<file>', 'data file (.csv .tsv .arff .jsonl .json)')
+    .argument('[file]', 'data file (.csv .tsv .arff .jsonl .json)')
+    .option('--sql <query>', 'instead of a file: the rows of a SQL query')
+    .option('--url <url>', 'database for --sql: a SQLite file (or sqlite:PATH) or postgres://user:pass@host/db')
     .option('--project <name>', 'project', 'default')
     .option('--json', 'as JSON')
-    .description('add a file as a dataset version; identical content reuses its version; personal data is flagged')
-    .addHelpText('after', '\nExample:\n  $ lepton data add loans credit-g.arff && lepton data inspect loans --target class')
+    .description('add a file or a SQL query result as a dataset version; identical content reuses its version; personal data is flagged')
+    .addHelpText('after', '\nExamples:\n  $ lepton data add loans credit-g.arff && lepton data inspect loans --target class\n  $ lepton data add orders --sql "SELECT * FROM orders WHERE year = 2026" --url postgres://me:secret@db/shop')
     .action(
-      action(async (name: string, file: string, f: { project: string; json?: boolean }) =>
+      action(async (name: string, file: string | undefined, f: { project: string; json?: boolean; sql?: string; url?: string }) =>
         withHome(async (home) => {
-          let bytes: Buffer;
-          try {
-            bytes = await readFile(file);
-          } catch {
-            throw new LeptonError('E_FILE', `file not found: '${file}'`, 'check the path');
-          }
           const actor = localActor();
-          const s = await storeDataset(home, f.project, { name, bytes, format: formatOf(file), lineage: { source: `file ${basename(file)} added by ${actor.name}`, transforms: [] } }, actor);
+          let bytes: Buffer;
+          let format: DataFormat;
+          let source: string;
+          if (f.sql) {
+            if (!f.url) throw new LeptonError('E_OPTION', '--sql needs --url', 'e.g. --url shop.db or --url postgres://user:pass@host/db');
+            bytes = Buffer.from(toCsv(toTable(await readSql(f.url, f.sql))));
+            format = 'csv';
+            source = `sql on ${redactUrl(f.url)}: ${f.sql} (by ${actor.name})`;
+          } else {
+            if (!file) throw new LeptonError('E_OPTION', 'give a data file, or --sql with --url', 'e.g. lepton data add loans credit-g.arff');
+            try {
+              bytes = await readFile(file);
+            } catch {
+              throw new LeptonError('E_FILE', `file not found: '${file}'`, 'check the path');
+            }
+            format = formatOf(file);
+            source = `file ${basename(file)} added by ${actor.name}`;
+          }
+          const s = await storeDataset(home, f.project, { name, bytes, format, lineage: { source, transforms: [] } }, actor);
           const pii = detectPii(s.table);
           if (f.json) return printJson({ ...s.record, reused: s.reused, pii });
           process.stdout.write(`${s.reused ? 'unchanged: same content as' : 'added'} ${name}@${s.record.version} (${s.record.rows} rows, ${s.record.columns.length} columns)\n`);

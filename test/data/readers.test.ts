@@ -67,6 +67,9 @@ describe('data: readers', () => {
     await expect(readTable(file('bad.jsonl', '{"a": 1}\n{"a": \n'))).rejects.toThrow(/bad.jsonl line 2 is not valid JSON/);
     await expect(readTable(file('bad.arff', '@relation x\n@attribute a numeric\n@attribute b {x,y}\n@data\n1,x\n2\n'))).rejects.toThrow(/bad.arff line 6: 1 values, but 2 attributes are declared/);
     await expect(readTable(file('nan.csv', 'a,b\n1,x\nNaN,y\n'))).rejects.toThrow(/nan.csv line 3, column 'a': 'NaN' is not a finite number/);
+    await expect(readTable(file('zero.csv', ''))).rejects.toThrow(/zero.csv is empty \(0 bytes\)/);
+    writeFileSync(join(dir, 'latin1.csv'), Buffer.concat([Buffer.from('name,city\nA,Paris\nB,'), Buffer.from([0x4d, 0xfc, 0x6e, 0x63, 0x68, 0x65, 0x6e]), Buffer.from('\n')]));
+    await expect(readTable(join(dir, 'latin1.csv'))).rejects.toThrow(/latin1.csv line 3 is not valid UTF-8/);
   });
 
   it('coerces JSON rows to a given schema and rejects non-finite numbers', () => {

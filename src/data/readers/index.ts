@@ -27,7 +27,31 @@ export async function readRaw(path: string): Promise<RawTable> {
     if (e instanceof LeptonError) throw e;
     throw new LeptonError('E_FILE', `file not found: '${path}'`, 'check the path (relative paths start from the current folder)');
   }
-  return parseText(await readFile(path, 'utf8'), ext.slice(1) as DataFormat, path);
+  return parseText(decodeUtf8(await readFile(path), path), ext.slice(1) as DataFormat, path);
+}
+
+/** UTF-8 text, or an error naming the first line that is not UTF-8 (instead of silent U+FFFD). */
+export function decodeUtf8(bytes: Uint8Array, source: string): string {
+  if (bytes.length === 0) throw new LeptonError('E_PARSE', `${source} is empty (0 bytes)`, 'give a file with a header row and at least one data row');
+  const fatal = new TextDecoder('utf-8', { fatal: true });
+  try {
+    return fatal.decode(bytes);
+  } catch {
+    let line = 1;
+    let start = 0;
+    for (let i = 0; i <= bytes.length; i++) {
+      if (i === bytes.length || bytes[i] === 0x0a) {
+        try {
+          fatal.decode(bytes.subarray(start, i));
+        } catch {
+          break;
+        }
+        line++;
+        start = i + 1;
+      }
+    }
+    throw new LeptonError('E_PARSE', `${source} line ${line} is not valid UTF-8`, 'save the file as UTF-8 (e.g. iconv -f latin1 -t utf-8)');
+  }
 }
 
 export type DataFormat = 'csv' | 'tsv' | 'arff' | 'jsonl' | 'ndjson' | 'json';
