@@ -1,8 +1,21 @@
 /**
- * Seeded, stratified splits: train/validation/test and k folds. Stratification keeps each
- * class's share equal across parts; regression targets are stratified by quantile bins.
+ * Seeded splits: stratified train/validation/test and k folds (each class's share equal
+ * across parts; regression targets stratified by quantile bins), random, by group (no group in
+ * two parts) and by time (the future never trains).
  * @module
  */
+
+export interface Split {
+  train: Int32Array;
+  val: Int32Array;
+  test: Int32Array;
+}
+
+const sortedParts = (train: number[], val: number[], test: number[]): Split => ({
+  train: Int32Array.from(train).sort(),
+  val: Int32Array.from(val).sort(),
+  test: Int32Array.from(test).sort(),
+});
 
 /** mulberry32: small, fast, good enough for shuffling with a seed. */
 export function rng(seed: number): () => number {
@@ -49,7 +62,7 @@ export function stratifiedSplit(
   y: Int32Array | Float32Array,
   fractions: { val: number; test: number },
   seed: number,
-): { train: Int32Array; val: Int32Array; test: Int32Array } {
+): Split {
   const random = rng(seed);
   const train: number[] = [];
   const val: number[] = [];
@@ -62,8 +75,7 @@ export function stratifiedSplit(
     val.push(...g.slice(nTest, nTest + nVal));
     train.push(...g.slice(nTest + nVal));
   }
-  const sorted = (a: number[]) => Int32Array.from(a).sort();
-  return { train: sorted(train), val: sorted(val), test: sorted(test) };
+  return sortedParts(train, val, test);
 }
 
 /** k stratified folds: each position appears in exactly one fold. */
@@ -77,4 +89,47 @@ export function stratifiedFolds(y: Int32Array | Float32Array, k: number, seed: n
     for (const pos of g) folds[next++ % k]!.push(pos);
   }
   return folds.map((f) => Int32Array.from(f).sort());
+}
+
+/** Plain shuffled split of n positions. */
+export function randomSplit(n: number, fractions: { val: number; test: number }, seed: number): Split {
+  const order = shuffle(Array.from({ length: n }, (_, i) => i), rng(seed));
+  const nTest = Math.round(n * fractions.test);
+  const nVal = Math.round(n * fractions.val);
+  return sortedParts(order.slice(nTest + nVal), order.slice(nTest, nTest + nVal), order.slice(0, nTest));
+}
+
+/**
+ * Whole groups go to one part (no customer, patient or device in two splits): groups are
+ * shuffled, then dealt to test and validation until each holds its share of rows.
+ */
+export function groupSplit(groups: readonly (string | null)[], fractions: { val: number; test: number }, seed: number): Split {
+  const members = new Map<string, number[]>();
+  groups.forEach((g, i) => {
+    const key = g ?? `\u0000row${i}`; // a row without a group is its own group
+    let m = members.get(key);
+    if (!m) members.set(key, (m = []));
+    m.push(i);
+  });
+  const keys = shuffle([...members.keys()].sort(), rng(seed));
+  const n = groups.length;
+  const train: number[] = [];
+  const val: number[] = [];
+  const test: number[] = [];
+  for (const k of keys) {
+    const rows = members.get(k)!;
+    if (test.length + rows.length / 2 <= n * fractions.test) test.push(...rows);
+    else if (val.length + rows.length / 2 <= n * fractions.val) val.push(...rows);
+    else train.push(...rows);
+  }
+  return sortedParts(train, val, test);
+}
+
+/** Time-ordered: the earliest rows train, later ones validate, the latest test (no peeking ahead). */
+export function timeSplit(times: ArrayLike<number>, fractions: { val: number; test: number }): Split {
+  const order = Array.from({ length: times.length }, (_, i) => i).sort((a, b) => (times[a]! - times[b]!) || a - b);
+  const n = order.length;
+  const nTest = Math.round(n * fractions.test);
+  const nVal = Math.round(n * fractions.val);
+  return sortedParts(order.slice(0, n - nTest - nVal), order.slice(n - nTest - nVal, n - nTest), order.slice(n - nTest));
 }
