@@ -6,6 +6,7 @@
 
 #include "common.h"
 #include "torch_mlp.h"
+#include "torch_ops.h"
 #include "xgb.h"
 
 namespace {
@@ -24,6 +25,7 @@ Napi::Value Versions(const Napi::CallbackInfo& info) {
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   lepton::InitTorchMlp(env, exports);
   lepton::InitXgb(env, exports);
+  lepton::InitTorchOps(env, exports);
   exports.Set("versions", Napi::Function::New(env, Versions, "versions"));
   return exports;
 }

@@ -5,6 +5,7 @@ import { formatLeaderboard, formatReport } from '../eval/format.js';
 import { saveModel } from '../models/artifact.js';
 import { MODEL_CHOICES, type FamilyName, type ModelChoice } from '../models/spec.js';
 import { LeptonError } from '../errors.js';
+import { checkBalanceMethod } from '../prep/balance.js';
 import { train, type TrainOptions } from '../train/train.js';
 import type { LeaderboardEntry } from '../train/candidates.js';
 import type { EvalReport } from '../eval/metrics.js';
@@ -26,6 +27,7 @@ export interface TrainFlags {
   hidden?: string[];
   rounds?: number;
   classWeights?: (typeof CLASS_WEIGHTS)[number];
+  balance?: string;
   threads?: number;
   quiet?: boolean;
   json?: boolean;
@@ -73,6 +75,7 @@ export function trainOptionsFromFlags(f: TrainFlags): TrainOptions {
     drop: f.drop,
     params: paramsFromFlags(f),
     torchThreads: f.threads,
+    balance: f.balance === undefined ? undefined : checkBalanceMethod(f.balance),
     onProgress: progressPrinter(Boolean(f.quiet || f.json)),
   };
 }
@@ -90,6 +93,7 @@ export function addCommonTrainOptions(cmd: Command): Command {
     .option('--hidden <widths>', 'hidden layer widths for mlp, e.g. 128,64', parseList)
     .option('--rounds <n>', 'maximum boosting rounds for xgboost', parseIntOption('--rounds'))
     .option('--class-weights <mode>', 'none or balanced (for imbalanced classes)')
+    .option('--balance <method>', 'resample the training rows only: none, oversample, undersample or smote')
     .option('--threads <n>', 'libtorch intra-op threads (default 1: fastest for small tabular nets)', parseIntOption('--threads'))
     .option('-q, --quiet', 'no progress output')
     .option('--json', 'print the result as JSON on stdout');
@@ -124,7 +128,7 @@ Examples:
         }
         const s = result.split;
         process.stdout.write(`\nCandidates (validation split, ${s.val} rows)\n${formatLeaderboard(result.leaderboard)}\n\n`);
-        process.stdout.write(`Test split (${s.test} rows held out; trained on ${s.train})\n${formatReport(result.test)}\n\nmodel saved to ${out}\n`);
+        process.stdout.write(`Test split (${s.test} rows held out; trained on ${s.trainSplit}${s.train !== s.trainSplit ? `, ${s.train} after balancing` : ''})\n${formatReport(result.test)}\n\nmodel saved to ${out}\n`);
         if (result.registered) process.stdout.write(`registered as ${result.registered} (run ${result.runId})\n`);
       }),
     );
@@ -133,7 +137,7 @@ Examples:
 interface TrainOutcome {
   leaderboard: LeaderboardEntry[];
   test: EvalReport;
-  split: { train: number; val: number; test: number };
+  split: { train: number; val: number; test: number; trainSplit: number };
   registered?: string;
   runId?: number;
 }

@@ -107,6 +107,8 @@ export interface Addon {
   TorchMlp: new (spec: TorchMlpSpec) => NativeTorchMlp;
   XgbModel: new (saved?: Uint8Array) => NativeXgbModel;
   versions(): { torch: string; xgboost: string; torchThreads: number };
+  /** For each row (n × dim), its k nearest other rows, nearest first (libtorch cdist + topk). */
+  nearestNeighbors(x: Float32Array, dim: number, k: number): Int32Array;
 }
 
 let cached: Addon | undefined;

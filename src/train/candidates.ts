@@ -15,6 +15,7 @@ import { LeptonModel } from '../models/model.js';
 import { FAMILIES, resolveParams, type FamilyName, type ModelChoice, type TorchParams, type XgbParams } from '../models/spec.js';
 import { fitTorch } from '../models/torch-family.js';
 import { fitXgb } from '../models/xgboost-family.js';
+import { balance, type BalanceMethod } from '../prep/balance.js';
 import { Pipeline } from '../prep/pipeline.js';
 import type { EncodedTarget } from '../prep/target.js';
 import { VERSION } from '../package-root.js';
@@ -39,6 +40,8 @@ export interface FitOptions {
    * extra rows, and the held-out test split stays untouched.
    */
   refit?: boolean;
+  /** Class balancing of the training rows only (classification): none, oversample, undersample, smote. */
+  balance?: BalanceMethod;
 }
 
 export interface LeaderboardEntry {
@@ -55,6 +58,8 @@ export interface LeaderboardEntry {
 export interface FittedCandidates {
   model: LeptonModel;
   leaderboard: LeaderboardEntry[];
+  /** Training rows after balancing (equal to the split's size without it). */
+  trainRows: number;
 }
 
 /** Positions index into `encoded.rows` / `encoded.y`. */
@@ -73,9 +78,14 @@ export async function fitCandidates(
   const valRows = valPos.map((p) => encoded.rows[p]!);
   const pipeline = Pipeline.fit(table, features, trainRows);
   const pick = (pos: Int32Array) => (encoded.y instanceof Int32Array ? Int32Array.from(pos, (p) => encoded.y[p]!) : Float32Array.from(pos, (p) => encoded.y[p]!));
-  const train: FitData = { x: pipeline.transform(table, trainRows), y: pick(trainPos) };
-  const val: FitData | undefined = valPos.length > 0 ? { x: pipeline.transform(table, valRows), y: pick(valPos) } : undefined;
   const enc = encoded.encoder;
+  const balanceRows = (data: FitData, numFeatures: number): FitData => {
+    if (!options.balance || options.balance === 'none' || enc.task !== 'classification') return data;
+    const b = balance(options.balance, data.x, numFeatures, data.y as Int32Array, enc.classes.length, seed);
+    return { x: b.x, y: b.y };
+  };
+  const train: FitData = balanceRows({ x: pipeline.transform(table, trainRows), y: pick(trainPos) }, pipeline.outputDim);
+  const val: FitData | undefined = valPos.length > 0 ? { x: pipeline.transform(table, valRows), y: pick(valPos) } : undefined;
   const numClasses = enc.task === 'classification' ? enc.classes.length : 1;
   const report = (out: Float32Array): EvalReport | undefined => {
     if (!val) return undefined;
@@ -147,7 +157,7 @@ export async function fitCandidates(
       const allPos = Int32Array.from([...trainPos, ...valPos]);
       const allRows = allPos.map((p) => encoded.rows[p]!);
       finalPipeline = Pipeline.fit(table, features, allRows);
-      const all: FitData = { x: finalPipeline.transform(table, allRows), y: pick(allPos) };
+      const all: FitData = balanceRows({ x: finalPipeline.transform(table, allRows), y: pick(allPos) }, finalPipeline.outputDim);
       const refitted: Member[] = [];
       try {
         for (const m of kept) {
@@ -179,7 +189,7 @@ export async function fitCandidates(
       selected,
       members: kept.map((m) => ({ family: m.family, params: { ...m.params }, info: m.info, weight: 1 })),
     };
-    return { model: new LeptonModel(manifest, kept), leaderboard };
+    return { model: new LeptonModel(manifest, kept), leaderboard, trainRows: train.y.length };
   } catch (e) {
     for (const m of members) m.dispose();
     throw e;

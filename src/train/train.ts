@@ -34,7 +34,8 @@ export interface TrainResult {
   leaderboard: LeaderboardEntry[];
   /** Metrics of the chosen model on the held-out test split. */
   test: EvalReport;
-  split: { train: number; val: number; test: number };
+  /** Rows in each part; `train` counts rows after class balancing, `trainSplit` before. */
+  split: { train: number; val: number; test: number; trainSplit: number };
 }
 
 /** Smallest data set Lepton trains on: below this, splits and metrics are meaningless. */
@@ -54,13 +55,13 @@ export async function train(data: Table | string, options: TrainOptions): Promis
   const features = table.columnNames.filter((c) => c !== options.target);
   const seed = options.seed ?? 42;
   const split = stratifiedSplit(encoded.y, { val: options.valFraction ?? 0.15, test: options.testFraction ?? 0.15 }, seed);
-  const { model, leaderboard } = await fitCandidates(table, encoded, features, split.train, split.val, { ...options, seed });
+  const { model, leaderboard, trainRows } = await fitCandidates(table, encoded, features, split.train, split.val, { ...options, seed });
   try {
     const testRows = split.test.map((p) => encoded.rows[p]!);
     const out = await model.predictFeatures(model.pipeline.transform(table, testRows));
     const y = encoded.y instanceof Int32Array ? Int32Array.from(split.test, (p) => encoded.y[p]!) : Float32Array.from(split.test, (p) => encoded.y[p]!);
     const test = reportFor(model, out, y);
-    const sizes = { train: split.train.length, val: split.val.length, test: split.test.length };
+    const sizes = { train: trainRows, val: split.val.length, test: split.test.length, trainSplit: split.train.length };
     model.manifest.training = { leaderboard, test, split: sizes, source: table.source ?? null };
     return { model, leaderboard, test, split: sizes };
   } catch (e) {

@@ -12,7 +12,7 @@ describe('train: real data', () => {
     expect(r.leaderboard.map((e) => e.name)).toEqual(['logistic', 'mlp', 'xgboost', 'ensemble']);
     expect(r.leaderboard.filter((e) => e.selected)).toHaveLength(1);
     for (const e of r.leaderboard) expect(e.valScore).toBeGreaterThan(0.65);
-    expect(r.split).toEqual({ train: 700, val: 150, test: 150 });
+    expect(r.split).toEqual({ train: 700, val: 150, test: 150, trainSplit: 700 });
     expect(r.test.task).toBe('classification');
     if (r.test.task === 'classification') {
       expect(r.test.rocAuc).toBeGreaterThan(0.72);
