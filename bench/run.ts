@@ -1,7 +1,7 @@
 /**
  * Benchmarks, each run beside its peer in the same process tree and reported as a ratio.
  *   make bench              all
- *   node dist/bench/run.js mlp | cv | serve
+ *   node dist/bench/run.js mlp | cv | smote | serve
  * Results are printed as tables and written to bench/results/latest.json.
  */
 import { execFileSync } from 'node:child_process';
@@ -11,6 +11,7 @@ import { addon } from '../src/engine/addon.js';
 import { crossValidate } from '../src/eval/cv.js';
 import { textTable } from '../src/eval/format.js';
 import { packageRoot } from '../src/package-root.js';
+import { balanceBench } from './balance.js';
 import { serveBench } from './serve.js';
 
 const root = packageRoot();
@@ -91,6 +92,7 @@ async function cvAuc(): Promise<void> {
 const which = process.argv[2];
 if (!which || which === 'mlp') await mlpThroughput();
 if (!which || which === 'cv') await cvAuc();
+if (!which || which === 'smote') results.smote = await balanceBench();
 if (!which || which === 'serve') results.serve = await serveBench();
 mkdirSync(join(root, 'bench', 'results'), { recursive: true });
 writeFileSync(join(root, 'bench', 'results', 'latest.json'), `${JSON.stringify(results, null, 2)}\n`);
