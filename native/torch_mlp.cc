@@ -474,16 +474,23 @@ class PredictWorker : public PromiseWorker<Napi::AsyncWorker> {
   std::vector<float> out_;
 };
 
+// Checks predict's arguments: rows of inputDim features, and whether to apply softmax.
+HeldArray<float> PredictArgs(const MlpSpec& spec, const Napi::CallbackInfo& info, bool* softmax) {
+  auto x = HoldTypedArray<float>(info[0], napi_float32_array, "x", SIZE_MAX);
+  if (x.length % static_cast<size_t>(spec.inputDim) != 0)
+    throw EngineError("E_ARG", "x has " + std::to_string(x.length) + " elements, not a multiple of inputDim " +
+                                   std::to_string(spec.inputDim));
+  if (info.Length() > 1 && info[1].IsObject()) *softmax = GetBool(info[1].As<Napi::Object>(), "softmax", true);
+  return x;
+}
+
 // predict(x: Float32Array, {softmax}) -> Promise<Float32Array> of n * outputDim values.
 Napi::Value TorchMlp::Predict(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   try {
     EnsureUsable("predict", false);
-    auto x = HoldTypedArray<float>(info[0], napi_float32_array, "x", SIZE_MAX);
-    if (x.length % static_cast<size_t>(spec.inputDim) != 0)
-      throw EngineError("E_ARG", "x has " + std::to_string(x.length) + " elements, not a multiple of inputDim " +
-                                     std::to_string(spec.inputDim));
-    bool softmax = info.Length() > 1 && info[1].IsObject() ? GetBool(info[1].As<Napi::Object>(), "softmax", true) : true;
+    bool softmax = true;
+    auto x = PredictArgs(spec, info, &softmax);
     predicting++;
     auto* w = new PredictWorker(env, this, info.This().As<Napi::Object>(), std::move(x), softmax);
     w->Queue();
@@ -499,11 +506,8 @@ Napi::Value TorchMlp::PredictSync(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   try {
     EnsureUsable("predictSync", false);
-    auto x = HoldTypedArray<float>(info[0], napi_float32_array, "x", SIZE_MAX);
-    if (x.length % static_cast<size_t>(spec.inputDim) != 0)
-      throw EngineError("E_ARG", "x has " + std::to_string(x.length) + " elements, not a multiple of inputDim " +
-                                     std::to_string(spec.inputDim));
-    bool softmax = info.Length() > 1 && info[1].IsObject() ? GetBool(info[1].As<Napi::Object>(), "softmax", true) : true;
+    bool softmax = true;
+    auto x = PredictArgs(spec, info, &softmax);
     std::vector<float> out;
     try {
       Forward(*this, x.data, x.length, softmax, &out);

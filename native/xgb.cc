@@ -296,6 +296,18 @@ void PredictRows(const XgbModel& model, const float* x, size_t length, int type,
   out->assign(result, result + total);
 }
 
+// {data: Float32Array, shape: number[]} for JS.
+Napi::Object PredictionToJs(Napi::Env env, const std::vector<float>& out, const std::vector<double>& shape) {
+  auto arr = Napi::Float32Array::New(env, out.size());
+  std::memcpy(arr.Data(), out.data(), out.size() * sizeof(float));
+  Napi::Array s = Napi::Array::New(env, shape.size());
+  for (size_t i = 0; i < shape.size(); i++) s.Set(static_cast<uint32_t>(i), shape[i]);
+  Napi::Object r = Napi::Object::New(env);
+  r.Set("data", arr);
+  r.Set("shape", s);
+  return r;
+}
+
 class XgbPredictWorker : public PromiseWorker<Napi::AsyncWorker> {
  public:
   XgbPredictWorker(Napi::Env env, XgbModel* model, Napi::Object self, HeldArray<float> x, int type)
@@ -311,16 +323,7 @@ class XgbPredictWorker : public PromiseWorker<Napi::AsyncWorker> {
 
   void Settle() override { model_->predicting--; }
 
-  Napi::Value Result(Napi::Env env) override {
-    auto arr = Napi::Float32Array::New(env, out_.size());
-    std::memcpy(arr.Data(), out_.data(), out_.size() * sizeof(float));
-    Napi::Array shape = Napi::Array::New(env, shape_.size());
-    for (size_t i = 0; i < shape_.size(); i++) shape.Set(static_cast<uint32_t>(i), shape_[i]);
-    Napi::Object r = Napi::Object::New(env);
-    r.Set("data", arr);
-    r.Set("shape", shape);
-    return r;
-  }
+  Napi::Value Result(Napi::Env env) override { return PredictionToJs(env, out_, shape_); }
 
  private:
   XgbModel* model_;
@@ -353,14 +356,7 @@ Napi::Value XgbModel::PredictSync(const Napi::CallbackInfo& info) {
     std::vector<float> out;
     std::vector<double> shape;
     PredictRows(*this, x.data, x.length, type, &out, &shape);
-    auto arr = Napi::Float32Array::New(env, out.size());
-    std::memcpy(arr.Data(), out.data(), out.size() * sizeof(float));
-    Napi::Array s = Napi::Array::New(env, shape.size());
-    for (size_t i = 0; i < shape.size(); i++) s.Set(static_cast<uint32_t>(i), shape[i]);
-    Napi::Object r = Napi::Object::New(env);
-    r.Set("data", arr);
-    r.Set("shape", s);
-    return r;
+    return PredictionToJs(env, out, shape);
   } catch (...) {
     RethrowAsJs(env, "predictSync");
   }
