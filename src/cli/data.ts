@@ -1,20 +1,19 @@
-import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { readFile, writeFile } from 'node:fs/promises';
-import { basename, extname, join } from 'node:path';
+import { readFile } from 'node:fs/promises';
+import { basename, extname } from 'node:path';
 import type { Command } from 'commander';
 import { toTable } from '../data/infer.js';
 import { inspectTable } from '../data/inspect.js';
 import { formatQuality, qualityHtml } from '../data/inspect-format.js';
-import { applyPiiPolicy, detectPii, PII_KINDS, type PiiAction } from '../data/pii.js';
+import { detectPii, PII_KINDS } from '../data/pii.js';
 import { readRaw, SUPPORTED_EXTENSIONS, type DataFormat } from '../data/readers/index.js';
 import { toCsv } from '../data/writers/csv.js';
 import { readSql, redactUrl } from '../data/readers/sql.js';
 import { parse as parseYaml } from 'yaml';
 import { LeptonError } from '../errors.js';
-import { cleanTable, describeClean, parseCleanPolicy } from '../prep/clean.js';
 import { textTable } from '../eval/format.js';
 import { writeAtomic } from '../registry/artifact-store.js';
+import { cleanDataset, inspectDataset, maskDataset } from '../registry/dataset-ops.js';
 import { storeDataset } from '../registry/datasets.js';
 import type { Home } from '../registry/open.js';
 import { action, printJson } from './output.js';
@@ -26,21 +25,14 @@ function formatOf(file: string): DataFormat {
   return (ext === '.ndjson' ? 'jsonl' : ext.slice(1)) as DataFormat;
 }
 
-/** A registered dataset (NAME or NAME@VERSION) or, when no such dataset exists, a file path. */
-async function resolveData(home: Home, project: string, ref: string): Promise<{ path: string; label: string }> {
-  if (existsSync(ref) && (ref.includes('/') || ref.includes('.'))) return { path: ref, label: ref };
+/** Inspects a data file, or a registered dataset (NAME or NAME@VERSION) when no such file exists. */
+async function inspect(home: Home, project: string, ref: string, target?: string) {
+  if (existsSync(ref) && (ref.includes('/') || ref.includes('.'))) {
+    const raw = await readRaw(ref);
+    return inspectTable(toTable(raw), { raw, target });
+  }
   const r = parseRef(ref);
-  const d = await home.registry.dataset(project, r.name, r.version);
-  return { path: home.datasetPath(d.hash, d.format), label: `${d.name}@${d.version}` };
-}
-
-/** The per-project secret PII hashing uses: random, created once, readable only by its owner. */
-async function projectSecret(home: Home, project: string): Promise<string> {
-  const file = join(home.dir, `secret-${project}`);
-  if (existsSync(file)) return (await readFile(file, 'utf8')).trim();
-  const secret = randomBytes(32).toString('hex');
-  await writeFile(file, secret, { mode: 0o600, flag: 'wx' }).catch(() => undefined);
-  return (await readFile(file, 'utf8')).trim();
+  return inspectDataset(home, project, r.name, r.version, target);
 }
 
 export function registerData(program: Command): void {
@@ -130,10 +122,7 @@ export function registerData(program: Command): void {
     .action(
       action(async (ref: string, f: { project: string; target?: string; json?: boolean; html?: string }) =>
         withHome(async (home) => {
-          const { path, label } = await resolveData(home, f.project, ref);
-          const raw = await readRaw(path);
-          const table = toTable({ ...raw, source: label });
-          const report = inspectTable(table, { raw, target: f.target });
+          const report = await inspect(home, f.project, ref, f.target);
           if (f.html) await writeAtomic(f.html, Buffer.from(qualityHtml(report)));
           if (f.json) return printJson(report);
           process.stdout.write(`${formatQuality(report)}\n${f.html ? `\nHTML report: ${f.html}\n` : ''}`);
@@ -180,15 +169,10 @@ Example:
             }
           }
           if (f.target) policyInput.target = f.target;
-          const policy = parseCleanPolicy(policyInput, f.policy ?? 'policy');
           const r = parseRef(ref);
-          const d = await home.registry.dataset(f.project, r.name, r.version);
-          const table = toTable(await readRaw(home.datasetPath(d.hash, d.format)));
-          const { table: cleaned, report } = cleanTable(table, policy);
-          const changes = describeClean(report);
-          const s = await storeDataset(home, f.project, { name: d.name, bytes: Buffer.from(toCsv(cleaned)), format: 'csv', lineage: { source: d.lineage?.source ?? d.source ?? 'unknown', parent: `${d.name}@${d.version}`, transforms: changes.length ? changes : ['clean: no change'] } }, localActor());
-          if (f.json) return printJson({ dataset: `${d.name}@${s.record.version}`, ...report });
-          process.stdout.write(`${d.name}@${s.record.version}: ${report.rowsIn} → ${report.rowsOut} rows\n${changes.map((c) => `  ${c}`).join('\n') || '  no change'}\n`);
+          const { record, report, changes } = await cleanDataset(home, f.project, r.name, r.version, policyInput, f.policy ?? 'policy', localActor());
+          if (f.json) return printJson({ dataset: `${record.name}@${record.version}`, ...report });
+          process.stdout.write(`${record.name}@${record.version}: ${report.rowsIn} → ${report.rowsOut} rows\n${changes.map((c) => `  ${c}`).join('\n') || '  no change'}\n`);
         }),
       ),
     );
@@ -203,21 +187,14 @@ Example:
       action(async (ref: string, f: { project: string; policy?: string }) =>
         withHome(async (home) => {
           const r = parseRef(ref);
-          const d = await home.registry.dataset(f.project, r.name, r.version);
-          const table = toTable(await readRaw(home.datasetPath(d.hash, d.format)));
-          const policy: Record<string, PiiAction> = {};
-          for (const rule of f.policy?.split(',').map((s) => s.trim()).filter(Boolean) ?? []) {
+          const policy: Record<string, string> = {};
+          for (const rule of f.policy?.split(',').map((x) => x.trim()).filter(Boolean) ?? []) {
             const [col, act] = rule.split('=');
-            if (!col || !['keep', 'mask', 'hash', 'drop'].includes(act ?? '')) throw new LeptonError('E_OPTION', `invalid policy rule '${rule}'`, 'write column=keep|mask|hash|drop');
-            table.column(col);
-            policy[col] = act as PiiAction;
+            if (!col || !act) throw new LeptonError('E_OPTION', `invalid policy rule '${rule}'`, 'write column=keep|mask|hash|drop');
+            policy[col] = act;
           }
-          const findings = detectPii(table);
-          const treated = applyPiiPolicy(table, findings, policy, await projectSecret(home, f.project));
-          const transforms = [...new Set([...findings.map((p) => p.column), ...Object.keys(policy)])].map((c) => `pii ${policy[c] ?? 'mask'} ${c}${findings.find((p) => p.column === c) ? ` (${findings.find((p) => p.column === c)!.kind})` : ''}`);
-          const actor = localActor();
-          const s = await storeDataset(home, f.project, { name: d.name, bytes: Buffer.from(toCsv(treated)), format: 'csv', lineage: { source: d.lineage?.source ?? d.source ?? 'unknown', parent: `${d.name}@${d.version}`, transforms } }, actor);
-          process.stdout.write(`${d.name}@${s.record.version}: ${transforms.length ? transforms.join('; ') : 'no personal data found'}\n`);
+          const { record, transforms } = await maskDataset(home, f.project, r.name, r.version, policy, localActor());
+          process.stdout.write(`${record.name}@${record.version}: ${transforms.length ? transforms.join('; ') : 'no personal data found'}\n`);
         }),
       ),
     );

@@ -14,6 +14,7 @@ import type { z } from 'zod';
 import type { DatasetRecord as DatasetRecordZ, PredictResponse, StartRunBody } from '../serve/schemas.js';
 import type { AuditEntry, ModelVersion, Role, RunRecord } from '../registry/registry.js';
 import type { RunEvent } from '../jobs/training-job.js';
+import type { QualityReport } from '../data/inspect.js';
 
 export type DatasetFormat = 'csv' | 'tsv' | 'arff' | 'jsonl' | 'json';
 export type Row = Record<string, string | number | boolean | null>;
@@ -68,6 +69,23 @@ export class LeptonClient {
 
   async datasets(project: string): Promise<{ datasets: unknown[] }> {
     return this.request('GET', `/v1/projects/${project}/datasets`);
+  }
+
+  async inspectDataset(project: string, name: string, options: { version?: number; target?: string } = {}): Promise<QualityReport> {
+    const q = new URLSearchParams();
+    if (options.version !== undefined) q.set('version', String(options.version));
+    if (options.target) q.set('target', options.target);
+    return this.request('GET', `/v1/projects/${project}/datasets/${name}/inspect${q.size ? `?${q}` : ''}`);
+  }
+
+  /** Cleans a dataset version by policy into a new version. */
+  async cleanDataset(project: string, name: string, policy: Record<string, unknown> = {}, version?: number): Promise<{ dataset: { name: string; version: number }; changes: string[]; report: Record<string, unknown> }> {
+    return this.request('POST', `/v1/projects/${project}/datasets/${name}/clean`, { policy, ...(version ? { version } : {}) });
+  }
+
+  /** Masks, hashes or drops personal data into a new dataset version. */
+  async maskDataset(project: string, name: string, policy: Record<string, 'keep' | 'mask' | 'hash' | 'drop'> = {}, version?: number): Promise<{ dataset: { name: string; version: number }; transforms: string[] }> {
+    return this.request('POST', `/v1/projects/${project}/datasets/${name}/mask`, { policy, ...(version ? { version } : {}) });
   }
 
   async startRun(project: string, body: StartRunBody): Promise<{ id: number; status: string; events: string }> {

@@ -89,3 +89,13 @@ export function jsonSchema(schema: z.ZodType): Record<string, unknown> {
   delete out.$schema;
   return out;
 }
+
+export const InspectQuery = z.strictObject({ version: z.coerce.number().int().positive().optional(), target: z.string().optional() });
+export const CleanBody = z.strictObject({
+  version: z.number().int().positive().optional().describe('default: the latest version'),
+  policy: z.record(z.string(), z.unknown()).default({}).describe('duplicates, missing, outliers, constant_columns, leaking_columns, target, types'),
+});
+export const MaskBody = z.strictObject({
+  version: z.number().int().positive().optional(),
+  policy: z.record(z.string(), z.enum(['keep', 'mask', 'hash', 'drop'])).default({}).describe('per column; detected personal data is masked by default'),
+});

@@ -30,8 +30,15 @@ describe('client: the typed TypeScript client against a live server', () => {
     const up = await trainer.uploadDataset('acme', 'loans', creditArff, 'arff');
     expect(up).toMatchObject({ name: 'loans', version: 1, rows: 1000, reused: false });
     expect(await trainer.uploadDataset('acme', 'loans', creditArff, 'arff')).toMatchObject({ version: 1, reused: true });
+    const quality = await trainer.inspectDataset('acme', 'loans', { target: 'class' });
+    expect(quality).toMatchObject({ rows: 1000, duplicateRows: 0, leaks: [] });
+    const cleaned = await trainer.cleanDataset('acme', 'loans', { outliers: 'clip' });
+    expect(cleaned.dataset).toEqual({ name: 'loans', version: 2 });
+    expect(cleaned.changes.join('\n')).toMatch(/clipped \d+ outliers in credit_amount/);
+    expect(await trainer.maskDataset('acme', 'loans', {}, 1)).toMatchObject({ dataset: { version: 3 }, transforms: [] });
+    await expect(trainer.withKey(keys.viewer).cleanDataset('acme', 'loans')).rejects.toMatchObject({ status: 403 });
 
-    const run = await trainer.startRun('acme', { dataset: 'loans', target: 'class', model: 'logistic', register: { name: 'loans-model', alias: 'staging' } });
+    const run = await trainer.startRun('acme', { dataset: 'loans', datasetVersion: 1, target: 'class', model: 'logistic', register: { name: 'loans-model', alias: 'staging' } });
     const types: string[] = [];
     let finished: { status?: string; modelVersion?: number } = {};
     for await (const e of trainer.runEvents('acme', run.id)) {

@@ -3,7 +3,8 @@ import type { z } from 'zod';
 import { LeptonError } from '../../errors.js';
 import { storeDataset } from '../../registry/datasets.js';
 import { authorize } from '../auth.js';
-import { DatasetParams, DatasetQuery, DatasetRecord, jsonSchema, ProjectParams } from '../schemas.js';
+import { CleanBody, DatasetParams, DatasetQuery, DatasetRecord, InspectQuery, jsonSchema, MaskBody, ProjectParams } from '../schemas.js';
+import { cleanDataset, inspectDataset, maskDataset } from '../../registry/dataset-ops.js';
 
 const RAW_TYPES = ['text/csv', 'text/tab-separated-values', 'text/plain', 'text/x-arff', 'application/x-ndjson', 'application/jsonl', 'application/octet-stream'];
 
@@ -28,6 +29,34 @@ export function registerDatasetRoutes(app: FastifyInstance): void {
       },
     );
   });
+  app.get<{ Params: z.infer<typeof DatasetParams>; Querystring: z.infer<typeof InspectQuery> }>(
+    '/v1/projects/:project/datasets/:name/inspect',
+    { schema: { tags: ['datasets'], summary: 'Data-quality report of a dataset version (types, missing values, outliers, duplicates, leaks, personal data)', params: jsonSchema(DatasetParams), querystring: jsonSchema(InspectQuery) } },
+    async (req) => {
+      await authorize(req, reg, req.params.project, 'viewer');
+      return inspectDataset(home, req.params.project, req.params.name, req.query.version, req.query.target);
+    },
+  );
+  app.post<{ Params: z.infer<typeof DatasetParams>; Body: z.input<typeof CleanBody> }>(
+    '/v1/projects/:project/datasets/:name/clean',
+    { schema: { tags: ['datasets'], summary: 'Clean a dataset version by policy into a new version; every change counted', params: jsonSchema(DatasetParams), body: jsonSchema(CleanBody) } },
+    async (req, reply) => {
+      const actor = await authorize(req, reg, req.params.project, 'trainer');
+      const b = CleanBody.parse(req.body);
+      const { record, report, changes } = await cleanDataset(home, req.params.project, req.params.name, b.version, b.policy, 'policy', actor);
+      return reply.status(201).send({ dataset: { name: record.name, version: record.version }, report, changes });
+    },
+  );
+  app.post<{ Params: z.infer<typeof DatasetParams>; Body: z.input<typeof MaskBody> }>(
+    '/v1/projects/:project/datasets/:name/mask',
+    { schema: { tags: ['datasets'], summary: 'Mask, hash or drop personal data into a new dataset version', params: jsonSchema(DatasetParams), body: jsonSchema(MaskBody) } },
+    async (req, reply) => {
+      const actor = await authorize(req, reg, req.params.project, 'trainer');
+      const b = MaskBody.parse(req.body);
+      const { record, transforms } = await maskDataset(home, req.params.project, req.params.name, b.version, b.policy, actor);
+      return reply.status(201).send({ dataset: { name: record.name, version: record.version }, transforms });
+    },
+  );
   app.get<{ Params: z.infer<typeof ProjectParams> }>('/v1/projects/:project/datasets', { schema: { tags: ['datasets'], summary: 'List dataset versions', params: jsonSchema(ProjectParams) } }, async (req) => {
     await authorize(req, reg, req.params.project, 'viewer');
     return { datasets: await reg.listDatasets(req.params.project) };
