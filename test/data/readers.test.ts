@@ -82,3 +82,21 @@ describe('data: readers', () => {
     expect(() => tableFromRows([{ n: { x: 1 } }], schema)).toThrow(/nested objects/);
   });
 });
+
+describe('data: CSV dialects', () => {
+  it('sniffs semicolon, tab and pipe delimiters, and reads headerless numeric files', async () => {
+    const semi = await readTable(file('eu.csv', 'name;amount;city\n"Müller; Hans";1,5;Köln\nLee;2;Paris\n'));
+    expect(semi.columnNames).toEqual(['name', 'amount', 'city']);
+    expect(semi.cell('name', 0)).toBe('Müller; Hans');
+    const pipe = await readTable(file('pipe.csv', 'a|b\n1|x\n2|y\n'));
+    expect(pipe.cell('b', 1)).toBe('y');
+    const tabs = await readTable(file('tabs.csv', 'a\tb\n1\t2\n'));
+    expect(tabs.cell('b', 0)).toBe(2);
+    const bare = await readTable(file('bare.csv', '1.5,2,0\n3,4,1\n'));
+    expect(bare.columnNames).toEqual(['column1', 'column2', 'column3']);
+    expect(bare.numRows).toBe(2);
+    expect(bare.where(0)).toMatch(/bare.csv line 1$/);
+    const commas = await readTable(file('commas.csv', 'name,note\nA,"x; y; z"\nB,"p; q"\n'));
+    expect(commas.columnNames).toEqual(['name', 'note']);
+  });
+});

@@ -10,7 +10,7 @@ import { LeptonError } from '../../errors.js';
 import { toTable, type RawTable } from '../infer.js';
 import type { ColumnSchema, Table } from '../table.js';
 import { parseArff } from './arff.js';
-import { parseDelimited } from './csv.js';
+import { parseDelimited, sniffDelimiter } from './csv.js';
 import { parseJsonl, rowsToRaw } from './jsonl.js';
 
 export const SUPPORTED_EXTENSIONS = ['.csv', '.tsv', '.arff', '.jsonl', '.ndjson', '.json'];
@@ -60,7 +60,7 @@ export type DataFormat = 'csv' | 'tsv' | 'arff' | 'jsonl' | 'ndjson' | 'json';
 export function parseText(text: string, format: DataFormat, source: string): RawTable {
   switch (format) {
     case 'csv':
-      return parseDelimited(text, source, ',');
+      return parseDelimited(text, source, sniffDelimiter(text));
     case 'tsv':
       return parseDelimited(text, source, '\t');
     case 'arff':
