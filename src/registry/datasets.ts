@@ -5,7 +5,7 @@
  * @module
  */
 import { toTable, type RawTable } from '../data/infer.js';
-import { decodeUtf8, parseText, type DataFormat } from '../data/readers/index.js';
+import { parseBytes, type DataFormat } from '../data/readers/index.js';
 import type { Table } from '../data/table.js';
 import { sha256, writeAtomic } from './artifact-store.js';
 import type { Home } from './open.js';
@@ -19,7 +19,7 @@ export interface StoredDataset {
 }
 
 export async function storeDataset(home: Home, project: string, d: { name: string; bytes: Uint8Array; format: DataFormat; lineage: Lineage }, actor: Actor): Promise<StoredDataset> {
-  const raw = parseText(decodeUtf8(d.bytes, `${d.name}.${d.format}`), d.format, `${d.name}.${d.format}`);
+  const raw = await parseBytes(d.bytes, d.format, `${d.name}.${d.format}`);
   const table = toTable(raw);
   const hash = sha256(d.bytes);
   await writeAtomic(home.datasetPath(hash, d.format), d.bytes);

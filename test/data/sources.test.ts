@@ -1,5 +1,7 @@
 import { join } from 'node:path';
+import { writeFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
+import { parquetWriteBuffer } from 'hyparquet-writer';
 import Database from 'better-sqlite3';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -35,6 +37,29 @@ describe('data: IDX (Fashion-MNIST)', () => {
     expect(() => parseIdx(Buffer.concat([header, body.subarray(0, 6)]), 'cut.idx')).toThrow(/cut.idx is not a valid IDX file \(truncated: the header promises 4 short values, the file holds 3\)/);
     expect(() => parseIdx(Buffer.from('hello world'), 'text.idx')).toThrow(/no IDX magic number/);
     expect(() => parseIdx(Buffer.from([0x1f, 0x8b, 1, 2, 3]), 'bad.gz')).toThrow(/broken gzip data/);
+  });
+});
+
+describe('data: Parquet', () => {
+  it('reads a Parquet file written by another library (credit-g), and names a broken one', async () => {
+    const credit = await readTable(CREDIT);
+    const columnData = credit.columns.map((c) => ({
+      name: c.name,
+      data: Array.from({ length: credit.numRows }, (_, r) => credit.cell(c.name, r)),
+      type: c.type === 'numeric' ? ('DOUBLE' as const) : ('STRING' as const),
+    }));
+    const dir = tmp();
+    const path = join(dir, 'credit.parquet');
+    writeFileSync(path, new Uint8Array(parquetWriteBuffer({ columnData })));
+    const t = await readTable(path);
+    expect(t.numRows).toBe(1000);
+    expect(t.columnNames).toEqual(credit.columnNames);
+    expect(t.cell('credit_amount', 1)).toBe(5951);
+    expect(t.cell('purpose', 0)).toBe('radio/tv');
+    const r = await cli(['data', 'add', 'loans', path], { cwd: dir });
+    expect(r.stdout).toMatch(/added loans@1 \(1000 rows, 21 columns\)/);
+    writeFileSync(join(dir, 'broken.parquet'), Buffer.from('PAR1 not really parquet'));
+    await expect(readTable(join(dir, 'broken.parquet'))).rejects.toThrow(/broken.parquet is not a readable Parquet file/);
   });
 });
 

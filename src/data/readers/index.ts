@@ -12,8 +12,9 @@ import type { ColumnSchema, Table } from '../table.js';
 import { parseArff } from './arff.js';
 import { parseDelimited, sniffDelimiter } from './csv.js';
 import { parseJsonl, rowsToRaw } from './jsonl.js';
+import { parseParquet } from './parquet.js';
 
-export const SUPPORTED_EXTENSIONS = ['.csv', '.tsv', '.arff', '.jsonl', '.ndjson', '.json'];
+export const SUPPORTED_EXTENSIONS = ['.csv', '.tsv', '.arff', '.jsonl', '.ndjson', '.json', '.parquet'];
 
 export async function readRaw(path: string): Promise<RawTable> {
   const ext = extname(path).toLowerCase();
@@ -27,7 +28,13 @@ export async function readRaw(path: string): Promise<RawTable> {
     if (e instanceof LeptonError) throw e;
     throw new LeptonError('E_FILE', `file not found: '${path}'`, 'check the path (relative paths start from the current folder)');
   }
-  return parseText(decodeUtf8(await readFile(path), path), ext.slice(1) as DataFormat, path);
+  return parseBytes(await readFile(path), ext.slice(1) as DataFormat, path);
+}
+
+/** Parses a file's bytes: Parquet as binary, every other format as UTF-8 text. */
+export async function parseBytes(bytes: Uint8Array, format: DataFormat, source: string): Promise<RawTable> {
+  if (format === 'parquet') return parseParquet(bytes, source);
+  return parseText(decodeUtf8(bytes, source), format, source);
 }
 
 /** UTF-8 text, or an error naming the first line that is not UTF-8 (instead of silent U+FFFD). */
@@ -54,10 +61,10 @@ export function decodeUtf8(bytes: Uint8Array, source: string): string {
   }
 }
 
-export type DataFormat = 'csv' | 'tsv' | 'arff' | 'jsonl' | 'ndjson' | 'json';
+export type DataFormat = 'csv' | 'tsv' | 'arff' | 'jsonl' | 'ndjson' | 'json' | 'parquet';
 
-/** Parses file contents already in memory (uploads); `source` names it in messages. */
-export function parseText(text: string, format: DataFormat, source: string): RawTable {
+/** Parses text already in memory; `source` names it in messages. */
+export function parseText(text: string, format: Exclude<DataFormat, 'parquet'>, source: string): RawTable {
   switch (format) {
     case 'csv':
       return parseDelimited(text, source, sniffDelimiter(text));
