@@ -1,12 +1,12 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { basename, extname } from 'node:path';
+import { basename } from 'node:path';
 import type { Command } from 'commander';
 import { toTable } from '../data/infer.js';
 import { inspectTable } from '../data/inspect.js';
 import { formatQuality, qualityHtml } from '../data/inspect-format.js';
 import { detectPii, PII_KINDS } from '../data/pii.js';
-import { readRaw, SUPPORTED_EXTENSIONS, type DataFormat } from '../data/readers/index.js';
+import { formatOf, readRaw, type DataFormat } from '../data/readers/index.js';
 import { toCsv } from '../data/writers/csv.js';
 import { readSql, redactUrl } from '../data/readers/sql.js';
 import { parse as parseYaml } from 'yaml';
@@ -18,12 +18,6 @@ import { storeDataset } from '../registry/datasets.js';
 import type { Home } from '../registry/open.js';
 import { action, printJson } from './output.js';
 import { localActor, parseRef, withHome } from './registry.js';
-
-function formatOf(file: string): DataFormat {
-  const ext = extname(file).toLowerCase();
-  if (!SUPPORTED_EXTENSIONS.includes(ext)) throw new LeptonError('E_FILE', `cannot read '${file}': unknown file type '${ext || '(none)'}'`, `use one of ${SUPPORTED_EXTENSIONS.join(', ')}`);
-  return (ext === '.ndjson' ? 'jsonl' : ext.slice(1)) as DataFormat;
-}
 
 /** Inspects a data file, or a registered dataset (NAME or NAME@VERSION) when no such file exists. */
 async function inspect(home: Home, project: string, ref: string, target?: string) {

@@ -22,15 +22,21 @@ const WHAT: Record<Role, string> = {
 };
 
 /**
- * Known keys, so that a prediction does not pay a hash and a registry query. Entries live
- * `KEY_CACHE_MS`: a key revoked on another replica stops working within that time; one
- * revoked through this server stops at once (`forgetKeys`).
+ * Known keys per registry, so that a prediction does not pay a hash and a registry query.
+ * Entries live `KEY_CACHE_MS`: a key revoked on another replica stops working within that
+ * time; one revoked through this server stops at once (`forgetKeys`).
  */
 const KEY_CACHE_MS = 2000;
-const keyCache = new Map<string, { info: ApiKeyInfo; at: number }>();
+const keyCaches = new WeakMap<Registry, Map<string, { info: ApiKeyInfo; at: number }>>();
 
-export function forgetKeys(): void {
-  keyCache.clear();
+function cacheOf(registry: Registry): Map<string, { info: ApiKeyInfo; at: number }> {
+  let c = keyCaches.get(registry);
+  if (!c) keyCaches.set(registry, (c = new Map()));
+  return c;
+}
+
+export function forgetKeys(registry: Registry): void {
+  cacheOf(registry).clear();
 }
 
 /** Reads `Authorization: Bearer <key>`; 401 when it is missing or unknown. */
@@ -40,6 +46,7 @@ export async function authenticate(req: FastifyRequest, registry: Registry): Pro
   const m = header ? /^Bearer\s+(\S+)$/i.exec(header) : null;
   if (!m) throw new LeptonError('E_AUTH', 'missing API key', 'send the header "Authorization: Bearer <key>"; create a key with `lepton keys create --project NAME --role ROLE`');
   const key = m[1]!;
+  const keyCache = cacheOf(registry);
   const hit = keyCache.get(key);
   let info = hit && Date.now() - hit.at < KEY_CACHE_MS ? hit.info : undefined;
   if (!info) {

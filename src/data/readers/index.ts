@@ -16,11 +16,17 @@ import { parseParquet } from './parquet.js';
 
 export const SUPPORTED_EXTENSIONS = ['.csv', '.tsv', '.arff', '.jsonl', '.ndjson', '.json', '.parquet'];
 
-export async function readRaw(path: string): Promise<RawTable> {
+/** The data format a path's extension names (`.ndjson` is JSON Lines), or an error listing the known ones. */
+export function formatOf(path: string): DataFormat {
   const ext = extname(path).toLowerCase();
   if (!SUPPORTED_EXTENSIONS.includes(ext)) {
     throw new LeptonError('E_FILE', `cannot read '${path}': unknown file type '${ext || '(none)'}'`, `use one of ${SUPPORTED_EXTENSIONS.join(', ')}`);
   }
+  return (ext === '.ndjson' ? 'jsonl' : ext.slice(1)) as DataFormat;
+}
+
+export async function readRaw(path: string): Promise<RawTable> {
+  const format = formatOf(path);
   try {
     const s = await stat(path);
     if (!s.isFile()) throw new LeptonError('E_FILE', `'${path}' is not a file`, 'give the path of a data file');
@@ -28,7 +34,7 @@ export async function readRaw(path: string): Promise<RawTable> {
     if (e instanceof LeptonError) throw e;
     throw new LeptonError('E_FILE', `file not found: '${path}'`, 'check the path (relative paths start from the current folder)');
   }
-  return parseBytes(await readFile(path), ext.slice(1) as DataFormat, path);
+  return parseBytes(await readFile(path), format, path);
 }
 
 /** Parses a file's bytes: Parquet as binary, every other format as UTF-8 text. */

@@ -20,7 +20,7 @@ export function registerKeyRoutes(app: FastifyInstance): void {
   app.delete<{ Params: z.infer<typeof KeyParams> }>('/v1/projects/:project/keys/:id', { schema: { tags: ['keys'], summary: 'Revoke an API key', params: jsonSchema(KeyParams) } }, async (req) => {
     const actor = await authorize(req, reg, req.params.project, 'admin');
     await reg.revokeKey(req.params.project, req.params.id, actor);
-    forgetKeys();
+    forgetKeys(reg);
     return { revoked: req.params.id };
   });
   app.get<{ Params: z.infer<typeof ProjectParams> }>('/v1/projects/:project/audit', { schema: { tags: ['audit'], summary: 'The audit log: every change with key id and time, newest first', params: jsonSchema(ProjectParams) } }, async (req) => {
