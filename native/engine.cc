@@ -5,6 +5,7 @@
 #include <xgboost/c_api.h>
 
 #include "common.h"
+#include "torch_augment.h"
 #include "torch_mlp.h"
 #include "torch_ops.h"
 #include "xgb.h"
@@ -26,6 +27,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   lepton::InitTorchMlp(env, exports);
   lepton::InitXgb(env, exports);
   lepton::InitTorchOps(env, exports);
+  lepton::InitTorchAugment(env, exports);
   exports.Set("versions", Napi::Function::New(env, Versions, "versions"));
   return exports;
 }

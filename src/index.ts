@@ -21,6 +21,8 @@ export { MODEL_CHOICES, FAMILIES, type ModelChoice, type FamilyName } from './mo
 export { readTable, tableFromRows } from './data/readers/index.js';
 export { Table, type Column, type ColumnSchema, type ColumnType } from './data/table.js';
 export { Pipeline } from './prep/pipeline.js';
+export { augmentImages, ImageAugmentOptions, type ImageShape } from './prep/augment-image.js';
+export { augmentText, parseSynonyms, TextAugmentOptions, type Synonyms } from './prep/augment-text.js';
 export { LeptonError } from './errors.js';
 export { VERSION } from './package-root.js';
 export { LeptonClient, LeptonApiError, type ClientOptions, type DatasetFormat } from './client/client.js';

@@ -103,12 +103,26 @@ export interface NativeXgbModel {
   readonly numFeatures: number;
 }
 
+/** Image augmentation switches as the addon reads them; every one is off when absent or 0. */
+export interface NativeImageAugment {
+  hflip?: number;
+  vflip?: number;
+  cropPadding?: number;
+  cropPaddingMode?: 'zeros' | 'reflect';
+  rotateDegrees?: number;
+  brightness?: number;
+  contrast?: number;
+  noiseStd?: number;
+}
+
 export interface Addon {
   TorchMlp: new (spec: TorchMlpSpec) => NativeTorchMlp;
   XgbModel: new (saved?: Uint8Array) => NativeXgbModel;
   versions(): { torch: string; xgboost: string; torchThreads: number };
   /** For each row (n × dim), its k nearest other rows, nearest first (libtorch cdist + topk). */
   nearestNeighbors(x: Float32Array, dim: number, k: number): Int32Array;
+  /** A seeded, augmented copy of n × c × h × w images (NCHW): padded crop, flips, rotation, brightness, contrast, noise. */
+  augmentImages(pixels: Float32Array, n: number, c: number, h: number, w: number, options: NativeImageAugment, seed: number): Float32Array;
 }
 
 let cached: Addon | undefined;
