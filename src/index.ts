@@ -21,6 +21,7 @@ export { MODEL_CHOICES, FAMILIES, type ModelChoice, type FamilyName } from './mo
 export { readTable, tableFromRows } from './data/readers/index.js';
 export { Table, type Column, type ColumnSchema, type ColumnType } from './data/table.js';
 export { Pipeline } from './prep/pipeline.js';
+export { smoteNc } from './prep/smote-nc.js';
 export { augmentImages, ImageAugmentOptions, type ImageShape } from './prep/augment-image.js';
 export { augmentText, parseSynonyms, TextAugmentOptions, type Synonyms } from './prep/augment-text.js';
 export { LeptonError } from './errors.js';

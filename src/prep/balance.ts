@@ -3,10 +3,14 @@
  * (Chawla et al. 2002): a synthetic row lies at a random point between a minority row and one
  * of its k nearest minority neighbours. The neighbour search runs in libtorch; this file only
  * decides which rows to combine. Validation and test rows never pass through here.
+ * `balanceTable` is the raw-table seam: for `smote` on data with categorical feature columns it
+ * runs SMOTE-NC (smote-nc.ts), so the pipeline can then be fitted on the balanced raw rows.
  * @module
  */
 import { addon, callNativeSync } from '../engine/addon.js';
 import { LeptonError } from '../errors.js';
+import type { Table } from '../data/table.js';
+import { hasCategorical, smoteNcRows, type SmoteNcRows } from './smote-nc.js';
 import { rng } from './split.js';
 
 export const BALANCE_METHODS = ['none', 'oversample', 'undersample', 'smote'] as const;
@@ -81,6 +85,28 @@ export function balance(method: BalanceMethod, x: Float32Array, d: number, y: In
   outY.set(y);
   outY.set(extraY, y.length);
   return { x: outX, y: outY, changed: extraY.length };
+}
+
+/**
+ * Balancing that works on the raw table, to apply to the training rows before the pipeline is
+ * fitted (the pipeline is then fitted on the balanced rows): `smote` with a categorical feature
+ * column is SMOTE-NC, so synthetic rows hold real categories. Returns undefined when the method
+ * works on the encoded matrix instead (`balance()`). `rows`/`y`: the training rows and their
+ * class indices; the returned table is `table` with the synthetic rows appended, so validation
+ * and test row indices still point at the same, unchanged rows.
+ */
+export function balanceTable(
+  method: BalanceMethod,
+  table: Table,
+  features: readonly string[],
+  rows: Int32Array,
+  y: Int32Array,
+  numClasses: number,
+  seed: number,
+  kNeighbors = 5,
+): SmoteNcRows | undefined {
+  if (method !== 'smote' || !hasCategorical(table, features)) return undefined;
+  return smoteNcRows(table, features, rows, y, numClasses, seed, kNeighbors);
 }
 
 export function checkBalanceMethod(m: string): BalanceMethod {
