@@ -32,3 +32,6 @@ export { Registry, ROLES, type Role, type Actor, type ModelVersion, type RunReco
 export { buildApp, type ServeOptions } from './serve/app.js';
 export { startServer } from './serve/server.js';
 export { startTrainingJob, type TrainingJobSpec, type RunEvent } from './jobs/training-job.js';
+export { applyRules, parseRulesConfig, parseCondition, compileCondition, formatLabelStats, type LabelRulesConfig, type LabelStats, type RuleStats } from './label/rules.js';
+export { buildQueue, readLabelFile, labelInteractively, type Queue, type QueueEntry } from './label/queue.js';
+export { uncertainty, scoreRows, mostUncertain, STRATEGIES, type Strategy } from './label/uncertainty.js';

@@ -11,6 +11,7 @@ import { registerCv } from './cv.js';
 import { registerData } from './data.js';
 import { registerDemo } from './demo.js';
 import { registerEval } from './eval.js';
+import { registerLabel } from './label.js';
 import { action, printJson } from './output.js';
 import { registerPredict } from './predict.js';
 import { registerRegistryCommands } from './registry.js';
@@ -43,6 +44,7 @@ registerCv(program);
 registerDemo(program);
 registerRegistryCommands(program);
 registerData(program);
+registerLabel(program);
 registerServe(program);
 program
   .command('info')
