@@ -1,17 +1,18 @@
 /**
  * Benchmarks, each run beside its peer in the same process tree and reported as a ratio.
  *   make bench              all
- *   node dist/bench/run.js mlp | cv | smote | serve
+ *   node dist/bench/run.js mlp | cv | smote | serve | ingest
  * Results are printed as tables and written to bench/results/latest.json.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { addon } from '../src/engine/addon.js';
 import { crossValidate } from '../src/eval/cv.js';
 import { textTable } from '../src/eval/format.js';
 import { packageRoot } from '../src/package-root.js';
 import { balanceBench } from './balance.js';
+import { ingestBench } from './ingest.js';
 import { serveBench } from './serve.js';
 
 const root = packageRoot();
@@ -94,5 +95,9 @@ if (!which || which === 'mlp') await mlpThroughput();
 if (!which || which === 'cv') await cvAuc();
 if (!which || which === 'smote') results.smote = await balanceBench();
 if (!which || which === 'serve') results.serve = await serveBench();
+if (!which || which === 'ingest') results.ingest = await ingestBench(PYTHON);
+// A single benchmark updates its own entry and keeps the others' last results.
+const file = join(root, 'bench', 'results', 'latest.json');
 mkdirSync(join(root, 'bench', 'results'), { recursive: true });
-writeFileSync(join(root, 'bench', 'results', 'latest.json'), `${JSON.stringify(results, null, 2)}\n`);
+const previous = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>) : {};
+writeFileSync(file, `${JSON.stringify({ ...previous, ...results }, null, 2)}\n`);

@@ -22,7 +22,7 @@ export interface RawTable {
 }
 
 /** Tokens that mean "no value" in text files. */
-const MISSING = new Set(['', '?', 'NA', 'N/A', 'na', 'n/a', 'null', 'NULL', 'None']);
+export const MISSING_TOKENS: ReadonlySet<string> = new Set(['', '?', 'NA', 'N/A', 'na', 'n/a', 'null', 'NULL', 'None']);
 /** Tokens that look numeric but are not finite numbers: rejected with a clear message. */
 const NON_FINITE = new Set(['nan', '+nan', '-nan', 'inf', '+inf', '-inf', 'infinity', '+infinity', '-infinity']);
 const NUMBER_RE = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
@@ -34,7 +34,7 @@ const DATE_RE = /^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}
 
 export function isMissing(v: RawCell): boolean {
   if (v === null || v === undefined) return true;
-  if (typeof v === 'string') return MISSING.has(v.trim());
+  if (typeof v === 'string') return MISSING_TOKENS.has(v.trim());
   return false;
 }
 

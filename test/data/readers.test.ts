@@ -1,6 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { parseEncoding } from '../../src/data/readers/encoding.js';
 import { readTable, tableFromRows } from '../../src/data/readers/index.js';
 import { inferType } from '../../src/data/infer.js';
 import { CANCER, CREDIT, tmp } from '../helpers.js';
@@ -70,6 +71,17 @@ describe('data: readers', () => {
     await expect(readTable(file('zero.csv', ''))).rejects.toThrow(/zero.csv is empty \(0 bytes\)/);
     writeFileSync(join(dir, 'latin1.csv'), Buffer.concat([Buffer.from('name,city\nA,Paris\nB,'), Buffer.from([0x4d, 0xfc, 0x6e, 0x63, 0x68, 0x65, 0x6e]), Buffer.from('\n')]));
     await expect(readTable(join(dir, 'latin1.csv'))).rejects.toThrow(/latin1.csv line 3 is not valid UTF-8/);
+  });
+
+  it('reads Latin-1, Windows-1252 and UTF-16 files when told (or by BOM)', async () => {
+    const latin = await readTable(join(dir, 'latin1.csv'), undefined, { encoding: parseEncoding('ISO-8859-1') });
+    expect(latin.cell('city', 1)).toBe('München');
+    writeFileSync(join(dir, 'cp1252.csv'), Buffer.from([...Buffer.from('item,price\n'), 0x80, ...Buffer.from('5,5\n')]));
+    expect((await readTable(join(dir, 'cp1252.csv'), undefined, { encoding: 'windows-1252' })).cell('item', 0)).toBe('€5');
+    writeFileSync(join(dir, 'u16.csv'), Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('name,n\nZoë,1\nÅsa,2\n', 'utf16le')]));
+    const u16 = await readTable(join(dir, 'u16.csv'));
+    expect([u16.cell('name', 0), u16.cell('n', 1)]).toEqual(['Zoë', 2]);
+    expect(() => parseEncoding('ebcdic')).toThrow(/unknown encoding 'ebcdic'.*/);
   });
 
   it('coerces JSON rows to a given schema and rejects non-finite numbers', () => {

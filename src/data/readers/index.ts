@@ -4,13 +4,15 @@
  *   const table = await readTable('data/credit-g.arff');
  * @module
  */
-import { readFile, stat } from 'node:fs/promises';
+import { open, readFile, stat } from 'node:fs/promises';
 import { extname } from 'node:path';
 import { LeptonError } from '../../errors.js';
 import { toTable, type RawTable } from '../infer.js';
 import type { ColumnSchema, Table } from '../table.js';
 import { parseArff } from './arff.js';
 import { parseDelimited, sniffDelimiter } from './csv.js';
+import { LARGE_FILE_BYTES, readLargeDelimited } from './csv-large.js';
+import { decodeText, type TextEncoding } from './encoding.js';
 import { parseJsonl, rowsToRaw } from './jsonl.js';
 import { parseParquet } from './parquet.js';
 
@@ -25,46 +27,32 @@ export function formatOf(path: string): DataFormat {
   return (ext === '.ndjson' ? 'jsonl' : ext.slice(1)) as DataFormat;
 }
 
-export async function readRaw(path: string): Promise<RawTable> {
-  const format = formatOf(path);
+export interface ReadOptions {
+  /** Text encoding of CSV/TSV/JSON/ARFF files (default UTF-8; a UTF-16 BOM is detected). */
+  encoding?: TextEncoding;
+}
+
+/** The size of a data file, or an error saying it is missing or not a file. */
+export async function fileSize(path: string): Promise<number> {
   try {
     const s = await stat(path);
-    if (!s.isFile()) throw new LeptonError('E_FILE', `'${path}' is not a file`, 'give the path of a data file');
-  } catch (e) {
-    if (e instanceof LeptonError) throw e;
+    if (s.isFile()) return s.size;
+  } catch {
     throw new LeptonError('E_FILE', `file not found: '${path}'`, 'check the path (relative paths start from the current folder)');
   }
-  return parseBytes(await readFile(path), format, path);
+  throw new LeptonError('E_FILE', `'${path}' is not a file`, 'give the path of a data file');
 }
 
-/** Parses a file's bytes: Parquet as binary, every other format as UTF-8 text. */
-export async function parseBytes(bytes: Uint8Array, format: DataFormat, source: string): Promise<RawTable> {
+export async function readRaw(path: string, opts: ReadOptions = {}): Promise<RawTable> {
+  const format = formatOf(path);
+  await fileSize(path);
+  return parseBytes(await readFile(path), format, path, opts.encoding);
+}
+
+/** Parses a file's bytes: Parquet as binary, every other format as text. */
+export async function parseBytes(bytes: Uint8Array, format: DataFormat, source: string, encoding?: TextEncoding): Promise<RawTable> {
   if (format === 'parquet') return parseParquet(bytes, source);
-  return parseText(decodeUtf8(bytes, source), format, source);
-}
-
-/** UTF-8 text, or an error naming the first line that is not UTF-8 (instead of silent U+FFFD). */
-export function decodeUtf8(bytes: Uint8Array, source: string): string {
-  if (bytes.length === 0) throw new LeptonError('E_PARSE', `${source} is empty (0 bytes)`, 'give a file with a header row and at least one data row');
-  const fatal = new TextDecoder('utf-8', { fatal: true });
-  try {
-    return fatal.decode(bytes);
-  } catch {
-    let line = 1;
-    let start = 0;
-    for (let i = 0; i <= bytes.length; i++) {
-      if (i === bytes.length || bytes[i] === 0x0a) {
-        try {
-          fatal.decode(bytes.subarray(start, i));
-        } catch {
-          break;
-        }
-        line++;
-        start = i + 1;
-      }
-    }
-    throw new LeptonError('E_PARSE', `${source} line ${line} is not valid UTF-8`, 'save the file as UTF-8 (e.g. iconv -f latin1 -t utf-8)');
-  }
+  return parseText(decodeText(bytes, source, encoding), format, source);
 }
 
 export type DataFormat = 'csv' | 'tsv' | 'arff' | 'jsonl' | 'ndjson' | 'json' | 'parquet';
@@ -92,9 +80,30 @@ export function parseText(text: string, format: Exclude<DataFormat, 'parquet'>, 
   }
 }
 
-/** Reads a file; with `schema`, cells are coerced to it (prediction on a trained model's schema). */
-export async function readTable(path: string, schema?: readonly ColumnSchema[]): Promise<Table> {
-  return toTable(await readRaw(path), schema);
+/**
+ * Reads a file; with `schema`, cells are coerced to it (prediction on a trained model's schema).
+ * CSV/TSV files over 32 MiB stream through DuckDB (see csv-large.ts) instead of being held as text.
+ */
+export async function readTable(path: string, schema?: readonly ColumnSchema[], opts: ReadOptions & { onRows?: (rows: number) => void } = {}): Promise<Table> {
+  const format = formatOf(path);
+  const size = await fileSize(path);
+  if (!schema && (await streamable(path, format, opts.encoding))) {
+    return readLargeDelimited(path, size, { delimiter: format === 'tsv' ? '\t' : undefined, encoding: opts.encoding === 'latin1' ? 'latin1' : 'utf-8', onRows: opts.onRows });
+  }
+  return toTable(await readRaw(path, opts), schema);
+}
+
+/** True for a CSV/TSV file over 32 MiB in UTF-8 or Latin-1 (what DuckDB's scanner reads). */
+export async function streamable(path: string, format: DataFormat, encoding?: TextEncoding): Promise<boolean> {
+  if ((format !== 'csv' && format !== 'tsv') || (encoding && encoding !== 'utf-8' && encoding !== 'latin1')) return false;
+  if ((await fileSize(path)) <= LARGE_FILE_BYTES) return false;
+  const fh = await open(path, 'r');
+  try {
+    const { buffer } = await fh.read(Buffer.alloc(2), 0, 2, 0);
+    return !(buffer[0] === 0xff && buffer[1] === 0xfe);
+  } finally {
+    await fh.close();
+  }
 }
 
 /** Rows given as JSON objects (CLI argument, HTTP body, library call). */
