@@ -5,28 +5,51 @@ import type { Command } from 'commander';
 import { toTable } from '../data/infer.js';
 import { inspectTable } from '../data/inspect.js';
 import { formatQuality, qualityHtml } from '../data/inspect-format.js';
-import { detectPii, PII_KINDS } from '../data/pii.js';
-import { formatOf, readRaw, type DataFormat } from '../data/readers/index.js';
+import { detectPii, PII_KINDS, type PiiAction } from '../data/pii.js';
+import { parseEncoding, type TextEncoding } from '../data/readers/encoding.js';
+import { fileSize, formatOf, readRaw, readTable, streamable, type DataFormat } from '../data/readers/index.js';
 import { toCsv } from '../data/writers/csv.js';
 import { readSql, redactUrl } from '../data/readers/sql.js';
 import { parse as parseYaml } from 'yaml';
 import { LeptonError } from '../errors.js';
 import { textTable } from '../eval/format.js';
 import { writeAtomic } from '../registry/artifact-store.js';
-import { cleanDataset, inspectDataset, maskDataset } from '../registry/dataset-ops.js';
-import { storeDataset } from '../registry/datasets.js';
+import { addDataset, cleanDataset, inspectDataset, maskDataset, type IngestPii } from '../registry/dataset-ops.js';
+import type { DatasetSource } from '../registry/datasets.js';
 import type { Home } from '../registry/open.js';
 import { action, printJson } from './output.js';
 import { localActor, parseRef, withHome } from './registry.js';
 
 /** Inspects a data file, or a registered dataset (NAME or NAME@VERSION) when no such file exists. */
-async function inspect(home: Home, project: string, ref: string, target?: string) {
+async function inspect(home: Home, project: string, ref: string, target?: string, encoding?: TextEncoding) {
   if (existsSync(ref) && (ref.includes('/') || ref.includes('.'))) {
-    const raw = await readRaw(ref);
+    if (await streamable(ref, formatOf(ref), encoding)) return inspectTable(await readTable(ref, undefined, { encoding }), { target });
+    const raw = await readRaw(ref, { encoding });
     return inspectTable(toTable(raw), { raw, target });
   }
   const r = parseRef(ref);
   return inspectDataset(home, project, r.name, r.version, target);
+}
+
+/** `col=action,col=action` → rules. */
+function parseRules(text: string): Record<string, string> {
+  const policy: Record<string, string> = {};
+  for (const rule of text.split(',').map((x) => x.trim()).filter(Boolean)) {
+    const [col, act] = rule.split('=');
+    if (!col || !act) throw new LeptonError('E_OPTION', `invalid policy rule '${rule}'`, 'write column=keep|mask|hash|drop');
+    policy[col] = act;
+  }
+  return policy;
+}
+
+/** `--pii hash` (every detected column) or `--pii email=hash,phone=drop` (other detected columns masked). */
+function parsePiiOption(text: string): NonNullable<IngestPii> {
+  const one = text.trim();
+  if (!one.includes('=')) {
+    if (!['keep', 'mask', 'hash', 'drop'].includes(one)) throw new LeptonError('E_OPTION', `invalid --pii '${one}'`, 'give mask, hash, drop or keep, or rules like email=hash,phone=drop');
+    return { policy: {}, fallback: one as PiiAction };
+  }
+  return { policy: parseRules(one), fallback: 'mask' };
 }
 
 export function registerData(program: Command): void {
@@ -37,37 +60,47 @@ export function registerData(program: Command): void {
     .argument('[file]', 'data file (.csv .tsv .arff .jsonl .json)')
     .option('--sql <query>', 'instead of a file: the rows of a SQL query')
     .option('--url <url>', 'database for --sql: a SQLite file (or sqlite:PATH) or postgres://user:pass@host/db')
+    .option('--encoding <name>', 'text encoding of the file: utf-8 (default), latin1, windows-1252, utf-16le; stored as UTF-8')
+    .option('--pii <policy>', 'treat personal data before storing: one action for every detected column (mask|hash|drop|keep) or col=action,… (others: mask)')
     .option('--project <name>', 'project', 'default')
     .option('--json', 'as JSON')
     .description('add a file or a SQL query result as a dataset version; identical content reuses its version; personal data is flagged')
-    .addHelpText('after', '\nExamples:\n  $ lepton data add loans credit-g.arff && lepton data inspect loans --target class\n  $ lepton data add orders --sql "SELECT * FROM orders WHERE year = 2026" --url postgres://me:secret@db/shop')
+    .addHelpText(
+      'after',
+      `
+CSV/TSV files over 32 MiB are streamed (DuckDB) instead of held in memory as text.
+Without --pii, personal data is stored as given and flagged; with it, only the treated table is stored.
+Examples:
+  $ lepton data add loans credit-g.arff && lepton data inspect loans --target class
+  $ lepton data add customers crm-export.csv --encoding windows-1252 --pii email=hash,phone=drop
+  $ lepton data add orders --sql "SELECT * FROM orders WHERE year = 2026" --url postgres://me:secret@db/shop`,
+    )
     .action(
-      action(async (name: string, file: string | undefined, f: { project: string; json?: boolean; sql?: string; url?: string }) =>
+      action(async (name: string, file: string | undefined, f: { project: string; json?: boolean; sql?: string; url?: string; encoding?: string; pii?: string }) =>
         withHome(async (home) => {
           const actor = localActor();
-          let bytes: Buffer;
+          const encoding = f.encoding ? parseEncoding(f.encoding) : undefined;
+          let input: DatasetSource;
           let format: DataFormat;
           let source: string;
           if (f.sql) {
             if (!f.url) throw new LeptonError('E_OPTION', '--sql needs --url', 'e.g. --url shop.db or --url postgres://user:pass@host/db');
-            bytes = Buffer.from(toCsv(toTable(await readSql(f.url, f.sql))));
+            input = { bytes: Buffer.from(toCsv(toTable(await readSql(f.url, f.sql)))) };
             format = 'csv';
             source = `sql on ${redactUrl(f.url)}: ${f.sql} (by ${actor.name})`;
           } else {
             if (!file) throw new LeptonError('E_OPTION', 'give a data file, or --sql with --url', 'e.g. lepton data add loans credit-g.arff');
-            try {
-              bytes = await readFile(file);
-            } catch {
-              throw new LeptonError('E_FILE', `file not found: '${file}'`, 'check the path');
-            }
             format = formatOf(file);
-            source = `file ${basename(file)} added by ${actor.name}`;
+            await fileSize(file);
+            input = { path: file };
+            source = `file ${basename(file)}${encoding && encoding !== 'utf-8' ? ` (${encoding})` : ''} added by ${actor.name}`;
           }
-          const s = await storeDataset(home, f.project, { name, bytes, format, lineage: { source, transforms: [] } }, actor);
-          const pii = detectPii(s.table);
-          if (f.json) return printJson({ ...s.record, reused: s.reused, pii });
+          const s = await addDataset(home, f.project, { name, ...input, format, encoding, lineage: { source, transforms: [] } }, f.pii ? parsePiiOption(f.pii) : undefined, actor);
+          const pii = f.pii ? [] : detectPii(s.table);
+          if (f.json) return printJson({ ...s.record, reused: s.reused, pii, transforms: s.transforms });
           process.stdout.write(`${s.reused ? 'unchanged: same content as' : 'added'} ${name}@${s.record.version} (${s.record.rows} rows, ${s.record.columns.length} columns)\n`);
-          for (const p of pii) process.stderr.write(`warning: column '${p.column}' holds personal data (${p.kind}); treat it with: lepton data mask ${name}@${s.record.version}\n`);
+          if (s.transforms.length) process.stdout.write(`personal data treated before storing: ${s.transforms.join('; ')}\n`);
+          for (const p of pii) process.stderr.write(`warning: column '${p.column}' holds personal data (${p.kind}); treat it with: lepton data mask ${name}@${s.record.version}, or add with --pii\n`);
         }),
       ),
     );
@@ -109,14 +142,15 @@ export function registerData(program: Command): void {
     .argument('<data>', 'dataset (NAME[@VERSION]) or a data file')
     .option('--project <name>', 'project', 'default')
     .option('-t, --target <column>', 'target column: class balance and leak detection')
+    .option('--encoding <name>', 'text encoding of a file: utf-8 (default), latin1, windows-1252, utf-16le')
     .option('--json', 'the report as JSON')
     .option('--html <file>', 'also write a self-contained HTML report with histograms')
     .description('data-quality report: types, missing values, outliers, duplicates, constant columns, leaks, personal data')
     .addHelpText('after', '\nExamples:\n  $ lepton data inspect credit-g.arff --target class\n  $ lepton data inspect loans@2 --html report.html')
     .action(
-      action(async (ref: string, f: { project: string; target?: string; json?: boolean; html?: string }) =>
+      action(async (ref: string, f: { project: string; target?: string; json?: boolean; html?: string; encoding?: string }) =>
         withHome(async (home) => {
-          const report = await inspect(home, f.project, ref, f.target);
+          const report = await inspect(home, f.project, ref, f.target, f.encoding ? parseEncoding(f.encoding) : undefined);
           if (f.html) await writeAtomic(f.html, Buffer.from(qualityHtml(report)));
           if (f.json) return printJson(report);
           process.stdout.write(`${formatQuality(report)}\n${f.html ? `\nHTML report: ${f.html}\n` : ''}`);
@@ -181,13 +215,7 @@ Example:
       action(async (ref: string, f: { project: string; policy?: string }) =>
         withHome(async (home) => {
           const r = parseRef(ref);
-          const policy: Record<string, string> = {};
-          for (const rule of f.policy?.split(',').map((x) => x.trim()).filter(Boolean) ?? []) {
-            const [col, act] = rule.split('=');
-            if (!col || !act) throw new LeptonError('E_OPTION', `invalid policy rule '${rule}'`, 'write column=keep|mask|hash|drop');
-            policy[col] = act;
-          }
-          const { record, transforms } = await maskDataset(home, f.project, r.name, r.version, policy, localActor());
+          const { record, transforms } = await maskDataset(home, f.project, r.name, r.version, parseRules(f.policy ?? ''), localActor());
           process.stdout.write(`${record.name}@${record.version}: ${transforms.length ? transforms.join('; ') : 'no personal data found'}\n`);
         }),
       ),

@@ -5,21 +5,24 @@
  * @module
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
-import { mkdir, open, readFile, readdir, rename, rm } from 'node:fs/promises';
+import { createReadStream, existsSync } from 'node:fs';
+import { copyFile, mkdir, open, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { LeptonError } from '../errors.js';
 
 export const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
 
-/** Writes to a temporary name in the same folder, flushes, then renames into place. */
-export async function writeAtomic(path: string, bytes: Uint8Array): Promise<void> {
+/**
+ * Fills a temporary file in the same folder with `fill`, flushes it, then renames it into
+ * place: readers see the old file or the whole new one, never part of it.
+ */
+async function intoPlace(path: string, fill: (tmp: string) => Promise<void>): Promise<void> {
   await mkdir(dirname(path), { recursive: true });
   const tmp = `${path}.${randomBytes(6).toString('hex')}.tmp`;
   try {
-    const fh = await open(tmp, 'w');
+    await fill(tmp);
+    const fh = await open(tmp, 'r+');
     try {
-      await fh.writeFile(bytes);
       await fh.sync();
     } finally {
       await fh.close();
@@ -29,6 +32,19 @@ export async function writeAtomic(path: string, bytes: Uint8Array): Promise<void
     await rm(tmp, { force: true });
     throw e;
   }
+}
+
+/** Writes bytes atomically (see intoPlace). */
+export const writeAtomic = (path: string, bytes: Uint8Array): Promise<void> => intoPlace(path, (tmp) => writeFile(tmp, bytes));
+
+/** Copies a file into place atomically (see intoPlace). */
+export const copyAtomic = (from: string, path: string): Promise<void> => intoPlace(path, (tmp) => copyFile(from, tmp));
+
+/** SHA-256 of a file, read as a stream (large datasets are never held whole for hashing). */
+export async function sha256File(path: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
+  return hash.digest('hex');
 }
 
 export class ArtifactStore {

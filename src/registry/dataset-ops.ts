@@ -10,11 +10,12 @@ import { join } from 'node:path';
 import { toTable } from '../data/infer.js';
 import { inspectTable, type QualityReport } from '../data/inspect.js';
 import { applyPiiPolicy, detectPii, type PiiAction } from '../data/pii.js';
-import { readRaw } from '../data/readers/index.js';
+import { parseBytes, readRaw, readTable, streamable, type DataFormat } from '../data/readers/index.js';
+import type { Table } from '../data/table.js';
 import { toCsv } from '../data/writers/csv.js';
 import { LeptonError } from '../errors.js';
 import { cleanTable, describeClean, parseCleanPolicy, type CleanReport } from '../prep/clean.js';
-import { storeDataset } from './datasets.js';
+import { storeDataset, type StoredDataset } from './datasets.js';
 import type { Home } from './open.js';
 import type { Actor, DatasetRecord } from './registry.js';
 
@@ -27,7 +28,10 @@ export async function projectSecret(home: Home, project: string): Promise<string
 
 async function load(home: Home, project: string, name: string, version?: number) {
   const d = await home.registry.dataset(project, name, version);
-  const raw = await readRaw(home.datasetPath(d.hash, d.format));
+  const path = home.datasetPath(d.hash, d.format);
+  // Large CSVs stream into a Table; the raw cells (for mixed-type checks) exist only for smaller files.
+  if (await streamable(path, d.format as DataFormat)) return { d, raw: undefined, table: await readTable(path) };
+  const raw = await readRaw(path);
   return { d, raw, table: toTable({ ...raw, source: `${d.name}@${d.version}` }) };
 }
 
@@ -45,16 +49,43 @@ export async function cleanDataset(home: Home, project: string, name: string, ve
   return { record: s.record, report, changes };
 }
 
-export async function maskDataset(home: Home, project: string, name: string, version: number | undefined, policy: Record<string, string>, actor: Actor): Promise<{ record: DatasetRecord; transforms: string[] }> {
-  const { d, table } = await load(home, project, name, version);
+/** Parses `col=action` rules (or one action for every detected column) and checks the columns exist. */
+function checkPiiPolicy(table: Table, policy: Record<string, string>): Record<string, PiiAction> {
   for (const [col, act] of Object.entries(policy)) {
     if (!['keep', 'mask', 'hash', 'drop'].includes(act)) throw new LeptonError('E_OPTION', `invalid policy rule '${col}=${act}'`, 'write column=keep|mask|hash|drop');
     table.column(col);
   }
+  return policy as Record<string, PiiAction>;
+}
+
+/** Applies a PII policy (columns not named get `fallback`) and describes each change for the lineage. */
+async function treatPii(home: Home, project: string, table: Table, policy: Record<string, string>, fallback: PiiAction = 'mask'): Promise<{ table: Table; transforms: string[] }> {
+  const rules = checkPiiPolicy(table, policy);
   const findings = detectPii(table);
-  const treated = applyPiiPolicy(table, findings, policy as Record<string, PiiAction>, await projectSecret(home, project));
+  const treated = applyPiiPolicy(table, findings, rules, await projectSecret(home, project), fallback);
   const kindOf = new Map(findings.map((p) => [p.column, p.kind]));
-  const transforms = [...new Set([...kindOf.keys(), ...Object.keys(policy)])].map((c) => `pii ${policy[c] ?? 'mask'} ${c}${kindOf.has(c) ? ` (${kindOf.get(c)})` : ''}`);
+  const transforms = [...new Set([...kindOf.keys(), ...Object.keys(rules)])].map((c) => `pii ${rules[c] ?? fallback} ${c}${kindOf.has(c) ? ` (${kindOf.get(c)})` : ''}`);
+  return { table: treated, transforms };
+}
+
+export async function maskDataset(home: Home, project: string, name: string, version: number | undefined, policy: Record<string, string>, actor: Actor): Promise<{ record: DatasetRecord; transforms: string[] }> {
+  const { d, table } = await load(home, project, name, version);
+  const { table: treated, transforms } = await treatPii(home, project, table, policy);
   const s = await storeDataset(home, project, { name: d.name, bytes: Buffer.from(toCsv(treated)), format: 'csv', lineage: { source: d.lineage?.source ?? d.source ?? 'unknown', parent: `${d.name}@${d.version}`, transforms } }, actor);
   return { record: s.record, transforms };
+}
+
+/** How `data add` treats personal data: warn only, or a policy applied before anything is stored. */
+export type IngestPii = { policy: Record<string, string>; fallback: PiiAction } | undefined;
+
+/**
+ * Adds a version. With a PII policy the raw file is never stored: the table is treated first and
+ * the stored version is the treated CSV, with the treatment in its lineage.
+ */
+export async function addDataset(home: Home, project: string, d: Parameters<typeof storeDataset>[2], pii: IngestPii, actor: Actor): Promise<StoredDataset & { transforms: string[] }> {
+  if (!pii) return { ...(await storeDataset(home, project, d, actor)), transforms: [] };
+  const table = d.path !== undefined && (await streamable(d.path, d.format, d.encoding)) ? await readTable(d.path, undefined, { encoding: d.encoding }) : toTable(await parseBytes(d.bytes ?? (await readFile(d.path!)), d.format, d.name, d.encoding));
+  const { table: treated, transforms } = await treatPii(home, project, table, pii.policy, pii.fallback);
+  const s = await storeDataset(home, project, { name: d.name, bytes: Buffer.from(toCsv(treated)), format: 'csv', lineage: { ...d.lineage, transforms: [...d.lineage.transforms, ...transforms] } }, actor);
+  return { ...s, transforms };
 }

@@ -5,9 +5,11 @@
  * @module
  */
 import { toTable, type RawTable } from '../data/infer.js';
-import { parseBytes, type DataFormat } from '../data/readers/index.js';
+import { readFile } from 'node:fs/promises';
+import { decodeText, type TextEncoding } from '../data/readers/encoding.js';
+import { parseBytes, readTable, streamable, type DataFormat } from '../data/readers/index.js';
 import type { Table } from '../data/table.js';
-import { sha256, writeAtomic } from './artifact-store.js';
+import { copyAtomic, sha256, sha256File, writeAtomic } from './artifact-store.js';
 import type { Home } from './open.js';
 import type { Actor, DatasetRecord, Lineage } from './registry.js';
 
@@ -15,14 +17,35 @@ export interface StoredDataset {
   record: DatasetRecord;
   reused: boolean;
   table: Table;
-  raw: RawTable;
+  /** The cells as read (absent when a large file was streamed). */
+  raw?: RawTable;
 }
 
-export async function storeDataset(home: Home, project: string, d: { name: string; bytes: Uint8Array; format: DataFormat; lineage: Lineage }, actor: Actor): Promise<StoredDataset> {
-  const raw = await parseBytes(d.bytes, d.format, `${d.name}.${d.format}`);
-  const table = toTable(raw);
-  const hash = sha256(d.bytes);
-  await writeAtomic(home.datasetPath(hash, d.format), d.bytes);
+/** What to store: bytes in memory, or a file (a large CSV/TSV is then streamed, never held as text). */
+export type DatasetSource = { bytes: Uint8Array; path?: undefined } | { path: string; bytes?: undefined };
+
+/**
+ * Stores a version. Text in another encoding is converted to UTF-8 first, so every stored
+ * version reads back without knowing where it came from.
+ */
+export async function storeDataset(home: Home, project: string, d: { name: string; format: DataFormat; encoding?: TextEncoding; lineage: Lineage } & DatasetSource, actor: Actor): Promise<StoredDataset> {
+  const source = `${d.name}.${d.format}`;
+  let stored: { hash: string; table: Table; raw?: RawTable };
+  if (d.path !== undefined && (d.encoding ?? 'utf-8') === 'utf-8' && (await streamable(d.path, d.format))) {
+    const table = await readTable(d.path, undefined, { encoding: d.encoding });
+    const hash = await sha256File(d.path);
+    await copyAtomic(d.path, home.datasetPath(hash, d.format));
+    stored = { hash, table };
+  } else {
+    let bytes: Uint8Array = d.bytes ?? (await readFile(d.path!));
+    if (d.format !== 'parquet' && (d.encoding ?? 'utf-8') !== 'utf-8') bytes = Buffer.from(decodeText(bytes, source, d.encoding));
+    const raw = await parseBytes(bytes, d.format, source);
+    const hash = sha256(bytes);
+    const table = toTable(raw);
+    await writeAtomic(home.datasetPath(hash, d.format), bytes);
+    stored = { hash, table, raw };
+  }
+  const { hash, table } = stored;
   const { record, reused } = await home.registry.addDataset(project, { name: d.name, hash, format: d.format, rows: table.numRows, columns: table.columnNames, source: d.lineage.source, lineage: d.lineage }, actor);
-  return { record, reused, table, raw };
+  return { record, reused, table, raw: stored.raw };
 }

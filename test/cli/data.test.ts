@@ -48,6 +48,27 @@ describe('cli: data', () => {
     expect((await cli(['data', 'mask', 'customers', '--policy', 'email=encrypt'], { cwd })).stderr).toMatch(/invalid policy rule 'email=encrypt'/);
   });
 
+  it('treats personal data before storing with --pii, and converts a Latin-1 file to UTF-8', async () => {
+    const cwd = tmp();
+    const file = join(cwd, 'crm.csv');
+    // A Windows export: Latin-1 bytes (é in the notes), personal data in several columns.
+    writeFileSync(file, Buffer.from(toCsv(tableFromRows(plantedCustomers().map((r) => ({ ...r, note: `${r.note} café` })))), 'latin1'));
+    const refused = await cli(['data', 'add', 'crm', file], { cwd });
+    expect(refused.stderr).toMatch(/crm.csv line 2 is not valid UTF-8/);
+    expect(refused.stderr).toMatch(/--encoding latin1/);
+    const add = await cli(['data', 'add', 'crm', file, '--encoding', 'latin1', '--pii', 'email=hash,last_ip=drop'], { cwd });
+    expect(add.code, add.stderr).toBe(0);
+    expect(add.stdout).toMatch(/personal data treated before storing: .*pii hash email \(email\).*pii mask card \(card\).*pii drop last_ip \(ip\)/);
+    const versions = JSON.parse((await cli(['data', 'list', '--json'], { cwd })).stdout) as { hash: string; columns: string[] }[];
+    expect(versions).toHaveLength(1);
+    expect(versions[0]!.columns).not.toContain('last_ip');
+    const stored = readFileSync(join(cwd, '.lepton', 'datasets', `${versions[0]!.hash}.csv`), 'utf8');
+    expect(stored).toContain('café');
+    for (const cell of stored.split(/[\n,]/)) expect(classifyValue(cell.replaceAll('"', '')), cell).toBeUndefined();
+    expect((await cli(['data', 'show', 'crm'], { cwd })).stdout).toMatch(/source: file crm.csv \(latin1\) added by .*\ntransforms: .*pii hash email/);
+    expect((await cli(['data', 'add', 'x', file, '--encoding', 'latin1', '--pii', 'encrypt'], { cwd })).stderr).toMatch(/invalid --pii 'encrypt'/);
+  });
+
   it('cleans by a YAML policy into a new version whose lineage lists the changes', async () => {
     const cwd = tmp();
     const file = join(cwd, 'dirty.csv');
