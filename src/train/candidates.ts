@@ -15,7 +15,7 @@ import { LeptonModel } from '../models/model.js';
 import { FAMILIES, resolveParams, type FamilyName, type ModelChoice, type TorchParams, type XgbParams } from '../models/spec.js';
 import { fitTorch } from '../models/torch-family.js';
 import { fitXgb } from '../models/xgboost-family.js';
-import { balance, type BalanceMethod } from '../prep/balance.js';
+import { balance, balanceTable, type BalanceMethod } from '../prep/balance.js';
 import { Pipeline } from '../prep/pipeline.js';
 import type { EncodedTarget } from '../prep/target.js';
 import { VERSION } from '../package-root.js';
@@ -74,17 +74,28 @@ export async function fitCandidates(
   const seed = options.seed ?? 42;
   const choice = options.model ?? 'auto';
   const families: FamilyName[] = choice === 'auto' ? [...FAMILIES] : [choice];
-  const trainRows = trainPos.map((p) => encoded.rows[p]!);
   const valRows = valPos.map((p) => encoded.rows[p]!);
-  const pipeline = Pipeline.fit(table, features, trainRows);
   const pick = (pos: Int32Array) => (encoded.y instanceof Int32Array ? Int32Array.from(pos, (p) => encoded.y[p]!) : Float32Array.from(pos, (p) => encoded.y[p]!));
   const enc = encoded.encoder;
-  const balanceRows = (data: FitData, numFeatures: number): FitData => {
-    if (!options.balance || options.balance === 'none' || enc.task !== 'classification') return data;
-    const b = balance(options.balance, data.x, numFeatures, data.y as Int32Array, enc.classes.length, seed);
-    return { x: b.x, y: b.y };
+  const balancing = options.balance && options.balance !== 'none' && enc.task === 'classification' ? options.balance : undefined;
+  // Training rows (positions `pos`) ready for fitting: `smote` with categorical features is
+  // SMOTE-NC on the raw rows (balanceTable appends synthetic rows to a copy of the table, then the
+  // pipeline is fitted on the balanced rows); other methods balance the encoded matrix.
+  const fitOn = (pos: Int32Array): { pipeline: Pipeline; data: FitData } => {
+    const rows = pos.map((p) => encoded.rows[p]!);
+    const y = pick(pos);
+    const raw = balancing && enc.task === 'classification' ? balanceTable(balancing, table, features, rows, y as Int32Array, enc.classes.length, seed) : undefined;
+    if (raw) {
+      const pipeline = Pipeline.fit(raw.table, features, raw.rows);
+      return { pipeline, data: { x: pipeline.transform(raw.table, raw.rows), y: raw.y } };
+    }
+    const pipeline = Pipeline.fit(table, features, rows);
+    const data: FitData = { x: pipeline.transform(table, rows), y };
+    if (!balancing || enc.task !== 'classification') return { pipeline, data };
+    const b = balance(balancing, data.x, pipeline.outputDim, y as Int32Array, enc.classes.length, seed);
+    return { pipeline, data: { x: b.x, y: b.y } };
   };
-  const train: FitData = balanceRows({ x: pipeline.transform(table, trainRows), y: pick(trainPos) }, pipeline.outputDim);
+  const { pipeline, data: train } = fitOn(trainPos);
   const val: FitData | undefined = valPos.length > 0 ? { x: pipeline.transform(table, valRows), y: pick(valPos) } : undefined;
   const numClasses = enc.task === 'classification' ? enc.classes.length : 1;
   const report = (out: Float32Array): EvalReport | undefined => {
@@ -154,10 +165,9 @@ export async function fitCandidates(
     members.push(...kept);
     let finalPipeline = pipeline;
     if (val && options.refit !== false) {
-      const allPos = Int32Array.from([...trainPos, ...valPos]);
-      const allRows = allPos.map((p) => encoded.rows[p]!);
-      finalPipeline = Pipeline.fit(table, features, allRows);
-      const all: FitData = balanceRows({ x: finalPipeline.transform(table, allRows), y: pick(allPos) }, finalPipeline.outputDim);
+      const refit = fitOn(Int32Array.from([...trainPos, ...valPos]));
+      finalPipeline = refit.pipeline;
+      const all = refit.data;
       const refitted: Member[] = [];
       try {
         for (const m of kept) {

@@ -7,6 +7,7 @@ import { Pipeline } from '../../src/prep/pipeline.js';
 import { smoteNc } from '../../src/prep/smote-nc.js';
 import { stratifiedSplit } from '../../src/prep/split.js';
 import { fitTarget } from '../../src/prep/target.js';
+import { train as trainModel } from '../../src/train/train.js';
 import { CREDIT } from '../helpers.js';
 
 /** The raw credit-g training split (same split as the training test in balance.test.ts). */
@@ -244,5 +245,22 @@ describe('prep: SMOTE-NC', () => {
     // Numeric-only features, or another method: left to the matrix balancer.
     expect(balanceTable('oversample', all, features, trainRows, y, 2, 42)).toBeUndefined();
     expect(balanceTable('smote', all, ['duration', 'age'], trainRows, y, 2, 42)).toBeUndefined();
+  });
+  it('training with smote on mixed data fits the pipeline on the SMOTE-NC-balanced raw rows; validation and test untouched', async () => {
+    const plain = await trainModel(CREDIT, { target: 'class', model: 'logistic', refit: false });
+    const nc = await trainModel(CREDIT, { target: 'class', model: 'logistic', balance: 'smote', refit: false });
+    expect(nc.split).toEqual({ train: 980, val: 150, test: 150, trainSplit: 700 });
+    const support = (r: typeof plain) => (r.test.task === 'classification' ? r.test.perClass.map((c) => c.support) : []);
+    expect(support(nc)).toEqual(support(plain));
+    // The model's pipeline is the one fitted on the SMOTE-NC-balanced raw training rows.
+    const { all, trainRows } = await creditTrain();
+    const enc = fitTarget(all, 'class');
+    const y = Int32Array.from(trainRows, (r) => (enc.y as Int32Array)[Array.from(enc.rows).indexOf(r)]!);
+    const features = all.columnNames.filter((c) => c !== 'class');
+    const b = balanceTable('smote', all, features, trainRows, y, 2, 42)!;
+    expect(nc.model.manifest.pipeline).toEqual(Pipeline.fit(b.table, features, b.rows).state);
+    expect(nc.model.manifest.pipeline).not.toEqual(plain.model.manifest.pipeline);
+    plain.model.dispose();
+    nc.model.dispose();
   });
 });
