@@ -1,7 +1,9 @@
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import type { Command } from 'commander';
+import { readFolder } from '../data/folders.js';
+import { imageTable } from '../data/images.js';
 import { toTable } from '../data/infer.js';
 import { inspectTable } from '../data/inspect.js';
 import { formatQuality, qualityHtml } from '../data/inspect-format.js';
@@ -15,13 +17,17 @@ import { LeptonError } from '../errors.js';
 import { textTable } from '../eval/format.js';
 import { writeAtomic } from '../registry/artifact-store.js';
 import { addDataset, cleanDataset, inspectDataset, maskDataset, type IngestPii } from '../registry/dataset-ops.js';
-import type { DatasetSource } from '../registry/datasets.js';
+import { storeImages, type DatasetSource } from '../registry/datasets.js';
 import type { Home } from '../registry/open.js';
 import { action, printJson } from './output.js';
 import { localActor, parseRef, withHome } from './registry.js';
 
 /** Inspects a data file, or a registered dataset (NAME or NAME@VERSION) when no such file exists. */
 async function inspect(home: Home, project: string, ref: string, target?: string, encoding?: TextEncoding) {
+  if (existsSync(ref) && statSync(ref).isDirectory()) {
+    const folder = await readFolder(ref, { encoding });
+    return folder.kind === 'images' ? inspectTable(imageTable(folder.set, ref), { target: target ?? 'label' }) : inspectTable(toTable(folder.raw), { raw: folder.raw, target: target ?? 'label' });
+  }
   if (existsSync(ref) && (ref.includes('/') || ref.includes('.'))) {
     if (await streamable(ref, formatOf(ref), encoding)) return inspectTable(await readTable(ref, undefined, { encoding }), { target });
     const raw = await readRaw(ref, { encoding });
@@ -52,15 +58,58 @@ function parsePiiOption(text: string): NonNullable<IngestPii> {
   return { policy: parseRules(one), fallback: 'mask' };
 }
 
+interface AddFlags {
+  project: string;
+  json?: boolean;
+  sql?: string;
+  url?: string;
+  encoding?: string;
+  pii?: string;
+  size?: string;
+  channels?: string;
+  split: string;
+}
+
+function parseSize(text: string): [number, number] {
+  const m = /^(\d+)x(\d+)$/i.exec(text.trim());
+  if (!m) throw new LeptonError('E_OPTION', `invalid --size '${text}'`, 'write HEIGHTxWIDTH, e.g. --size 64x64');
+  return [Number(m[1]), Number(m[2])];
+}
+
+/** `data add NAME FOLDER`: images become one tensor file, text documents a JSONL table. */
+async function addFolder(home: Home, name: string, dir: string, f: AddFlags, encoding?: TextEncoding): Promise<void> {
+  if (f.channels !== undefined && f.channels !== '1' && f.channels !== '3') throw new LeptonError('E_OPTION', `invalid --channels '${f.channels}'`, 'give 1 (grey) or 3 (RGB)');
+  const actor = localActor();
+  const tty = Boolean(process.stderr.isTTY) && !f.json;
+  const folder = await readFolder(dir, {
+    size: f.size ? parseSize(f.size) : undefined,
+    channels: f.channels ? (Number(f.channels) as 1 | 3) : undefined,
+    split: f.split,
+    encoding,
+    onProgress: tty ? (done, total) => done % 100 === 0 || done === total ? process.stderr.write(`\r  decoding images ${done}/${total}`) : undefined : undefined,
+  });
+  if (tty) process.stderr.write('\n');
+  const lineage = { source: `folder ${basename(dir)} (${folder.describe}) added by ${actor.name}`, transforms: [] };
+  const s =
+    folder.kind === 'images'
+      ? await storeImages(home, f.project, { name, set: folder.set, lineage }, actor)
+      : await addDataset(home, f.project, { name, bytes: Buffer.from(folder.raw.cells[0]!.map((text, i) => `${JSON.stringify({ text, label: folder.raw.cells[1]![i] })}\n`).join('')), format: 'jsonl', lineage }, f.pii ? parsePiiOption(f.pii) : undefined, actor);
+  if (f.json) return printJson({ ...s.record, reused: s.reused, kind: folder.kind });
+  process.stdout.write(`${s.reused ? 'unchanged: same content as' : 'added'} ${name}@${s.record.version} (${folder.describe})\n`);
+}
+
 export function registerData(program: Command): void {
   const data = program.command('data').description('datasets: add versions, list, show lineage, inspect quality, treat personal data');
   data
     .command('add')
     .argument('<name>', 'dataset name')
-    .argument('[file]', 'data file (.csv .tsv .arff .jsonl .json)')
+    .argument('[source]', 'data file (.csv .tsv .arff .jsonl .json .parquet) or folder (class sub-folders of images or .txt files; IDX files)')
     .option('--sql <query>', 'instead of a file: the rows of a SQL query')
     .option('--url <url>', 'database for --sql: a SQLite file (or sqlite:PATH) or postgres://user:pass@host/db')
     .option('--encoding <name>', 'text encoding of the file: utf-8 (default), latin1, windows-1252, utf-16le; stored as UTF-8')
+    .option('--size <HxW>', 'image folders: decode every image to this size (default: the most common size)')
+    .option('--channels <n>', 'image folders: 1 (grey) or 3 (RGB) (default: 1 if every image is grey)')
+    .option('--split <name>', 'IDX folders: which split to add (train or t10k)', 'train')
     .option('--pii <policy>', 'treat personal data before storing: one action for every detected column (mask|hash|drop|keep) or col=action,… (others: mask)')
     .option('--project <name>', 'project', 'default')
     .option('--json', 'as JSON')
@@ -73,13 +122,17 @@ Without --pii, personal data is stored as given and flagged; with it, only the t
 Examples:
   $ lepton data add loans credit-g.arff && lepton data inspect loans --target class
   $ lepton data add customers crm-export.csv --encoding windows-1252 --pii email=hash,phone=drop
+  $ lepton data add xrays scans/ --size 128x128 --channels 1      # scans/normal/*.png, scans/pneumonia/*.png
+  $ lepton data add tickets tickets/                              # tickets/billing/*.txt, tickets/login/*.txt
+  $ lepton data add fashion /usr/share/datasets/fashion-mnist --split t10k
   $ lepton data add orders --sql "SELECT * FROM orders WHERE year = 2026" --url postgres://me:secret@db/shop`,
     )
     .action(
-      action(async (name: string, file: string | undefined, f: { project: string; json?: boolean; sql?: string; url?: string; encoding?: string; pii?: string }) =>
+      action(async (name: string, file: string | undefined, f: AddFlags) =>
         withHome(async (home) => {
           const actor = localActor();
           const encoding = f.encoding ? parseEncoding(f.encoding) : undefined;
+          if (file && existsSync(file) && statSync(file).isDirectory()) return addFolder(home, name, file, f, encoding);
           let input: DatasetSource;
           let format: DataFormat;
           let source: string;

@@ -6,15 +6,15 @@
  */
 import { LeptonError } from '../errors.js';
 
-export type Dtype = 'F32' | 'U8';
+export type Dtype = 'F32' | 'U8' | 'I32';
 
 export interface StTensor {
   dtype: Dtype;
   shape: number[];
-  data: Float32Array | Uint8Array;
+  data: Float32Array | Uint8Array | Int32Array;
 }
 
-const BYTES: Record<Dtype, number> = { F32: 4, U8: 1 };
+const BYTES: Record<Dtype, number> = { F32: 4, U8: 1, I32: 4 };
 /** Guards against reading a huge "header length" from a file that is not safetensors. */
 const MAX_HEADER = 100 * 1024 * 1024;
 
@@ -43,8 +43,10 @@ export function encodeSafetensors(tensors: ReadonlyMap<string, StTensor>, metada
   return out;
 }
 
-export function decodeSafetensors(buf: Uint8Array, source: string): { tensors: Map<string, StTensor>; metadata: Record<string, string> } {
-  const bad = (why: string) => new LeptonError('E_MODEL_FILE', `${source} is not a Lepton model file (${why})`, 'give a file written by `lepton train --out`');
+/** `what` names the expected content in errors (a model file unless told otherwise). */
+export function decodeSafetensors(buf: Uint8Array, source: string, what?: string): { tensors: Map<string, StTensor>; metadata: Record<string, string> } {
+  const bad = (why: string) =>
+    what ? new LeptonError('E_PARSE', `${source} is not ${what} (${why})`) : new LeptonError('E_MODEL_FILE', `${source} is not a Lepton model file (${why})`, 'give a file written by `lepton train --out`');
   if (buf.length < 8) throw bad('too short');
   const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
   const len = Number(view.getBigUint64(0, true));
@@ -61,12 +63,12 @@ export function decodeSafetensors(buf: Uint8Array, source: string): { tensors: M
   for (const [name, raw] of Object.entries(header)) {
     if (name === '__metadata__') continue;
     const t = raw as { dtype?: string; shape?: number[]; data_offsets?: [number, number] };
-    if ((t.dtype !== 'F32' && t.dtype !== 'U8') || !Array.isArray(t.shape) || !Array.isArray(t.data_offsets)) throw bad(`tensor '${name}' has an unsupported entry`);
+    if ((t.dtype !== 'F32' && t.dtype !== 'U8' && t.dtype !== 'I32') || !Array.isArray(t.shape) || !Array.isArray(t.data_offsets)) throw bad(`tensor '${name}' has an unsupported entry`);
     const [b, e] = t.data_offsets;
     if (!(b >= 0 && e >= b && base + e <= buf.length)) throw bad(`tensor '${name}' points outside the file`);
     // Copy: the file buffer's offsets need not be aligned for a Float32Array view.
     const bytes = buf.slice(base + b, base + e);
-    const data = t.dtype === 'F32' ? new Float32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4) : bytes;
+    const data = t.dtype === 'F32' ? new Float32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4) : t.dtype === 'I32' ? new Int32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4) : bytes;
     tensors.set(name, { dtype: t.dtype, shape: t.shape, data });
   }
   const metadata = (header.__metadata__ ?? {}) as Record<string, string>;

@@ -8,6 +8,7 @@ import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { toTable } from '../data/infer.js';
+import { decodeImageSet, imageTable } from '../data/images.js';
 import { inspectTable, type QualityReport } from '../data/inspect.js';
 import { applyPiiPolicy, detectPii, type PiiAction } from '../data/pii.js';
 import { parseBytes, readRaw, readTable, streamable, type DataFormat } from '../data/readers/index.js';
@@ -29,6 +30,7 @@ export async function projectSecret(home: Home, project: string): Promise<string
 async function load(home: Home, project: string, name: string, version?: number) {
   const d = await home.registry.dataset(project, name, version);
   const path = home.datasetPath(d.hash, d.format);
+  if (d.format === 'images') return { d, raw: undefined, table: imageTable(decodeImageSet(await readFile(path), `${d.name}@${d.version}`), `${d.name}@${d.version}`), images: true };
   // Large CSVs stream into a Table; the raw cells (for mixed-type checks) exist only for smaller files.
   if (await streamable(path, d.format as DataFormat)) return { d, raw: undefined, table: await readTable(path) };
   const raw = await readRaw(path);
@@ -40,9 +42,15 @@ export async function inspectDataset(home: Home, project: string, name: string, 
   return inspectTable(table, { raw, target });
 }
 
+/** Clean and mask rewrite rows as CSV: meaningless for pixels. */
+function refuseImages(d: DatasetRecord, what: string): void {
+  if (d.format === 'images') throw new LeptonError('E_OPTION', `${d.name}@${d.version} is an image dataset; ${what} works on tables`, 'inspect it with lepton data inspect; augmentation applies at training time');
+}
+
 export async function cleanDataset(home: Home, project: string, name: string, version: number | undefined, policyInput: unknown, source: string, actor: Actor): Promise<{ record: DatasetRecord; report: CleanReport; changes: string[] }> {
   const policy = parseCleanPolicy(policyInput, source);
   const { d, table } = await load(home, project, name, version);
+  refuseImages(d, 'clean');
   const { table: cleaned, report } = cleanTable(table, policy);
   const changes = describeClean(report);
   const s = await storeDataset(home, project, { name: d.name, bytes: Buffer.from(toCsv(cleaned)), format: 'csv', lineage: { source: d.lineage?.source ?? d.source ?? 'unknown', parent: `${d.name}@${d.version}`, transforms: changes.length ? changes : ['clean: no change'] } }, actor);
@@ -70,6 +78,7 @@ async function treatPii(home: Home, project: string, table: Table, policy: Recor
 
 export async function maskDataset(home: Home, project: string, name: string, version: number | undefined, policy: Record<string, string>, actor: Actor): Promise<{ record: DatasetRecord; transforms: string[] }> {
   const { d, table } = await load(home, project, name, version);
+  refuseImages(d, 'mask');
   const { table: treated, transforms } = await treatPii(home, project, table, policy);
   const s = await storeDataset(home, project, { name: d.name, bytes: Buffer.from(toCsv(treated)), format: 'csv', lineage: { source: d.lineage?.source ?? d.source ?? 'unknown', parent: `${d.name}@${d.version}`, transforms } }, actor);
   return { record: s.record, transforms };

@@ -6,6 +6,7 @@
  */
 import { toTable, type RawTable } from '../data/infer.js';
 import { readFile } from 'node:fs/promises';
+import { encodeImageSet, imageTable, type ImageSet } from '../data/images.js';
 import { decodeText, type TextEncoding } from '../data/readers/encoding.js';
 import { parseBytes, readTable, streamable, type DataFormat } from '../data/readers/index.js';
 import type { Table } from '../data/table.js';
@@ -48,4 +49,14 @@ export async function storeDataset(home: Home, project: string, d: { name: strin
   const { hash, table } = stored;
   const { record, reused } = await home.registry.addDataset(project, { name: d.name, hash, format: d.format, rows: table.numRows, columns: table.columnNames, source: d.lineage.source, lineage: d.lineage }, actor);
   return { record, reused, table, raw: stored.raw };
+}
+
+/** Stores an image dataset as one safetensors file (pixels, labels, class names, file names). */
+export async function storeImages(home: Home, project: string, d: { name: string; set: ImageSet; lineage: Lineage }, actor: Actor): Promise<StoredDataset> {
+  const bytes = encodeImageSet(d.set);
+  const hash = sha256(bytes);
+  await writeAtomic(home.datasetPath(hash, 'images'), bytes);
+  const table = imageTable(d.set, d.name);
+  const { record, reused } = await home.registry.addDataset(project, { name: d.name, hash, format: 'images', rows: d.set.n, columns: ['image', 'label'], source: d.lineage.source, lineage: d.lineage }, actor);
+  return { record, reused, table };
 }

@@ -1,10 +1,11 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { classifyValue } from '../../src/data/pii.js';
 import { tableFromRows } from '../../src/data/readers/index.js';
 import { toCsv } from '../../src/data/writers/csv.js';
-import { dirtyCredit, plantedCustomers } from '../data/fixtures.js';
+import { locateFashionMnist } from '../../src/data/readers/idx.js';
+import { dirtyCredit, fashion, plantedCustomers, writeFolder } from '../data/fixtures.js';
 import { CREDIT, cli, tmp } from '../helpers.js';
 
 describe('cli: data', () => {
@@ -67,6 +68,29 @@ describe('cli: data', () => {
     for (const cell of stored.split(/[\n,]/)) expect(classifyValue(cell.replaceAll('"', '')), cell).toBeUndefined();
     expect((await cli(['data', 'show', 'crm'], { cwd })).stdout).toMatch(/source: file crm.csv \(latin1\) added by .*\ntransforms: .*pii hash email/);
     expect((await cli(['data', 'add', 'x', file, '--encoding', 'latin1', '--pii', 'encrypt'], { cwd })).stderr).toMatch(/invalid --pii 'encrypt'/);
+  });
+
+  it('adds image folders, IDX splits and text folders as dataset versions', async () => {
+    const cwd = tmp();
+    const scans = join(cwd, 'scans');
+    await writeFolder(scans, await fashion());
+    const add = await cli(['data', 'add', 'fashion-bits', scans, '--size', '14x14'], { cwd });
+    expect(add.code, add.stderr).toBe(0);
+    expect(add.stdout).toMatch(/added fashion-bits@1 \(36 images 14×14×1, 3 classes, 36 resized\)/);
+    const report = await cli(['data', 'inspect', 'fashion-bits', '--target', 'label'], { cwd });
+    expect(report.stdout).toMatch(/class balance of 'label': pullover 12 \(33.3%\), t-shirt 12 \(33.3%\), trouser 12 \(33.3%\)/);
+    expect((await cli(['data', 'clean', 'fashion-bits'], { cwd })).stderr).toMatch(/fashion-bits@1 is an image dataset; clean works on tables/);
+    expect((await cli(['data', 'add', 'x', scans, '--size', 'big'], { cwd })).stderr).toMatch(/invalid --size 'big'/);
+    const idx = await cli(['data', 'add', 'fmnist-test', locateFashionMnist(), '--split', 't10k', '--json'], { cwd });
+    expect(JSON.parse(idx.stdout)).toMatchObject({ name: 'fmnist-test', version: 1, rows: 10_000, format: 'images', kind: 'images' });
+    const docs = join(cwd, 'tickets');
+    for (const [cls, texts] of Object.entries({ billing: ['I was charged twice for my plan', 'refund the duplicate invoice please'], login: ['cannot sign in after the password reset', 'two factor code never arrives'] })) {
+      mkdirSync(join(docs, cls), { recursive: true });
+      texts.forEach((t, i) => writeFileSync(join(docs, cls, `${i}.txt`), t));
+    }
+    const text = await cli(['data', 'add', 'tickets', docs], { cwd });
+    expect(text.stdout).toMatch(/added tickets@1 \(4 documents, 2 classes\)/);
+    expect((await cli(['data', 'show', 'tickets'], { cwd })).stdout).toMatch(/columns: text, label/);
   });
 
   it('cleans by a YAML policy into a new version whose lineage lists the changes', async () => {

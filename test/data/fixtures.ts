@@ -1,3 +1,8 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import sharp from 'sharp';
+import { imagesFromIdx } from '../../src/data/images.js';
+import { locateFashionMnist, readIdx } from '../../src/data/readers/idx.js';
 import { readTable } from '../../src/data/readers/index.js';
 import { CREDIT } from '../helpers.js';
 
@@ -32,3 +37,24 @@ export async function dirtyCredit(): Promise<Record<string, string | number | nu
   });
   return [...rows, ...rows.slice(0, 15).map((r) => ({ ...r }))];
 }
+
+export const CLASSES = ['t-shirt', 'trouser', 'pullover'];
+
+/** Real Fashion-MNIST test images of classes 0–2, 12 each, as {class, pixels}. */
+export async function fashion(): Promise<{ label: number; pixels: Uint8Array }[]> {
+  const dir = locateFashionMnist();
+  const set = imagesFromIdx(await readIdx(join(dir, 't10k-images-idx3-ubyte.gz')), await readIdx(join(dir, 't10k-labels-idx1-ubyte.gz')));
+  const out: { label: number; pixels: Uint8Array }[] = [];
+  for (let i = 0; i < set.n && out.length < 36; i++) {
+    const label = set.labels[i]!;
+    if (label < 3 && out.filter((o) => o.label === label).length < 12) out.push({ label, pixels: set.pixels.slice(i * 784, (i + 1) * 784) });
+  }
+  return out;
+}
+
+/** scans/<class>/NN.png, written losslessly by sharp from the IDX pixels. */
+export async function writeFolder(dir: string, images: { label: number; pixels: Uint8Array }[]): Promise<void> {
+  for (const c of CLASSES) mkdirSync(join(dir, c), { recursive: true });
+  await Promise.all(images.map((img, i) => sharp(img.pixels, { raw: { width: 28, height: 28, channels: 1 } }).toColourspace('b-w').png().toFile(join(dir, CLASSES[img.label]!, `${String(i).padStart(2, '0')}.png`))));
+}
+

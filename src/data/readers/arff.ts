@@ -7,6 +7,8 @@ import { LeptonError } from '../../errors.js';
 import type { ColumnSchema } from '../table.js';
 import type { RawCell, RawTable } from '../infer.js';
 
+const ESCAPES: Record<string, string> = { n: '\n', r: '\r', t: '\t' };
+
 /** Splits "a, 'b c', \"d\"" on commas outside quotes, unquoting each field. */
 export function splitQuoted(s: string, at: () => string): string[] {
   const out: string[] = [];
@@ -18,7 +20,13 @@ export function splitQuoted(s: string, at: () => string): string[] {
     if (q === "'" || q === '"') {
       i++;
       while (i < s.length && s[i] !== q) {
-        if (s[i] === '\\' && i + 1 < s.length) i++;
+        if (s[i] === '\\' && i + 1 < s.length) {
+          // Weka writes line breaks and tabs inside strings as \n, \r, \t.
+          const c = s[++i]!;
+          field += ESCAPES[c] ?? c;
+          i++;
+          continue;
+        }
         field += s[i++];
       }
       if (i >= s.length) throw new LeptonError('E_PARSE', `${at()}: a quote is never closed`, 'close the quote');
