@@ -82,6 +82,7 @@ describe('data: SQL sources', () => {
     expect(t.cell('amount', 2)).toBeNull();
     expect(t.column('granted').type).toBe('date');
     await expect(readSql(server.url, 'SELECT * FROM nowhere')).rejects.toThrow(/query failed on postgresql:.*relation "nowhere" does not exist\n {2}query: SELECT \* FROM nowhere/);
+    await expect(readSql(server.url, 'SELECT a.purpose, b.purpose FROM loans a JOIN loans b ON a.id = b.id')).rejects.toThrow(/column 'purpose' appears twice in the result of: SELECT a.purpose/);
     expect(redactUrl('postgres://me:secret@db/shop')).toBe('postgres://me:***@db/shop');
   });
 

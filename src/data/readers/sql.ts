@@ -32,7 +32,7 @@ export async function readSql(url: string, query: string): Promise<RawTable> {
       const r = await client.query(query).catch(fail);
       // Column order from the result, even when no row came back.
       const raw = rowsToRaw(r.rows.map((row) => normalise(row)), source);
-      return ensureColumns(raw, r.fields.map((f) => f.name));
+      return ensureColumns(raw, r.fields.map((f) => f.name), query);
     } finally {
       await client.end();
     }
@@ -49,7 +49,7 @@ export async function readSql(url: string, query: string): Promise<RawTable> {
     }
     if (!stmt.reader) throw new LeptonError('E_SQL', `the query does not return rows: ${query}`, 'use a SELECT');
     const rows = (stmt.all() as Record<string, unknown>[]).map(normalise);
-    return ensureColumns(rowsToRaw(rows, source), stmt.columns().map((c) => c.name));
+    return ensureColumns(rowsToRaw(rows, source), stmt.columns().map((c) => c.name), query);
   } finally {
     db.close();
   }
@@ -62,7 +62,10 @@ function normalise(row: Record<string, unknown>): Record<string, unknown> {
   return out;
 }
 
-function ensureColumns(raw: RawTable, names: string[]): RawTable {
+/** Result columns in query order; a name given twice would silently lose one column's values. */
+function ensureColumns(raw: RawTable, names: string[], query: string): RawTable {
+  const twice = names.find((n, i) => names.indexOf(n) !== i);
+  if (twice !== undefined) throw new LeptonError('E_SQL', `column '${twice}' appears twice in the result of: ${query}`, `give one of them another name, e.g. SELECT a.${twice}, b.${twice} AS ${twice}_2`);
   const n = raw.cells[0]?.length ?? 0;
   return { ...raw, names, cells: names.map((name) => raw.cells[raw.names.indexOf(name)] ?? new Array(n).fill(null)) };
 }
