@@ -16,7 +16,7 @@ import type { AuditEntry, ModelVersion, Role, RunRecord } from '../registry/regi
 import type { RunEvent } from '../jobs/training-job.js';
 import type { QualityReport } from '../data/inspect.js';
 
-export type DatasetFormat = 'csv' | 'tsv' | 'arff' | 'jsonl' | 'json' | 'parquet';
+export type DatasetFormat = 'csv' | 'tsv' | 'arff' | 'jsonl' | 'json' | 'parquet' | 'xlsx';
 export type Row = Record<string, string | number | boolean | null>;
 
 export class LeptonApiError extends Error {

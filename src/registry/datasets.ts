@@ -39,7 +39,7 @@ export async function storeDataset(home: Home, project: string, d: { name: strin
     stored = { hash, table };
   } else {
     let bytes: Uint8Array = d.bytes ?? (await readFile(d.path!));
-    if (d.format !== 'parquet' && (d.encoding ?? 'utf-8') !== 'utf-8') bytes = Buffer.from(decodeText(bytes, source, d.encoding));
+    if (d.format !== 'parquet' && d.format !== 'xlsx' && (d.encoding ?? 'utf-8') !== 'utf-8') bytes = Buffer.from(decodeText(bytes, source, d.encoding));
     const raw = await parseBytes(bytes, d.format, source);
     const hash = sha256(bytes);
     const table = toTable(raw);

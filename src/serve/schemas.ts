@@ -44,7 +44,7 @@ export type PredictResponse = z.infer<typeof PredictResponse>;
 export const CreateKeyBody = z.strictObject({ role: z.enum(ROLES), name: z.string().min(1).max(100) });
 export const CreateKeyResponse = z.strictObject({ id: z.number(), key: z.string(), role: z.enum(ROLES) });
 
-export const DatasetQuery = z.strictObject({ format: z.enum(['csv', 'tsv', 'arff', 'jsonl', 'json', 'parquet']) });
+export const DatasetQuery = z.strictObject({ format: z.enum(['csv', 'tsv', 'arff', 'jsonl', 'json', 'parquet', 'xlsx']) });
 export const DatasetRecord = z.strictObject({
   name: z.string(),
   version: z.number(),

@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { writeFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { parquetWriteBuffer } from 'hyparquet-writer';
+import writeXlsxFile from 'write-excel-file/node';
 import Database from 'better-sqlite3';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -9,6 +10,7 @@ import { toTable } from '../../src/data/infer.js';
 import { idxToTable, locateFashionMnist, parseIdx, readIdx } from '../../src/data/readers/idx.js';
 import { readTable } from '../../src/data/readers/index.js';
 import { readSql, redactUrl } from '../../src/data/readers/sql.js';
+import { parseExcel } from '../../src/data/readers/excel.js';
 import { CREDIT, cli, tmp } from '../helpers.js';
 import { startPostgres, type PgServer } from '../registry/pg-server.js';
 
@@ -60,6 +62,37 @@ describe('data: Parquet', () => {
     expect(r.stdout).toMatch(/added loans@1 \(1000 rows, 21 columns\)/);
     writeFileSync(join(dir, 'broken.parquet'), Buffer.from('PAR1 not really parquet'));
     await expect(readTable(join(dir, 'broken.parquet'))).rejects.toThrow(/broken.parquet is not a readable Parquet file/);
+  });
+});
+
+describe('data: Excel', () => {
+  it('reads an .xlsx workbook (credit-g with dates and booleans), a named sheet, and names a broken one', async () => {
+    const credit = await readTable(CREDIT);
+    const names = credit.columnNames;
+    const header = [...names, 'applied', 'foreign_worker_flag'].map((value) => ({ value }));
+    const rows = Array.from({ length: credit.numRows }, (_, r) => [
+      ...names.map((n) => ({ value: credit.cell(n, r) as string | number | null })),
+      { value: new Date(Date.UTC(2024, r % 12, 1 + (r % 28))), type: Date, format: 'yyyy-mm-dd' },
+      { value: r % 3 === 0 },
+    ]);
+    const dir = tmp();
+    const path = join(dir, 'credit.xlsx');
+    const book = await writeXlsxFile([{ data: [[{ value: 'notes' }], [{ value: 'x' }]], sheet: 'About' }, { data: [header, ...rows] as never, sheet: 'Applicants' }]).toBuffer();
+    writeFileSync(path, book);
+    const raw = await parseExcel(book, 'credit.xlsx', 'Applicants');
+    const t = toTable(raw);
+    expect(t.numRows).toBe(1000);
+    expect(t.cell('credit_amount', 1)).toBe(5951);
+    expect(t.cell('purpose', 0)).toBe('radio/tv');
+    expect(t.column('applied').type).toBe('date');
+    expect(t.cell('applied', 13)).toBe('2024-02-14T00:00:00.000Z');
+    expect(t.column('foreign_worker_flag').type).toBe('boolean');
+    expect(t.where(0)).toBe('credit.xlsx line 2');
+    // The file path takes the first sheet.
+    expect((await readTable(path)).columnNames).toEqual(['notes']);
+    await expect(parseExcel(book, 'credit.xlsx', 'Loans')).rejects.toThrow(/credit.xlsx has no sheet 'Loans'/);
+    writeFileSync(join(dir, 'broken.xlsx'), Buffer.from('PK not a workbook'));
+    await expect(readTable(join(dir, 'broken.xlsx'))).rejects.toThrow(/broken.xlsx is not a readable .xlsx workbook/);
   });
 });
 

@@ -14,9 +14,10 @@ import { parseDelimited, sniffDelimiter } from './csv.js';
 import { LARGE_FILE_BYTES, readLargeDelimited } from './csv-large.js';
 import { decodeText, type TextEncoding } from './encoding.js';
 import { parseJsonl, rowsToRaw } from './jsonl.js';
+import { parseExcel } from './excel.js';
 import { parseParquet } from './parquet.js';
 
-export const SUPPORTED_EXTENSIONS = ['.csv', '.tsv', '.arff', '.jsonl', '.ndjson', '.json', '.parquet'];
+export const SUPPORTED_EXTENSIONS = ['.csv', '.tsv', '.arff', '.jsonl', '.ndjson', '.json', '.parquet', '.xlsx'];
 
 /** The data format a path's extension names (`.ndjson` is JSON Lines), or an error listing the known ones. */
 export function formatOf(path: string): DataFormat {
@@ -49,16 +50,17 @@ export async function readRaw(path: string, opts: ReadOptions = {}): Promise<Raw
   return parseBytes(await readFile(path), format, path, opts.encoding);
 }
 
-/** Parses a file's bytes: Parquet as binary, every other format as text. */
+/** Parses a file's bytes: Parquet and Excel as binary, every other format as text. */
 export async function parseBytes(bytes: Uint8Array, format: DataFormat, source: string, encoding?: TextEncoding): Promise<RawTable> {
   if (format === 'parquet') return parseParquet(bytes, source);
+  if (format === 'xlsx') return parseExcel(bytes, source);
   return parseText(decodeText(bytes, source, encoding), format, source);
 }
 
-export type DataFormat = 'csv' | 'tsv' | 'arff' | 'jsonl' | 'ndjson' | 'json' | 'parquet';
+export type DataFormat = 'csv' | 'tsv' | 'arff' | 'jsonl' | 'ndjson' | 'json' | 'parquet' | 'xlsx';
 
 /** Parses text already in memory; `source` names it in messages. */
-export function parseText(text: string, format: Exclude<DataFormat, 'parquet'>, source: string): RawTable {
+export function parseText(text: string, format: Exclude<DataFormat, 'parquet' | 'xlsx'>, source: string): RawTable {
   switch (format) {
     case 'csv':
       return parseDelimited(text, source, sniffDelimiter(text));
