@@ -7,7 +7,7 @@ import { imageTable } from '../data/images.js';
 import { toTable } from '../data/infer.js';
 import { inspectTable } from '../data/inspect.js';
 import { formatQuality, qualityHtml } from '../data/inspect-format.js';
-import { detectPii, PII_KINDS, type PiiAction } from '../data/pii.js';
+import { detectPii, parseIngestPii, parsePiiRules, PII_KINDS } from '../data/pii.js';
 import { parseEncoding, type TextEncoding } from '../data/readers/encoding.js';
 import { fileSize, formatOf, readRaw, readTable, streamable, type DataFormat } from '../data/readers/index.js';
 import { toCsv } from '../data/writers/csv.js';
@@ -16,7 +16,7 @@ import { parse as parseYaml } from 'yaml';
 import { LeptonError } from '../errors.js';
 import { textTable } from '../eval/format.js';
 import { writeAtomic } from '../registry/artifact-store.js';
-import { addDataset, cleanDataset, inspectDataset, maskDataset, type IngestPii } from '../registry/dataset-ops.js';
+import { addDataset, cleanDataset, inspectDataset, maskDataset } from '../registry/dataset-ops.js';
 import { storeImages, type DatasetSource } from '../registry/datasets.js';
 import type { Home } from '../registry/open.js';
 import { action, printJson } from './output.js';
@@ -35,27 +35,6 @@ async function inspect(home: Home, project: string, ref: string, target?: string
   }
   const r = parseRef(ref);
   return inspectDataset(home, project, r.name, r.version, target);
-}
-
-/** `col=action,col=action` → rules. */
-function parseRules(text: string): Record<string, string> {
-  const policy: Record<string, string> = {};
-  for (const rule of text.split(',').map((x) => x.trim()).filter(Boolean)) {
-    const [col, act] = rule.split('=');
-    if (!col || !act) throw new LeptonError('E_OPTION', `invalid policy rule '${rule}'`, 'write column=keep|mask|hash|drop');
-    policy[col] = act;
-  }
-  return policy;
-}
-
-/** `--pii hash` (every detected column) or `--pii email=hash,phone=drop` (other detected columns masked). */
-function parsePiiOption(text: string): NonNullable<IngestPii> {
-  const one = text.trim();
-  if (!one.includes('=')) {
-    if (!['keep', 'mask', 'hash', 'drop'].includes(one)) throw new LeptonError('E_OPTION', `invalid --pii '${one}'`, 'give mask, hash, drop or keep, or rules like email=hash,phone=drop');
-    return { policy: {}, fallback: one as PiiAction };
-  }
-  return { policy: parseRules(one), fallback: 'mask' };
 }
 
 interface AddFlags {
@@ -93,7 +72,7 @@ async function addFolder(home: Home, name: string, dir: string, f: AddFlags, enc
   const s =
     folder.kind === 'images'
       ? await storeImages(home, f.project, { name, set: folder.set, lineage }, actor)
-      : await addDataset(home, f.project, { name, bytes: Buffer.from(folder.raw.cells[0]!.map((text, i) => `${JSON.stringify({ text, label: folder.raw.cells[1]![i] })}\n`).join('')), format: 'jsonl', lineage }, f.pii ? parsePiiOption(f.pii) : undefined, actor);
+      : await addDataset(home, f.project, { name, bytes: Buffer.from(folder.raw.cells[0]!.map((text, i) => `${JSON.stringify({ text, label: folder.raw.cells[1]![i] })}\n`).join('')), format: 'jsonl', lineage }, f.pii ? parseIngestPii(f.pii) : undefined, actor);
   if (f.json) return printJson({ ...s.record, reused: s.reused, kind: folder.kind });
   process.stdout.write(`${s.reused ? 'unchanged: same content as' : 'added'} ${name}@${s.record.version} (${folder.describe})\n`);
 }
@@ -148,7 +127,7 @@ Examples:
             input = { path: file };
             source = `file ${basename(file)}${encoding && encoding !== 'utf-8' ? ` (${encoding})` : ''} added by ${actor.name}`;
           }
-          const s = await addDataset(home, f.project, { name, ...input, format, encoding, lineage: { source, transforms: [] } }, f.pii ? parsePiiOption(f.pii) : undefined, actor);
+          const s = await addDataset(home, f.project, { name, ...input, format, encoding, lineage: { source, transforms: [] } }, f.pii ? parseIngestPii(f.pii) : undefined, actor);
           const pii = f.pii ? [] : detectPii(s.table);
           if (f.json) return printJson({ ...s.record, reused: s.reused, pii, transforms: s.transforms });
           process.stdout.write(`${s.reused ? 'unchanged: same content as' : 'added'} ${name}@${s.record.version} (${s.record.rows} rows, ${s.record.columns.length} columns)\n`);
@@ -268,7 +247,7 @@ Example:
       action(async (ref: string, f: { project: string; policy?: string }) =>
         withHome(async (home) => {
           const r = parseRef(ref);
-          const { record, transforms } = await maskDataset(home, f.project, r.name, r.version, parseRules(f.policy ?? ''), localActor());
+          const { record, transforms } = await maskDataset(home, f.project, r.name, r.version, parsePiiRules(f.policy ?? ''), localActor());
           process.stdout.write(`${record.name}@${record.version}: ${transforms.length ? transforms.join('; ') : 'no personal data found'}\n`);
         }),
       ),

@@ -63,8 +63,13 @@ export class LeptonClient {
     await this.request('DELETE', `/v1/projects/${project}/keys/${id}`);
   }
 
-  async uploadDataset(project: string, name: string, content: Uint8Array | string, format: DatasetFormat): Promise<z.infer<typeof DatasetRecordZ>> {
-    return this.request('PUT', `/v1/projects/${project}/datasets/${name}?format=${format}`, typeof content === 'string' ? Buffer.from(content) : content);
+  /**
+   * Uploads a file as a dataset version. `encoding` names a non-UTF-8 text file (stored as
+   * UTF-8); `pii` treats personal data before storing (`'hash'`, or `'email=hash,phone=drop'`).
+   */
+  async uploadDataset(project: string, name: string, content: Uint8Array | string, format: DatasetFormat, opts: { encoding?: 'utf-8' | 'latin1' | 'windows-1252' | 'utf-16le'; pii?: string } = {}): Promise<z.infer<typeof DatasetRecordZ>> {
+    const query = new URLSearchParams({ format, ...(opts.encoding ? { encoding: opts.encoding } : {}), ...(opts.pii ? { pii: opts.pii } : {}) });
+    return this.request('PUT', `/v1/projects/${project}/datasets/${name}?${query}`, typeof content === 'string' ? Buffer.from(content) : content);
   }
 
   async datasets(project: string): Promise<{ datasets: unknown[] }> {

@@ -8,6 +8,7 @@
  */
 import { createHmac } from 'node:crypto';
 import { isIP } from 'node:net';
+import { LeptonError } from '../errors.js';
 import { isDict, Table, type Column } from './table.js';
 
 export const PII_KINDS = ['email', 'phone', 'card', 'iban', 'cn_id', 'ip', 'person_name'] as const;
@@ -154,3 +155,31 @@ export function applyPiiPolicy(table: Table, findings: readonly PiiFinding[], po
   }
   return new Table(columns, table.numRows, { source: table.source, lines: table.sourceLines });
 }
+
+/** How an ingest treats personal data: `policy` per column, `fallback` for other detected columns. */
+export interface IngestPii {
+  policy: Record<string, string>;
+  fallback: PiiAction;
+}
+
+/** `col=action,col=action` (CLI --policy, HTTP mask) → rules; actions are checked where they are applied. */
+export function parsePiiRules(text: string): Record<string, string> {
+  const policy: Record<string, string> = {};
+  for (const rule of text.split(',').map((x) => x.trim()).filter(Boolean)) {
+    const [col, act] = rule.split('=');
+    if (!col || !act) throw new LeptonError('E_OPTION', `invalid policy rule '${rule}'`, 'write column=keep|mask|hash|drop');
+    policy[col] = act;
+  }
+  return policy;
+}
+
+/** `--pii hash` (every detected column) or `--pii email=hash,phone=drop` (other detected columns masked). */
+export function parseIngestPii(text: string): IngestPii {
+  const one = text.trim();
+  if (!one.includes('=')) {
+    if (!['keep', 'mask', 'hash', 'drop'].includes(one)) throw new LeptonError('E_OPTION', `invalid --pii '${one}'`, 'give mask, hash, drop or keep, or rules like email=hash,phone=drop');
+    return { policy: {}, fallback: one as PiiAction };
+  }
+  return { policy: parsePiiRules(one), fallback: 'mask' };
+}
+

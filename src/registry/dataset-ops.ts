@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { toTable } from '../data/infer.js';
 import { decodeImageSet, imageTable } from '../data/images.js';
 import { inspectTable, type QualityReport } from '../data/inspect.js';
-import { applyPiiPolicy, detectPii, type PiiAction } from '../data/pii.js';
+import { applyPiiPolicy, detectPii, type IngestPii, type PiiAction } from '../data/pii.js';
 import { parseBytes, readRaw, readTable, streamable, type DataFormat } from '../data/readers/index.js';
 import type { Table } from '../data/table.js';
 import { toCsv } from '../data/writers/csv.js';
@@ -84,14 +84,12 @@ export async function maskDataset(home: Home, project: string, name: string, ver
   return { record: s.record, transforms };
 }
 
-/** How `data add` treats personal data: warn only, or a policy applied before anything is stored. */
-export type IngestPii = { policy: Record<string, string>; fallback: PiiAction } | undefined;
 
 /**
  * Adds a version. With a PII policy the raw file is never stored: the table is treated first and
  * the stored version is the treated CSV, with the treatment in its lineage.
  */
-export async function addDataset(home: Home, project: string, d: Parameters<typeof storeDataset>[2], pii: IngestPii, actor: Actor): Promise<StoredDataset & { transforms: string[] }> {
+export async function addDataset(home: Home, project: string, d: Parameters<typeof storeDataset>[2], pii: IngestPii | undefined, actor: Actor): Promise<StoredDataset & { transforms: string[] }> {
   if (!pii) return { ...(await storeDataset(home, project, d, actor)), transforms: [] };
   const table = d.path !== undefined && (await streamable(d.path, d.format, d.encoding)) ? await readTable(d.path, undefined, { encoding: d.encoding }) : toTable(await parseBytes(d.bytes ?? (await readFile(d.path!)), d.format, d.name, d.encoding));
   const { table: treated, transforms } = await treatPii(home, project, table, pii.policy, pii.fallback);

@@ -5,6 +5,7 @@
  * @module
  */
 import { z } from 'zod';
+import { TEXT_ENCODINGS } from '../data/readers/encoding.js';
 import { MODEL_CHOICES } from '../models/spec.js';
 import { ROLES } from '../registry/registry.js';
 
@@ -44,7 +45,11 @@ export type PredictResponse = z.infer<typeof PredictResponse>;
 export const CreateKeyBody = z.strictObject({ role: z.enum(ROLES), name: z.string().min(1).max(100) });
 export const CreateKeyResponse = z.strictObject({ id: z.number(), key: z.string(), role: z.enum(ROLES) });
 
-export const DatasetQuery = z.strictObject({ format: z.enum(['csv', 'tsv', 'arff', 'jsonl', 'json', 'parquet', 'xlsx']) });
+export const DatasetQuery = z.strictObject({
+  format: z.enum(['csv', 'tsv', 'arff', 'jsonl', 'json', 'parquet', 'xlsx']),
+  encoding: z.enum(TEXT_ENCODINGS).optional().describe('text encoding of the upload (default utf-8); stored as UTF-8'),
+  pii: z.string().max(2000).optional().describe('treat personal data before storing: mask|hash|drop|keep for every detected column, or col=action,… (others masked)'),
+});
 export const DatasetRecord = z.strictObject({
   name: z.string(),
   version: z.number(),
@@ -53,6 +58,7 @@ export const DatasetRecord = z.strictObject({
   rows: z.number(),
   columns: z.array(z.string()),
   reused: z.boolean().optional(),
+  transforms: z.array(z.string()).optional(),
 });
 
 export const StartRunBody = z.strictObject({

@@ -97,6 +97,12 @@ describe('client: the typed TypeScript client against a live server', () => {
     expect(nodata).toMatchObject({ status: 404, message: expect.stringMatching(/dataset 'ghost' not found/) });
     const bad = await trainer.uploadDataset('acme', 'broken', 'a,b\n1,2\n3\n', 'csv').catch((e: unknown) => e);
     expect(bad).toMatchObject({ status: 400, message: 'broken.csv line 3 has a different number of fields than the header' });
+    const latin = Buffer.from('name,email,city\nAnna,anna@example.com,K\xf6ln\nBo,bo@example.com,Malm\xf6\n', 'latin1');
+    expect(await trainer.uploadDataset('acme', 'people', latin, 'csv').catch((e: unknown) => e)).toMatchObject({ status: 400, message: 'people.csv line 2 is not valid UTF-8' });
+    const treated = await trainer.uploadDataset('acme', 'people', latin, 'csv', { encoding: 'latin1', pii: 'email=drop' });
+    expect(treated).toMatchObject({ version: 1, columns: ['name', 'city'], transforms: expect.arrayContaining(['pii drop email (email)']) });
+    const report = await trainer.inspectDataset('acme', 'people');
+    expect(report.pii).toEqual([expect.objectContaining({ column: 'name', kind: 'person_name' })]);
   });
 
   it('cancels a running job through the API and records it as cancelled', async () => {

@@ -1,10 +1,10 @@
 import type { FastifyInstance } from 'fastify';
 import type { z } from 'zod';
 import { LeptonError } from '../../errors.js';
-import { storeDataset } from '../../registry/datasets.js';
+import { parseIngestPii } from '../../data/pii.js';
 import { authorize } from '../auth.js';
 import { CleanBody, DatasetParams, DatasetQuery, DatasetRecord, InspectQuery, jsonSchema, MaskBody, ProjectParams } from '../schemas.js';
-import { cleanDataset, inspectDataset, maskDataset } from '../../registry/dataset-ops.js';
+import { addDataset, cleanDataset, inspectDataset, maskDataset } from '../../registry/dataset-ops.js';
 
 const RAW_TYPES = ['text/csv', 'text/tab-separated-values', 'text/plain', 'text/x-arff', 'application/x-ndjson', 'application/jsonl', 'application/octet-stream'];
 
@@ -24,8 +24,10 @@ export function registerDatasetRoutes(app: FastifyInstance): void {
         const { project, name } = req.params;
         const actor = await authorize(req, reg, project, 'trainer');
         if (!Buffer.isBuffer(req.body) || req.body.length === 0) throw new LeptonError('E_PARSE', 'the upload is empty', `send the file as the body with Content-Type: ${RAW_TYPES[0]} (or application/octet-stream)`);
-        const { record, reused } = await storeDataset(home, project, { name, bytes: req.body, format: req.query.format, lineage: { source: `upload by ${actor.name}`, transforms: [] } }, actor);
-        return reply.status(reused ? 200 : 201).send({ name: record.name, version: record.version, hash: record.hash, format: record.format, rows: record.rows, columns: record.columns, reused });
+        const { format, encoding, pii } = req.query;
+        const lineage = { source: `upload${encoding && encoding !== 'utf-8' ? ` (${encoding})` : ''} by ${actor.name}`, transforms: [] };
+        const { record, reused, transforms } = await addDataset(home, project, { name, bytes: req.body, format, encoding, lineage }, pii ? parseIngestPii(pii) : undefined, actor);
+        return reply.status(reused ? 200 : 201).send({ name: record.name, version: record.version, hash: record.hash, format: record.format, rows: record.rows, columns: record.columns, reused, transforms });
       },
     );
   });
