@@ -57,6 +57,24 @@ CREATE INDEX runs_by_status ON runs (status)`,
     name: 'dataset lineage: source, parent version and transforms applied',
     sql: `ALTER TABLE datasets ADD COLUMN lineage TEXT`,
   },
+  {
+    version: 3,
+    name: 'tuning studies and their trials',
+    sql: `
+CREATE TABLE studies (
+  id {{id}}, project_id BIGINT NOT NULL REFERENCES projects(id), name TEXT NOT NULL,
+  dataset_id BIGINT REFERENCES datasets(id), data_hash TEXT NOT NULL, target TEXT NOT NULL,
+  direction TEXT NOT NULL CHECK (direction IN ('minimize', 'maximize')), metric TEXT NOT NULL,
+  space TEXT NOT NULL, sampler TEXT NOT NULL, seed INTEGER NOT NULL, created_by TEXT, created_at TEXT NOT NULL,
+  UNIQUE (project_id, name));
+CREATE TABLE trials (
+  id {{id}}, study_id BIGINT NOT NULL REFERENCES studies(id), number INTEGER NOT NULL, params TEXT NOT NULL,
+  state TEXT NOT NULL CHECK (state IN ('queued', 'running', 'complete', 'pruned', 'failed')),
+  value DOUBLE PRECISION, intermediate TEXT NOT NULL, error TEXT, attempt INTEGER NOT NULL,
+  owner_host TEXT, owner_pid INTEGER, started_at TEXT, finished_at TEXT,
+  UNIQUE (study_id, number));
+CREATE INDEX trials_by_state ON trials (study_id, state)`,
+  },
 ];
 
 export async function migrate(db: Db): Promise<number> {

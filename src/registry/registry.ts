@@ -87,6 +87,70 @@ export interface ApiKeyInfo {
   name: string;
 }
 
+export const TRIAL_STATES = ['queued', 'running', 'complete', 'pruned', 'failed'] as const;
+export type TrialState = (typeof TRIAL_STATES)[number];
+/** Starts a trial gets: the first, and one retry when the process running it was killed. */
+export const TRIAL_ATTEMPTS = 2;
+
+/** A tuning study: one search over one dataset, target, metric and space. */
+export interface StudyRecord {
+  id: number;
+  project: string;
+  name: string;
+  datasetId: number | null;
+  dataHash: string;
+  target: string;
+  direction: 'minimize' | 'maximize';
+  metric: string;
+  space: Record<string, unknown>;
+  sampler: string;
+  seed: number;
+  createdBy: string | null;
+  createdAt: string;
+}
+
+export interface StudySpec {
+  name: string;
+  datasetId?: number;
+  dataHash: string;
+  target: string;
+  direction: 'minimize' | 'maximize';
+  metric: string;
+  /**
+   * The validated search space (plain JSON). Stored as given (parameter order is the order
+   * samplers draw in: build samplers from `StudyRecord.space`); compared key-order-blind.
+   */
+  space: Record<string, unknown>;
+  /** Default 'tpe' for a new study; when resuming, omitted means the stored one. */
+  sampler?: string;
+  /** Default 0 for a new study; when resuming, omitted means the stored one. */
+  seed?: number;
+}
+
+/**
+ * One trial of a study. `number` is 1, 2, 3, … in the order trials were first started, unique
+ * in the study. `attempt` counts starts: 2 means an earlier start was interrupted (see
+ * `requeueInterruptedTrials`), and `error` then says so even if the retry completed.
+ */
+export interface TrialRecord {
+  id: number;
+  studyId: number;
+  number: number;
+  params: Record<string, unknown>;
+  state: TrialState;
+  /** Final value (complete), or the last reported value (pruned). */
+  value: number | null;
+  intermediate: { step: number; value: number | null }[];
+  error: string | null;
+  attempt: number;
+  owner: { host: string | null; pid: number | null };
+  startedAt: string | null;
+  finishedAt: string | null;
+}
+
+/** Identifies one attempt of a trial: a stale attempt's reports are refused. */
+export type TrialRef = Pick<TrialRecord, 'id' | 'attempt'>;
+
 export interface AuditEntry {
   id: number;
   actor: string;
@@ -269,6 +333,199 @@ export class Registry {
     return dead.map((r) => Number(r.id));
   }
 
+  // ── tuning studies and trials ─────────────────────────────────────────────
+  /**
+   * Creates a study, or resumes the one with this name. Resuming checks that it is the same
+   * search: the same dataset content (hash), target, metric, direction and search space, and
+   * the same sampler and seed when they are given; anything else is an E_CONFLICT before any
+   * trial starts.
+   */
+  async createOrResumeStudy(projectName: string, s: StudySpec, actor: Actor): Promise<{ study: StudyRecord; resumed: boolean }> {
+    checkName('study', s.name);
+    if (s.direction !== 'minimize' && s.direction !== 'maximize') throw new LeptonError('E_OPTION', `unknown direction '${String(s.direction)}'`, 'use minimize or maximize');
+    const p = await this.ensureProject(projectName);
+    return this.retryConflicts(() =>
+      this.db.transaction(async (tx) => {
+        const found = await tx.get('SELECT * FROM studies WHERE project_id = ? AND name = ?', [p.id, s.name]);
+        if (found) {
+          const study = toStudy(found, p.name);
+          await this.checkSameStudy(tx, study, s);
+          return { study, resumed: true };
+        }
+        const id = (await tx.run(
+          'INSERT INTO studies (project_id, name, dataset_id, data_hash, target, direction, metric, space, sampler, seed, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id',
+          [p.id, s.name, s.datasetId ?? null, s.dataHash, s.target, s.direction, s.metric, json(s.space), s.sampler ?? 'tpe', s.seed ?? 0, actor.name, now()],
+        )).id!;
+        await this.auditIn(tx, p.id, actor, 'study.create', `study:${s.name}`, { dataHash: s.dataHash, target: s.target, metric: s.metric, sampler: s.sampler ?? 'tpe' });
+        return { study: toStudy((await tx.get('SELECT * FROM studies WHERE id = ?', [id]))!, p.name), resumed: false };
+      }),
+    );
+  }
+
+  private async checkSameStudy(tx: Queryable, study: StudyRecord, s: StudySpec): Promise<void> {
+    const conflict = (what: string) => new LeptonError('E_CONFLICT', `study '${study.name}' ${what}`, 'resume it with the same data and settings, or choose another --study name');
+    if (study.dataHash !== s.dataHash) {
+      const d = study.datasetId === null ? undefined : await tx.get<{ name: string; version: number }>('SELECT name, version FROM datasets WHERE id = ?', [study.datasetId]);
+      throw conflict(`belongs to another dataset (${d ? `'${d.name}@${d.version}', ` : ''}content ${study.dataHash.slice(0, 12)}…, not ${s.dataHash.slice(0, 12)}…)`);
+    }
+    if (study.target !== s.target) throw conflict(`tunes target '${study.target}', not '${s.target}'`);
+    if (study.metric !== s.metric || study.direction !== s.direction) throw conflict(`optimises ${study.metric} (${study.direction}), not ${s.metric} (${s.direction})`);
+    if (s.sampler !== undefined && s.sampler !== study.sampler) throw conflict(`uses the ${study.sampler} sampler, not ${s.sampler}`);
+    if (s.seed !== undefined && s.seed !== study.seed) throw conflict(`has seed ${study.seed}, not ${s.seed}`);
+    if (stableJson(study.space) !== stableJson(s.space)) {
+      const [a, b] = [study.space, s.space];
+      const names = [...new Set([...Object.keys(a), ...Object.keys(b)])].sort();
+      const diff = names.filter((n) => stableJson(a[n]) !== stableJson(b[n])).map((n) => (!(n in a) ? `'${n}' added` : !(n in b) ? `'${n}' removed` : `'${n}' changed`));
+      throw conflict(`was created with a different search space (${diff.join(', ')})`);
+    }
+  }
+
+  async study(projectName: string, name: string): Promise<StudyRecord> {
+    const p = await this.project(projectName);
+    const r = await this.db.get('SELECT * FROM studies WHERE project_id = ? AND name = ?', [p.id, name]);
+    if (!r) throw new LeptonError('E_NOT_FOUND', `study '${name}' not found in project '${projectName}'`, 'list studies with `lepton tune list`, or start one with `lepton tune … --study NAME`');
+    return toStudy(r, p.name);
+  }
+
+  async listStudies(projectName: string): Promise<StudyRecord[]> {
+    const p = await this.project(projectName);
+    return (await this.db.all('SELECT * FROM studies WHERE project_id = ? ORDER BY name', [p.id])).map((r) => toStudy(r, p.name));
+  }
+
+  /**
+   * Starts the study's next trial, atomically: a queued trial (one whose earlier start was
+   * interrupted) is claimed first, lowest number first, with its stored parameters; otherwise
+   * `propose` is given the study's trials so far and its parameters become trial number
+   * max + 1. Concurrent callers (threads or processes) never share a number. `propose` runs
+   * inside the transaction and may be called again if the database asks for a retry, so it
+   * must be deterministic in the history (the samplers are). With `maxTrials`, returns null
+   * instead of numbering a trial beyond it.
+   */
+  async startTrial(
+    studyId: number,
+    propose: (history: TrialRecord[]) => Record<string, unknown> | Promise<Record<string, unknown>>,
+    owner: { host: string; pid: number },
+    options: { maxTrials?: number } = {},
+  ): Promise<TrialRecord | null> {
+    return this.retryConflicts(() =>
+      this.db.transaction(async (tx) => {
+        if (!(await tx.get('SELECT id FROM studies WHERE id = ?', [studyId]))) throw new LeptonError('E_NOT_FOUND', `study ${studyId} not found`);
+        const queued = await tx.get<{ id: number }>('SELECT id FROM trials WHERE study_id = ? AND state = ? ORDER BY number LIMIT 1', [studyId, 'queued']);
+        let id: number;
+        if (queued) {
+          id = Number(queued.id);
+          await tx.run("UPDATE trials SET state = 'running', attempt = attempt + 1, owner_host = ?, owner_pid = ?, started_at = ? WHERE id = ?", [owner.host, owner.pid, now(), id]);
+        } else {
+          const history = (await tx.all('SELECT * FROM trials WHERE study_id = ? ORDER BY number', [studyId])).map(toTrial);
+          const number = (history[history.length - 1]?.number ?? 0) + 1;
+          if (options.maxTrials !== undefined && number > options.maxTrials) return null;
+          const params = await propose(history);
+          id = (await tx.run(
+            'INSERT INTO trials (study_id, number, params, state, intermediate, attempt, owner_host, owner_pid, started_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id',
+            [studyId, number, json(params), 'running', '[]', 1, owner.host, owner.pid, now()],
+          )).id!;
+        }
+        return toTrial((await tx.get('SELECT * FROM trials WHERE id = ?', [id]))!);
+      }),
+    );
+  }
+
+  /** Records a running trial's validation score after `step` epochs or rounds (a later report of the same step replaces it). */
+  async reportIntermediate(trial: TrialRef, step: number, value: number): Promise<void> {
+    if (!Number.isInteger(step) || step < 0) throw new LeptonError('E_VALUE', `trial step must be a whole number ≥ 0 (got ${step})`);
+    await this.retryConflicts(() =>
+      this.db.transaction(async (tx) => {
+        const r = await this.runningTrial(tx, trial);
+        const values = (parse<TrialRecord['intermediate']>(r.intermediate) ?? []).filter((v) => v.step !== step);
+        values.push({ step, value: Number.isFinite(value) ? value : null });
+        values.sort((a, b) => a.step - b.step);
+        await tx.run('UPDATE trials SET intermediate = ? WHERE id = ?', [json(values), trial.id]);
+      }),
+    );
+  }
+
+  /** Ends a running trial as complete with its final value, or as pruned with its last reported value. */
+  async finishTrial(trial: TrialRef, result: { value: number | null; pruned?: boolean }): Promise<void> {
+    const value = result.value;
+    if (value !== null ? !Number.isFinite(value) : !result.pruned) {
+      throw new LeptonError('E_VALUE', `trial value must be a finite number (got ${value})`, 'record a trial whose score diverged with failTrial');
+    }
+    const r = await this.db.run("UPDATE trials SET state = ?, value = ?, finished_at = ? WHERE id = ? AND attempt = ? AND state = 'running'", [result.pruned ? 'pruned' : 'complete', value, now(), trial.id, trial.attempt]);
+    if (r.changes === 0) await this.runningTrial(this.db, trial);
+  }
+
+  /** Ends a running trial as failed (a crash, out of memory, a diverged loss) with the reason. */
+  async failTrial(trial: TrialRef, error: string): Promise<void> {
+    const r = await this.db.run("UPDATE trials SET state = 'failed', error = ?, finished_at = ? WHERE id = ? AND attempt = ? AND state = 'running'", [error, now(), trial.id, trial.attempt]);
+    if (r.changes === 0) await this.runningTrial(this.db, trial);
+  }
+
+  async listTrials(studyId: number): Promise<TrialRecord[]> {
+    return (await this.db.all('SELECT * FROM trials WHERE study_id = ? ORDER BY number', [studyId])).map(toTrial);
+  }
+
+  /**
+   * After a kill: running trials whose process `isDead` says is gone go back to the queue, with
+   * their number and parameters and the reason in `error`, their reported values cleared; the
+   * next `startTrial` claims them before proposing anything new, so no trial is lost and none
+   * runs twice to completion. A trial is re-queued once: interrupted again on its second
+   * attempt (say it kills the machine each time), it is marked failed. Conditional updates make
+   * this safe when two processes resume at once. Returns the trial numbers it moved.
+   */
+  async requeueInterruptedTrials(studyId: number, isDead: (owner: TrialRecord['owner']) => boolean): Promise<{ requeued: number[]; failed: number[] }> {
+    const running = (await this.db.all('SELECT * FROM trials WHERE study_id = ? AND state = ? ORDER BY number', [studyId, 'running'])).map(toTrial);
+    const requeued: number[] = [];
+    const failed: number[] = [];
+    for (const t of running) {
+      if (!isDead(t.owner)) continue;
+      const who = `the process running it (pid ${t.owner.pid ?? '?'} on ${t.owner.host ?? '?'})`;
+      if (t.attempt < TRIAL_ATTEMPTS) {
+        const r = await this.db.run(
+          "UPDATE trials SET state = 'queued', intermediate = '[]', error = ?, owner_host = NULL, owner_pid = NULL, started_at = NULL WHERE id = ? AND attempt = ? AND state = 'running'",
+          [`interrupted: ${who} stopped before it finished; queued to run again`, t.id, t.attempt],
+        );
+        if (r.changes > 0) requeued.push(t.number);
+      } else {
+        const r = await this.db.run("UPDATE trials SET state = 'failed', error = ?, finished_at = ? WHERE id = ? AND attempt = ? AND state = 'running'", [
+          `interrupted: ${who} stopped before it finished, on attempt ${t.attempt}; not retried again`,
+          now(),
+          t.id,
+          t.attempt,
+        ]);
+        if (r.changes > 0) failed.push(t.number);
+      }
+    }
+    return { requeued, failed };
+  }
+
+  /** The trial's row if this attempt of it is running; otherwise an E_CONFLICT saying what it is now. */
+  private async runningTrial(q: Queryable, trial: TrialRef): Promise<Record<string, unknown>> {
+    const r = await q.get('SELECT * FROM trials WHERE id = ?', [trial.id]);
+    if (!r) throw new LeptonError('E_NOT_FOUND', `trial ${trial.id} not found`);
+    if (r.state !== 'running' || Number(r.attempt) !== trial.attempt) {
+      throw new LeptonError('E_CONFLICT', `trial ${String(r.number)} is no longer running this attempt (it is ${String(r.state)}, attempt ${String(r.attempt)}, not ${trial.attempt})`, 'another process took it over after this one was taken for dead; stop this attempt');
+    }
+    return r;
+  }
+
+  /**
+   * Runs `fn` again when the database refuses it for a concurrent writer: PostgreSQL's
+   * serializable isolation (40001, 40P01), a racing unique insert (23505), or a SQLite file held
+   * by another process past the busy timeout.
+   */
+  private async retryConflicts<T>(fn: () => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await fn();
+      } catch (e) {
+        const code = (e as { code?: unknown }).code;
+        const retryable = code === '40001' || code === '40P01' || code === '23505' || code === 'SQLITE_BUSY';
+        if (!retryable || attempt >= 50) throw e;
+        await new Promise((r) => setTimeout(r, Math.random() * Math.min(50, 2 * attempt)));
+      }
+    }
+  }
+
   // ── model versions and aliases ────────────────────────────────────────────
   /** Registers an artifact (already in the store) as the next version of `name`. */
   async registerModelVersion(projectName: string, m: { name: string; runId?: number; artifact: string; formatVersion: number; task: string; metrics?: Record<string, unknown> }, actor: Actor): Promise<ModelVersion> {
@@ -413,6 +670,51 @@ function toRun(r: Record<string, unknown>): RunRecord {
     createdAt: String(r.created_at),
     finishedAt: (r.finished_at as string | null) ?? null,
   };
+}
+
+function toStudy(r: Record<string, unknown>, project: string): StudyRecord {
+  return {
+    id: Number(r.id),
+    project,
+    name: String(r.name),
+    datasetId: r.dataset_id === null ? null : Number(r.dataset_id),
+    dataHash: String(r.data_hash),
+    target: String(r.target),
+    direction: r.direction as StudyRecord['direction'],
+    metric: String(r.metric),
+    space: parse(r.space) ?? {},
+    sampler: String(r.sampler),
+    seed: Number(r.seed),
+    createdBy: (r.created_by as string | null) ?? null,
+    createdAt: String(r.created_at),
+  };
+}
+
+function toTrial(r: Record<string, unknown>): TrialRecord {
+  return {
+    id: Number(r.id),
+    studyId: Number(r.study_id),
+    number: Number(r.number),
+    params: parse(r.params) ?? {},
+    state: r.state as TrialState,
+    value: r.value === null || r.value === undefined ? null : Number(r.value),
+    intermediate: parse(r.intermediate) ?? [],
+    error: (r.error as string | null) ?? null,
+    attempt: Number(r.attempt),
+    owner: { host: (r.owner_host as string | null) ?? null, pid: r.owner_pid === null || r.owner_pid === undefined ? null : Number(r.owner_pid) },
+    startedAt: (r.started_at as string | null) ?? null,
+    finishedAt: (r.finished_at as string | null) ?? null,
+  };
+}
+
+/** JSON with object keys sorted, so equal spaces compare equal whatever their key order. */
+function stableJson(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(stableJson).join(',')}]`;
+  if (v && typeof v === 'object') {
+    const o = v as Record<string, unknown>;
+    return `{${Object.keys(o).sort().filter((k) => o[k] !== undefined).map((k) => `${JSON.stringify(k)}:${stableJson(o[k])}`).join(',')}}`;
+  }
+  return JSON.stringify(v) ?? 'null';
 }
 
 function toVersion(r: Record<string, unknown>, aliases: { alias: string; version: number }[]): ModelVersion {
