@@ -34,6 +34,9 @@ export { validateSpace, checkParams, DEFAULT_SPACES, autoSpace, familyParams, kn
 export { RandomSampler, GridSampler, TpeSampler, makeSampler, type Sampler, type Trial, type Direction, type TpeOptions } from './tune/samplers.js';
 export { Asha, type AshaOptions, type Decision, type RungStats } from './tune/asha.js';
 export { parseBudget, parseDuration, type Budget } from './tune/budget.js';
+export { runStudy, resolveSpace, SAMPLERS, type TuneOptions, type TuneResult, type TuneStart, type TrialEvent, type SamplerName } from './tune/runner.js';
+export { prepareObjective, runTrial, type ObjectiveData, type TrialOutcome } from './tune/objective.js';
+export { summarizeStudy, formatSummary, paramImportance, rankTrials, bestTrial, type StudySummary, type ParamImportance } from './tune/report.js';
 export { buildApp, type ServeOptions } from './serve/app.js';
 export { startServer } from './serve/server.js';
 export { startTrainingJob, type TrainingJobSpec, type RunEvent } from './jobs/training-job.js';

@@ -46,6 +46,7 @@ registerRegistryCommands(program);
 registerData(program);
 registerLabel(program);
 registerServe(program);
+(await import('./tune.js')).registerTune(program);
 program
   .command('info')
   .description('print versions of Lepton and its engines')

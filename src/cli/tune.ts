@@ -1,0 +1,203 @@
+/**
+ * `lepton tune`: hyper-parameter search (random, grid or TPE, with ASHA pruning) over one family
+ * or all of them, as a study in the registry that a later run resumes; `lepton tune show NAME`
+ * prints a study's leaderboard and parameter importance, `lepton tune list` the studies.
+ * @module
+ */
+import { readFile } from 'node:fs/promises';
+import { basename, extname } from 'node:path';
+import type { Command } from 'commander';
+import { parse as parseYaml } from 'yaml';
+import { LeptonError } from '../errors.js';
+import { MODEL_CHOICES } from '../models/spec.js';
+import { runStudy, SAMPLERS, type TrialEvent, type TuneResult, type TuneStart } from '../tune/runner.js';
+import { fmtNum, formatParams, formatSummary, summarizeStudy, type StudySummary } from '../tune/report.js';
+import { localActor, withHome } from './registry.js';
+import { action, parseIntOption, printJson } from './output.js';
+
+interface TuneFlags {
+  target?: string;
+  model: string;
+  space?: string;
+  sampler?: string;
+  trials?: string;
+  time?: string;
+  parallel?: string;
+  study?: string;
+  seed?: number;
+  register?: string;
+  alias?: string;
+  project: string;
+  out?: string;
+  top: number;
+  asha: boolean;
+  quiet?: boolean;
+  json?: boolean;
+}
+
+/** Reads a YAML or JSON search space file. */
+export async function readSpaceFile(path: string): Promise<unknown> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch {
+    throw new LeptonError('E_FILE', `search space file not found: '${path}'`, 'check the path of --space');
+  }
+  try {
+    return parseYaml(text) as unknown;
+  } catch (e) {
+    throw new LeptonError('E_PARSE', `search space file '${path}' is not valid YAML or JSON: ${(e as Error).message.split('\n')[0]}`, 'write it as in `lepton tune --help`');
+  }
+}
+
+const budgetText = (b: TuneStart['budget']) => [b.trials !== null ? `${b.trials} trials` : '', b.timeMs !== null ? `${fmtNum(b.timeMs / 1000)} s` : ''].filter(Boolean).join(' or ');
+
+function trialLine(e: TrialEvent, metric: string): string {
+  const t = e.trial;
+  const of = e.budget.trials !== null ? `/${e.budget.trials}` : '';
+  const steps = t.intermediate.length ? ` ${t.intermediate[t.intermediate.length - 1]!.step} steps` : '';
+  const value = t.state === 'complete' ? `${metric} ${fmtNum(t.value!)}` : t.state === 'pruned' ? `pruned at${steps}` : `failed: ${t.error ?? ''}`;
+  const best = e.best ? `best ${fmtNum(e.best.value!)} (#${e.best.number})` : 'best —';
+  return `trial ${t.number}${of}  ${t.state.padEnd(8)} ${value.padEnd(22)} ${best}  [${(e.elapsedMs / 1000).toFixed(1)} s]  ${formatParams(t.params)}\n`;
+}
+
+function jsonSummary(s: StudySummary): Record<string, unknown> {
+  return { study: s.study, counts: s.counts, best: s.best, leaderboard: s.leaderboard, importance: s.importance };
+}
+
+export function registerTune(program: Command): void {
+  program
+    .command('tune')
+    .argument('<data|show|list>', 'data file to tune on; or `show NAME` / `list`')
+    .argument('[name]', 'with show: the study name')
+    .description('search hyper-parameters (TPE, random or grid; ASHA pruning; parallel workers) as a resumable study in the registry')
+    .option('-t, --target <column>', 'column to predict')
+    .option('-m, --model <model>', `model family to tune: ${MODEL_CHOICES.join(', ')} (auto: the family is a parameter too)`, 'auto')
+    .option('--space <file>', 'search space (YAML or JSON); default: the family\'s default space')
+    .option('--sampler <name>', `${SAMPLERS.join(', ')} (default tpe; a resumed study keeps its own)`)
+    .option('--trials <n>', 'trial budget: complete, pruned and failed trials all count (earlier runs of the study too)')
+    .option('--time <duration>', 'time budget, e.g. 90s, 10m, 1h: no trial starts after it, and running ones are cancelled (failed, "budget exhausted")')
+    .option('--parallel <n>', 'worker processes (default: one per core; each gets cores/n threads)')
+    .option('--study <name>', 'study name: run again with the same name to resume or extend it (default: DATA-TARGET-TIME)')
+    .option('--seed <n>', 'seed of the split, the sampler and the trials (default 42; a resumed study keeps its own)', parseIntOption('--seed'))
+    .option('--no-asha', 'no pruning: every trial trains to its end (early stopping still applies)')
+    .option('-o, --out <file>', 'where to save the best parameters refitted on train + validation (default: <data name>.lepton)')
+    .option('--register <name>', 'record the refit as a run and register it as the next version of NAME')
+    .option('--alias <alias>', 'with --register: point this alias at the new version')
+    .option('--project <name>', 'registry project of the study', 'default')
+    .option('--top <n>', 'leaderboard rows to print', parseIntOption('--top'), 10)
+    .option('-q, --quiet', 'no progress lines')
+    .option('--json', 'print the result as JSON on stdout')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ lepton tune credit-g.arff --target class --model xgboost --trials 50 --study credit-xgb
+  $ lepton tune credit-g.arff --target class --trials 100 --time 10m --study credit-auto   # AutoML over all families
+  $ lepton tune credit-g.arff --target class --study credit-xgb --trials 80     # resume / extend the same study
+  $ lepton tune churn.csv --target churned --model mlp --space space.yaml --sampler random --parallel 2
+  $ lepton tune credit-g.arff --target class --study credit-xgb --trials 50 --register credit
+  $ lepton tune show credit-xgb            # leaderboard and parameter importance
+  $ lepton tune show credit-xgb --json
+  $ lepton tune list
+
+A search space file names the family's parameters (see \`lepton train --help\` for them):
+  learningRate: { type: loguniform, low: 0.01, high: 0.3 }
+  maxDepth:     { type: int, low: 2, high: 10 }
+  subsample:    { type: uniform, low: 0.5, high: 1 }
+  rounds:       { type: categorical, choices: [300] }          # fixed for every trial
+With --model auto, add family: { type: categorical, choices: [xgboost, mlp] } and prefix each
+parameter with its family (xgboost.maxDepth), or give it a condition: when: { family: mlp }.
+
+The objective is validation ROC-AUC (macro one-vs-rest for several classes) or RMSE for
+regression, on a fixed split from the seed (the one \`lepton train\` makes; test rows stay
+unseen until the best parameters are refitted and evaluated on them). ASHA stops trials whose
+validation loss after 3, 9, 27… epochs (20, 60, 180… rounds) is outside the top third so far.
+A killed run resumes with --study: interrupted trials run again with the same number and
+parameters, none is lost or repeated. A crashing trial is recorded as failed and the study goes on.`,
+    )
+    .action(
+      action(async (first: string, name: string | undefined, f: TuneFlags) => {
+        if (first === 'show') return showStudy(name, f);
+        if (first === 'list') return listStudies(f);
+        if (!f.target) throw new LeptonError('E_OPTION', "missing option '--target <column>'", 'name the column to predict, e.g. --target class');
+        if (f.parallel !== undefined && !/^\d+$/.test(f.parallel)) throw new LeptonError('E_OPTION', `--parallel must be a whole number of worker processes above zero (got '${f.parallel}')`);
+        const space = f.space ? await readSpaceFile(f.space) : undefined;
+        const out = f.out ?? `${basename(first, extname(first))}.lepton`;
+        const quiet = Boolean(f.quiet || f.json);
+        let metric = '';
+        const result = await withHome((home) =>
+          runStudy(home, localActor(), {
+            data: first,
+            target: f.target!,
+            model: f.model,
+            space,
+            spaceSource: f.space ? `search space ${f.space}` : undefined,
+            sampler: f.sampler,
+            trials: f.trials,
+            time: f.time,
+            parallel: f.parallel === undefined ? undefined : Number(f.parallel),
+            study: f.study,
+            seed: f.seed,
+            project: f.project,
+            asha: f.asha ? undefined : false,
+            out,
+            register: f.register ? { name: f.register, alias: f.alias } : undefined,
+            onStart: (e) => {
+              metric = e.study.metric;
+              if (quiet) return;
+              const what = e.resumed ? `resumed (${e.existing} trials so far${e.requeued.length ? `; interrupted trial${e.requeued.length > 1 ? 's' : ''} ${e.requeued.map((n) => `#${n}`).join(', ')} queued to run again` : ''})` : 'new';
+              process.stderr.write(`study ${e.study.name} (${what}): ${e.study.sampler} sampler, seed ${e.study.seed}, ${e.parallel} worker${e.parallel > 1 ? 's' : ''} × ${e.threadsPerWorker} thread${e.threadsPerWorker > 1 ? 's' : ''}, budget ${budgetText(e.budget)}\n`);
+            },
+            onTrial: (e) => {
+              if (!quiet) process.stderr.write(trialLine(e, metric));
+            },
+          }),
+        );
+        if (f.json) return printJson(resultJson(result));
+        process.stdout.write(`\n${formatSummary({ ...result.summary, leaderboard: result.summary.leaderboard.slice(0, f.top) })}`);
+        process.stdout.write(`\nstopped by the ${result.stoppedBy === 'grid' ? 'end of the grid' : result.stoppedBy === 'time' ? 'time budget' : 'trial budget'} after ${result.seconds.toFixed(1)} s\n`);
+        const fin = result.final;
+        if (fin) {
+          const t = fin.test;
+          const score = t.task === 'classification' ? `roc auc ${t.rocAuc === null ? '—' : t.rocAuc.toFixed(4)}, accuracy ${t.accuracy.toFixed(4)}` : `rmse ${fmtNum(t.rmse)}, r2 ${t.r2.toFixed(4)}`;
+          process.stdout.write(`best trial ${result.best!.number} (${fin.family}) refitted on train + validation: test ${score} (${t.n} rows the study never saw)\n`);
+          if (fin.out) process.stdout.write(`model saved to ${fin.out}\n`);
+          if (fin.modelVersion !== undefined) process.stdout.write(`registered as ${f.register}@${fin.modelVersion}${f.alias ? ` (${f.alias})` : ''} (run ${fin.runId})\n`);
+        } else if (!result.best) process.stdout.write('no trial completed: nothing to refit\n');
+      }),
+    );
+}
+
+function resultJson(r: TuneResult): Record<string, unknown> {
+  return { ...jsonSummary(r.summary), resumed: r.resumed, requeued: r.requeued, stoppedBy: r.stoppedBy, seconds: r.seconds, final: r.final ?? null };
+}
+
+async function showStudy(name: string | undefined, f: TuneFlags): Promise<void> {
+  if (!name) throw new LeptonError('E_OPTION', 'tune show needs a study name', 'write `lepton tune show NAME`; list them with `lepton tune list`');
+  await withHome(async (home) => {
+    const study = await home.registry.study(f.project, name);
+    const s = summarizeStudy(study, await home.registry.listTrials(study.id), { top: f.top });
+    if (f.json) return printJson(jsonSummary(s));
+    process.stdout.write(formatSummary(s));
+  });
+}
+
+async function listStudies(f: TuneFlags): Promise<void> {
+  await withHome(async (home) => {
+    if (!(await home.registry.findProject(f.project))) {
+      if (f.json) return printJson([]);
+      return void process.stdout.write(`no studies in project '${f.project}' yet: lepton tune DATA --target T --study NAME\n`);
+    }
+    const rows = [];
+    for (const st of await home.registry.listStudies(f.project)) {
+      const s = summarizeStudy(st, await home.registry.listTrials(st.id), { top: 0 });
+      rows.push({ name: st.name, target: st.target, metric: st.metric, sampler: st.sampler, trials: s.counts.total, complete: s.counts.complete, best: s.best?.value ?? null, bestTrial: s.best?.number ?? null, createdAt: st.createdAt });
+    }
+    if (f.json) return printJson(rows);
+    if (rows.length === 0) return void process.stdout.write(`no studies in project '${f.project}' yet: lepton tune DATA --target T --study NAME\n`);
+    const cells = [['study', 'target', 'metric', 'sampler', 'trials', 'best'], ...rows.map((r) => [r.name, r.target, r.metric, r.sampler, String(r.trials), r.best === null ? '' : `${fmtNum(r.best)} (#${r.bestTrial})`])];
+    const w = cells[0]!.map((_, c) => Math.max(...cells.map((r) => r[c]!.length)));
+    process.stdout.write(`${cells.map((r) => r.map((c, i) => c.padEnd(w[i]!)).join('  ').trimEnd()).join('\n')}\n`);
+  });
+}

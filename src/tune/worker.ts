@@ -1,0 +1,101 @@
+/**
+ * A tuning worker: a child process (forked by the study runner) that trains one trial at a time
+ * and talks to its parent over the IPC channel only; the parent keeps the registry, the sampler
+ * and the ASHA pruner, so a worker that crashes (a native fault, an out-of-memory kill) loses
+ * nothing but its own trial, which the parent records as failed.
+ *
+ * Protocol (parent → worker): `init` once (data, target, seed, thread counts), then `trial`
+ * messages; `prune` cancels the running trial (AbortSignal), `stop` ends the worker. Worker →
+ * parent: `ready` (or `init-error`), `report` per epoch/round, then `done`, `cancelled` or
+ * `failed` per trial. When the parent dies the IPC channel closes and the worker exits.
+ * @module
+ */
+import type { FamilyName } from '../models/spec.js';
+import type { Task } from '../prep/target.js';
+import { prepareObjective, runTrial, type ObjectiveData } from './objective.js';
+
+export type ToWorker =
+  | { type: 'init'; dataPath: string; target: string; seed: number; task?: Task; torchThreads: number; xgbThreads: number; reportEvery: number }
+  | { type: 'trial'; number: number; family: FamilyName; params: Record<string, unknown> }
+  | { type: 'prune'; number: number }
+  | { type: 'stop' };
+
+export type FromWorker =
+  | { type: 'ready'; rows: ObjectiveData['rows'] }
+  | { type: 'init-error'; message: string }
+  | { type: 'report'; number: number; step: number; value: number }
+  | { type: 'done'; number: number; value: number; epochs: number; bestEpoch: number; seconds: number }
+  | { type: 'cancelled'; number: number }
+  | { type: 'failed'; number: number; error: string };
+
+/**
+ * Test-only fault injection: comma-separated trial numbers whose worker exits with code 137 (as
+ * the kernel's OOM killer would) when the trial starts. Never set it outside tests.
+ */
+export const CRASH_ENV = 'LEPTON_TEST_TUNE_CRASH_TRIALS';
+
+function send(m: FromWorker): void {
+  try {
+    process.send?.(m);
+  } catch {
+    process.exit(0); // the parent is gone
+  }
+}
+
+const errorText = (e: unknown) => {
+  const err = e as Error & { hint?: string };
+  return err?.hint ? `${err.message} (${err.hint})` : (err?.message ?? String(e));
+};
+
+async function main(): Promise<void> {
+  let data: ObjectiveData | undefined;
+  let init: Extract<ToWorker, { type: 'init' }> | undefined;
+  let running: { number: number; abort: AbortController } | undefined;
+  const crash = new Set((process.env[CRASH_ENV] ?? '').split(',').filter(Boolean).map(Number));
+  process.on('disconnect', () => process.exit(0));
+  process.on('message', (m: ToWorker) => {
+    switch (m.type) {
+      case 'init':
+        init = m;
+        prepareObjective(m.dataPath, { target: m.target, seed: m.seed, task: m.task }).then(
+          (d) => {
+            data = d;
+            send({ type: 'ready', rows: d.rows });
+          },
+          (e: unknown) => send({ type: 'init-error', message: errorText(e) }),
+        );
+        return;
+      case 'trial': {
+        if (!data || !init) return send({ type: 'failed', number: m.number, error: 'the worker was given a trial before it was ready' });
+        if (crash.has(m.number)) process.exit(137);
+        const abort = new AbortController();
+        running = { number: m.number, abort };
+        runTrial(data, m.family, m.params, {
+          seed: init.seed,
+          torchThreads: init.torchThreads,
+          xgbThreads: init.xgbThreads,
+          reportEvery: init.reportEvery,
+          signal: abort.signal,
+          onReport: (step, value) => send({ type: 'report', number: m.number, step, value }),
+        }).then(
+          (r) => send({ type: 'done', number: m.number, value: r.value, epochs: r.epochs, bestEpoch: r.bestEpoch, seconds: r.seconds }),
+          (e: unknown) => send(abort.signal.aborted ? { type: 'cancelled', number: m.number } : { type: 'failed', number: m.number, error: errorText(e) }),
+        ).finally(() => {
+          if (running?.number === m.number) running = undefined;
+        });
+        return;
+      }
+      case 'prune':
+        if (running?.number === m.number) running.abort.abort();
+        return;
+      case 'stop':
+        running?.abort.abort();
+        process.disconnect?.();
+        process.exit(0);
+    }
+  });
+}
+
+/** The argument the runner starts workers with; importing this module elsewhere runs nothing. */
+export const WORKER_FLAG = '--lepton-tune-worker';
+if (process.argv.includes(WORKER_FLAG)) void main();

@@ -1,0 +1,141 @@
+import { spawn } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openHome, type Home } from '../../src/registry/open.js';
+import type { TrialRecord } from '../../src/registry/registry.js';
+import { prepareObjective, runTrial } from '../../src/tune/objective.js';
+import { runStudy, trialKey, workerScript } from '../../src/tune/runner.js';
+import { CRASH_ENV } from '../../src/tune/worker.js';
+import { CANCER, ROOT, cli, tmp } from '../helpers.js';
+
+const actor = { keyId: null, name: 'test' };
+const dir = tmp();
+let home: Home;
+
+beforeAll(async () => {
+  workerScript(); // throws when dist/ is not built
+  home = await openHome({ dir: join(dir, 'home') });
+});
+afterAll(async () => {
+  await home?.close();
+});
+
+const finished = (ts: TrialRecord[]) => ts.filter((t) => t.state === 'complete' || t.state === 'pruned' || t.state === 'failed');
+
+describe('tuning studies (worker processes, registry, ASHA)', () => {
+  it('completes a study: values recorded, poor trials pruned by ASHA, the best at least as good as the default parameters', async () => {
+    const r = await runStudy(home, actor, { data: CANCER, target: 'diagnosis', model: 'xgboost', sampler: 'random', trials: 8, parallel: 2, study: 'bc-basic', seed: 5 });
+    const trials = await home.registry.listTrials(r.study.id);
+    expect(trials.map((t) => t.number)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+    expect(trials.every((t) => t.state === 'complete' || t.state === 'pruned')).toBe(true);
+    const complete = trials.filter((t) => t.state === 'complete');
+    expect(complete.length).toBeGreaterThan(0);
+    for (const t of complete) {
+      expect(t.value).toBeGreaterThan(0.5);
+      expect(t.value).toBeLessThanOrEqual(1);
+      expect(t.intermediate.length).toBeGreaterThan(0); // per-round reports reached the registry
+    }
+    const pruned = trials.filter((t) => t.state === 'pruned');
+    expect(pruned.length).toBeGreaterThan(0);
+    for (const t of pruned) expect(t.intermediate.at(-1)!.value).toBe(t.value);
+    // Baseline: the default XGBoost parameters on the same fixed split.
+    const data = await prepareObjective(CANCER, { target: 'diagnosis', seed: 5 });
+    const base = await runTrial(data, 'xgboost', {}, { seed: 5, xgbThreads: 1 });
+    expect(r.best!.value!).toBeGreaterThanOrEqual(base.value - 0.02);
+    expect(r.summary.counts).toMatchObject({ total: 8, complete: complete.length, pruned: pruned.length, failed: 0 });
+  });
+
+  it('a worker that dies (exit 137, as an OOM kill) fails only its trial; a new worker carries on', async () => {
+    process.env[CRASH_ENV] = '2';
+    try {
+      const r = await runStudy(home, actor, { data: CANCER, target: 'diagnosis', model: 'xgboost', sampler: 'random', trials: 4, parallel: 1, study: 'bc-crash', seed: 1, asha: false });
+      const trials = await home.registry.listTrials(r.study.id);
+      expect(trials.map((t) => [t.number, t.state])).toEqual([[1, 'complete'], [2, 'failed'], [3, 'complete'], [4, 'complete']]);
+      expect(trials[1]!.error).toMatch(/worker process was killed \(exit code 137\), most likely by the out-of-memory killer/);
+      expect(r.best).not.toBeNull();
+    } finally {
+      delete process.env[CRASH_ENV];
+    }
+  });
+
+  it('is deterministic with P = 1 and a trial budget: the same seed gives the same leaderboard', async () => {
+    const run = async (study: string) => {
+      const r = await runStudy(home, actor, { data: CANCER, target: 'diagnosis', model: 'xgboost', trials: 6, parallel: 1, study, seed: 11 });
+      return r.summary.leaderboard.map((t) => trialKey(t));
+    };
+    const a = await run('det-a');
+    const b = await run('det-b');
+    expect(a).toHaveLength(6);
+    expect(b).toEqual(a);
+  });
+
+  it('a time budget stops the study and cancels the running trials as failed "budget exhausted"', async () => {
+    const space = join(dir, 'slow.yaml');
+    writeFileSync(space, 'learningRate: { type: loguniform, low: 0.001, high: 0.002 }\nrounds: { type: categorical, choices: [100000] }\nearlyStoppingRounds: { type: categorical, choices: [100000] }\n');
+    const { parse } = await import('yaml');
+    const { readFileSync } = await import('node:fs');
+    const r = await runStudy(home, actor, { data: CANCER, target: 'diagnosis', model: 'xgboost', space: parse(readFileSync(space, 'utf8')), time: '3s', parallel: 1, study: 'bc-time', asha: false });
+    expect(r.stoppedBy).toBe('time');
+    const trials = await home.registry.listTrials(r.study.id);
+    expect(trials.length).toBeGreaterThan(0);
+    expect(trials.at(-1)!.state).toBe('failed');
+    expect(trials.at(-1)!.error).toMatch(/budget exhausted/);
+    expect(r.seconds).toBeLessThan(15);
+  });
+
+  it('kill -9 of `lepton tune` mid-study: the rerun resumes, re-runs the interrupted trial with its number and parameters, none lost or repeated', async () => {
+    const lhome = join(dir, 'kill-home');
+    const space = join(dir, 'kill.yaml');
+    // No pruning and long fixed trials, so a trial is surely running when the kill comes.
+    writeFileSync(space, 'learningRate: { type: loguniform, low: 0.005, high: 0.05 }\nmaxDepth: { type: int, low: 2, high: 6 }\nrounds: { type: categorical, choices: [1500] }\nearlyStoppingRounds: { type: categorical, choices: [1500] }\n');
+    const args = ['tune', CANCER, '--target', 'diagnosis', '--model', 'xgboost', '--space', space, '--trials', '5', '--parallel', '1', '--study', 'killme', '--seed', '3', '--no-asha', '--out', join(dir, 'kill.lepton')];
+    const env = { ...process.env, LEPTON_HOME: lhome, LEPTON_DEBUG: '' };
+    const child = spawn(process.execPath, [join(ROOT, 'dist', 'src', 'cli', 'main.js'), ...args], { env, stdio: 'ignore' });
+    const exited = new Promise((r) => child.on('exit', r));
+    const watch = await openHome({ dir: lhome });
+    let victim: TrialRecord | undefined;
+    try {
+      for (let i = 0; i < 1200 && !victim; i++) {
+        await new Promise((r) => setTimeout(r, 25));
+        const study = (await watch.registry.findProject('default')) && (await watch.registry.listStudies('default')).find((s) => s.name === 'killme');
+        if (!study) continue;
+        const ts = await watch.registry.listTrials(study.id);
+        if (finished(ts).length >= 2) victim = ts.find((t) => t.state === 'running');
+      }
+      expect(victim, 'a trial was running after two had finished').toBeDefined();
+      child.kill('SIGKILL');
+      await exited;
+    } finally {
+      await watch.close();
+    }
+    const again = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
+      const c = spawn(process.execPath, [join(ROOT, 'dist', 'src', 'cli', 'main.js'), ...args], { env });
+      let stderr = '';
+      c.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+      c.on('close', (code) => resolve({ code, stderr }));
+    });
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stderr).toMatch(new RegExp(`resumed \\(\\d+ trials so far; interrupted trial #${victim!.number} queued to run again\\)`));
+    const h = await openHome({ dir: lhome });
+    try {
+      const study = await h.registry.study('default', 'killme');
+      const ts = await h.registry.listTrials(study.id);
+      expect(ts.map((t) => t.number)).toEqual([1, 2, 3, 4, 5]);
+      expect(ts.every((t) => t.state === 'complete')).toBe(true);
+      const rerun = ts.find((t) => t.number === victim!.number)!;
+      expect(rerun.attempt).toBe(2);
+      expect(rerun.params).toEqual(victim!.params);
+      expect(ts.filter((t) => t.attempt === 2)).toHaveLength(1);
+      expect(new Set(ts.map((t) => JSON.stringify(t.params))).size).toBe(5);
+    } finally {
+      await h.close();
+    }
+  });
+
+  it('the CLI helper runs the built tune command', async () => {
+    const r = await cli(['tune', '--help']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/lepton tune show credit-xgb/);
+  });
+});
