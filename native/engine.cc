@@ -7,6 +7,7 @@
 #include "common.h"
 #include "torch_augment.h"
 #include "torch_mlp.h"
+#include "torch_net.h"
 #include "torch_ops.h"
 #include "xgb.h"
 
@@ -25,6 +26,7 @@ Napi::Value Versions(const Napi::CallbackInfo& info) {
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   lepton::InitTorchMlp(env, exports);
+  lepton::InitTorchNet(env, exports);
   lepton::InitXgb(env, exports);
   lepton::InitTorchOps(env, exports);
   lepton::InitTorchAugment(env, exports);

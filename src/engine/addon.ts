@@ -75,6 +75,42 @@ export interface NativeTorchMlp {
   readonly numParameters: number;
 }
 
+/**
+ * One layer of a TorchNet. Shapes are per row: [channels, height, width] for images, [features]
+ * once flat. `padding` defaults to 0 and `stride` to 1 (pools: to `kernel`); a residual block adds
+ * its input to its output, through a 1×1 convolution (or a linear map, for flat rows) when the
+ * block changes channels, size or width. src/models/net-spec.ts validates specs and infers shapes.
+ */
+export type TorchNetLayer =
+  | { type: 'conv2d'; out: number; kernel: number; stride?: number; padding?: 'same' | number }
+  | { type: 'batchnorm2d' }
+  | { type: 'relu' }
+  | { type: 'gelu' }
+  | { type: 'maxpool2d'; kernel: number; stride?: number }
+  | { type: 'avgpool2d'; kernel: number; stride?: number }
+  | { type: 'globalavgpool' }
+  | { type: 'dropout'; p: number }
+  | { type: 'flatten' }
+  | { type: 'linear'; out: number }
+  | { type: 'residual'; layers: TorchNetLayer[] };
+
+/** A network from layers; the last layer must output [outputDim]. State-dict names read `layers.3.weight`. */
+export interface TorchNetSpec {
+  /** One row: [channels, height, width] or [features]; inputs are n × prod(inputShape) floats. */
+  inputShape: number[];
+  layers: TorchNetLayer[];
+  outputDim: number;
+  seed: number;
+}
+
+/** TorchNet's fit options: the MLP's. `augment` is reserved for per-batch augmentation (rejected until the engine provides it). */
+export type TorchNetFitOptions = TorchFitOptions & { augment?: undefined };
+
+/** The MLP's methods, from the model core in native/torch_net.h (fit loop, predict, state dicts). */
+export interface NativeTorchNet extends Omit<NativeTorchMlp, 'fit'> {
+  fit(data: TorchFitData, options: TorchNetFitOptions, onEpoch?: (r: EpochReport) => void): Promise<FitSummary>;
+}
+
 export interface RoundReport {
   round: number;
   valScore: number | null;
@@ -117,6 +153,7 @@ export interface NativeImageAugment {
 
 export interface Addon {
   TorchMlp: new (spec: TorchMlpSpec) => NativeTorchMlp;
+  TorchNet: new (spec: TorchNetSpec) => NativeTorchNet;
   XgbModel: new (saved?: Uint8Array) => NativeXgbModel;
   versions(): { torch: string; xgboost: string; torchThreads: number };
   /** For each row (n × dim), its k nearest other rows, nearest first (libtorch cdist + topk). */

@@ -1,0 +1,786 @@
+// The torch model core (fit / predict / state dicts over any network; see torch_net.h) and
+// TorchNet, a network assembled from a layer spec: conv2d, batchnorm2d, relu, gelu, maxpool2d,
+// avgpool2d, globalavgpool, dropout, flatten, linear and residual blocks. JS hands over rows as
+// Float32Array views that are read in place (from_blob) as N × inputShape; training and
+// prediction run on libuv worker threads, epochs are reported through an
+// AsyncProgressQueueWorker (a thread-safe function underneath).
+#include "torch_net.h"
+
+#include <chrono>
+#include <cmath>
+#include <cstring>
+#include <limits>
+#include <map>
+#include <set>
+
+#include "common.h"
+
+namespace lepton {
+namespace torchmodel {
+
+std::mutex& RngMutex() {
+  static std::mutex m;
+  return m;
+}
+
+void DescribeTorchException(const std::string& where, std::string* code, std::string* msg) {
+  try {
+    throw;
+  } catch (const c10::Error& e) {
+    *code = "E_TORCH";
+    *msg = where + ": " + e.what_without_backtrace();
+  } catch (...) {
+    DescribeCurrentException(where, code, msg);
+  }
+}
+
+void Core::EnsureUsable(bool forWrite) const {
+  if (disposed) throw EngineError("E_DISPOSED", "model was disposed");
+  if (training) throw EngineError("E_BUSY", "model is training; await fit() first");
+  if (forWrite && predicting > 0) throw EngineError("E_BUSY", "predictions are in flight; await them first");
+}
+
+namespace {
+
+// Rows [b, e) of a batch-first tensor.
+torch::Tensor Rows(const torch::Tensor& t, int64_t b, int64_t e) {
+  return t.index({torch::indexing::Slice(b, e)});
+}
+
+// A Float32Array of n rows read in place as n × inputShape.
+torch::Tensor RowsView(const Core& core, float* data, int64_t n) {
+  std::vector<int64_t> sizes{n};
+  sizes.insert(sizes.end(), core.inputShape.begin(), core.inputShape.end());
+  return torch::from_blob(data, sizes, torch::kFloat32);
+}
+
+struct EpochReport {
+  int64_t epoch;
+  double trainLoss;
+  double valLoss;
+  double lr;
+  double seconds;
+};
+
+struct FitOptions {
+  bool classification = true;
+  int64_t epochs = 100;
+  int64_t batchSize = 64;
+  std::string optimizer = "adam";
+  std::vector<double> lrPerEpoch;  // the schedule is policy, computed in TS
+  double weightDecay = 0;
+  double momentum = 0.9;
+  int64_t patience = 10;
+  double minDelta = 0;
+  int64_t seed = 0;
+  int64_t threads = 1;
+};
+
+class FitWorker : public PromiseWorker<Napi::AsyncProgressQueueWorker<EpochReport>> {
+ public:
+  FitWorker(Napi::Env env, Core* model, Napi::Object self, FitOptions opts, HeldArray<float> x, HeldArray<float> yReg,
+            HeldArray<int32_t> yCls, HeldArray<float> xVal, HeldArray<float> yValReg, HeldArray<int32_t> yValCls,
+            HeldArray<float> classWeights, Napi::Function onEpoch)
+      : PromiseWorker(env, "lepton:fit", self),
+        model_(model),
+        opts_(std::move(opts)),
+        x_(std::move(x)),
+        yReg_(std::move(yReg)),
+        yCls_(std::move(yCls)),
+        xVal_(std::move(xVal)),
+        yValReg_(std::move(yValReg)),
+        yValCls_(std::move(yValCls)),
+        classWeights_(std::move(classWeights)) {
+    if (!onEpoch.IsEmpty()) onEpoch_ = Napi::Persistent(onEpoch);
+  }
+
+  void Execute(const ExecutionProgress& progress) override {
+    try {
+      std::lock_guard<std::mutex> lock(RngMutex());
+      Run(progress);
+    } catch (...) {
+      DescribeTorchException("fit", &errCode_, &errMsg_);
+    }
+  }
+
+  void OnProgress(const EpochReport* data, size_t count) override {
+    if (onEpoch_.IsEmpty()) return;
+    Napi::Env env = Env();
+    Napi::HandleScope scope(env);
+    for (size_t i = 0; i < count; i++) {
+      Napi::Object r = Napi::Object::New(env);
+      r.Set("epoch", static_cast<double>(data[i].epoch));
+      r.Set("trainLoss", data[i].trainLoss);
+      r.Set("valLoss", std::isnan(data[i].valLoss) ? env.Null() : Napi::Number::New(env, data[i].valLoss));
+      r.Set("lr", data[i].lr);
+      r.Set("seconds", data[i].seconds);
+      try {
+        onEpoch_.Call({r});
+      } catch (const Napi::Error& e) {
+        // A throwing progress callback must not take the process down; training continues.
+        e.Value();
+      }
+    }
+  }
+
+  void Settle() override { model_->training = false; }
+
+  Napi::Value Result(Napi::Env env) override {
+    Napi::Object r = Napi::Object::New(env);
+    r.Set("epochs", static_cast<double>(epochsRun_));
+    r.Set("bestEpoch", static_cast<double>(bestEpoch_));
+    r.Set("bestLoss", bestLoss_);
+    r.Set("stopReason", stopReason_);
+    return r;
+  }
+
+ private:
+  void Run(const ExecutionProgress& progress) {
+    at::set_num_threads(static_cast<int>(opts_.threads));
+    torch::manual_seed(opts_.seed);
+    Core& m = *model_;
+    torch::nn::Module& net = m.module();
+    const int64_t n = static_cast<int64_t>(x_.length) / m.rowSize;
+    const int64_t nVal = static_cast<int64_t>(xVal_.length) / m.rowSize;
+    auto X = RowsView(m, x_.data, n);
+    torch::Tensor Y, XV, YV, W;
+    if (opts_.classification) {
+      Y = torch::from_blob(yCls_.data, {n}, torch::kInt32).to(torch::kLong);
+      CheckLabels(Y, "y");
+    } else {
+      Y = torch::from_blob(yReg_.data, {n, m.outputDim}, torch::kFloat32);
+    }
+    if (nVal > 0) {
+      XV = RowsView(m, xVal_.data, nVal);
+      if (opts_.classification) {
+        YV = torch::from_blob(yValCls_.data, {nVal}, torch::kInt32).to(torch::kLong);
+        CheckLabels(YV, "yVal");
+      } else {
+        YV = torch::from_blob(yValReg_.data, {nVal, m.outputDim}, torch::kFloat32);
+      }
+    }
+    if (classWeights_.present()) W = torch::from_blob(classWeights_.data, {m.outputDim}, torch::kFloat32).clone();
+
+    auto params = net.parameters();
+    std::unique_ptr<torch::optim::Optimizer> opt;
+    double lr0 = opts_.lrPerEpoch.empty() ? 1e-3 : opts_.lrPerEpoch[0];
+    if (opts_.optimizer == "adam")
+      opt = std::make_unique<torch::optim::Adam>(params, torch::optim::AdamOptions(lr0).weight_decay(opts_.weightDecay));
+    else if (opts_.optimizer == "adamw")
+      opt = std::make_unique<torch::optim::AdamW>(params, torch::optim::AdamWOptions(lr0).weight_decay(opts_.weightDecay));
+    else
+      opt = std::make_unique<torch::optim::SGD>(
+          params, torch::optim::SGDOptions(lr0).momentum(opts_.momentum).weight_decay(opts_.weightDecay));
+
+    auto loss = [&](const torch::Tensor& out, const torch::Tensor& target) {
+      if (opts_.classification) {
+        auto o = torch::nn::functional::CrossEntropyFuncOptions();
+        if (W.defined()) o.weight(W);
+        return torch::nn::functional::cross_entropy(out, target, o);
+      }
+      return torch::mse_loss(out, target);
+    };
+
+    std::vector<torch::Tensor> best;
+    bestLoss_ = std::numeric_limits<double>::infinity();
+    stopReason_ = "max_epochs";
+    const auto start = std::chrono::steady_clock::now();
+    for (int64_t epoch = 1; epoch <= opts_.epochs; epoch++) {
+      double lr = opts_.lrPerEpoch.empty() ? lr0 : opts_.lrPerEpoch[std::min<size_t>(epoch - 1, opts_.lrPerEpoch.size() - 1)];
+      for (auto& g : opt->param_groups()) g.options().set_lr(lr);
+      net.train();
+      auto perm = torch::randperm(n, torch::kLong);
+      double total = 0;
+      int64_t seen = 0;
+      for (int64_t b = 0; b < n; b += opts_.batchSize) {
+        if (m.cancelRequested) break;
+        int64_t e = std::min(n, b + opts_.batchSize);
+        // BatchNorm cannot normalise a batch of one sample in training mode.
+        if (m.batchNorm && e - b < 2) break;
+        auto idx = Rows(perm, b, e);
+        auto xb = X.index_select(0, idx);
+        auto yb = Y.index_select(0, idx);
+        if (m.augment) xb = m.augment(xb, epoch);
+        opt->zero_grad();
+        auto l = loss(m.net.forward(xb), yb);
+        l.backward();
+        opt->step();
+        total += l.item<double>() * static_cast<double>(e - b);
+        seen += e - b;
+      }
+      if (m.cancelRequested) {
+        stopReason_ = "cancelled";
+        break;
+      }
+      epochsRun_ = epoch;
+      double trainLoss = seen > 0 ? total / static_cast<double>(seen) : std::nan("");
+      double valLoss = std::nan("");
+      if (nVal > 0) {
+        torch::NoGradGuard ng;
+        net.eval();
+        std::vector<torch::Tensor> outs;
+        for (int64_t b = 0; b < nVal; b += m.evalRows) outs.push_back(m.net.forward(Rows(XV, b, std::min(nVal, b + m.evalRows))));
+        valLoss = loss(torch::cat(outs), YV).item<double>();
+      }
+      if (!std::isfinite(trainLoss))
+        throw EngineError("E_DIVERGED", "training loss became " + std::to_string(trainLoss) + " at epoch " +
+                                            std::to_string(epoch) + "; lower the learning rate or check inputs for NaN");
+      double monitored = nVal > 0 ? valLoss : trainLoss;
+      double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      EpochReport report{epoch, trainLoss, valLoss, lr, secs};
+      progress.Send(&report, 1);  // copied into the queue
+      if (monitored < bestLoss_ - opts_.minDelta) {
+        bestLoss_ = monitored;
+        bestEpoch_ = epoch;
+        if (nVal > 0) Snapshot(&best);
+      } else if (nVal > 0 && opts_.patience > 0 && epoch - bestEpoch_ >= opts_.patience) {
+        stopReason_ = "early_stopping";
+        break;
+      }
+    }
+    if (!best.empty()) Restore(best);
+    net.eval();
+  }
+
+  void CheckLabels(const torch::Tensor& y, const char* what) {
+    if (y.numel() == 0) return;
+    int64_t lo = y.min().item<int64_t>(), hi = y.max().item<int64_t>();
+    if (lo < 0 || hi >= model_->outputDim)
+      throw EngineError("E_ARG", std::string(what) + " contains class index " + std::to_string(lo < 0 ? lo : hi) +
+                                     " outside [0, " + std::to_string(model_->outputDim) + ")");
+  }
+
+  // Best weights so far: parameters, then buffers (BatchNorm running statistics).
+  void Snapshot(std::vector<torch::Tensor>* out) {
+    torch::NoGradGuard ng;
+    out->clear();
+    for (auto& p : model_->module().parameters()) out->push_back(p.detach().clone());
+    for (auto& b : model_->module().buffers()) out->push_back(b.detach().clone());
+  }
+
+  void Restore(const std::vector<torch::Tensor>& saved) {
+    torch::NoGradGuard ng;
+    size_t i = 0;
+    for (auto& p : model_->module().parameters()) p.copy_(saved[i++]);
+    for (auto& b : model_->module().buffers()) b.copy_(saved[i++]);
+  }
+
+  Core* model_;
+  FitOptions opts_;
+  HeldArray<float> x_, yReg_;
+  HeldArray<int32_t> yCls_;
+  HeldArray<float> xVal_, yValReg_;
+  HeldArray<int32_t> yValCls_;
+  HeldArray<float> classWeights_;
+  Napi::FunctionReference onEpoch_;
+  int64_t epochsRun_ = 0, bestEpoch_ = 0;
+  double bestLoss_ = 0;
+  std::string stopReason_;
+};
+
+// Inference in eval mode without autograd; read-only on the weights, so concurrent calls are safe.
+void Forward(Core& model, const float* x, size_t length, bool softmax, std::vector<float>* out) {
+  torch::NoGradGuard ng;
+  const int64_t k = model.outputDim;
+  const int64_t n = static_cast<int64_t>(length) / model.rowSize;
+  auto X = RowsView(model, const_cast<float*>(x), n);
+  out->resize(static_cast<size_t>(n * k));
+  for (int64_t b = 0; b < n; b += model.evalRows) {
+    int64_t e = std::min(n, b + model.evalRows);
+    auto y = model.net.forward(Rows(X, b, e));
+    if (softmax) y = torch::softmax(y, 1);
+    y = y.contiguous();
+    std::memcpy(out->data() + b * k, y.data_ptr<float>(), static_cast<size_t>((e - b) * k) * sizeof(float));
+  }
+}
+
+class PredictWorker : public PromiseWorker<Napi::AsyncWorker> {
+ public:
+  PredictWorker(Napi::Env env, Core* model, Napi::Object self, HeldArray<float> x, bool softmax)
+      : PromiseWorker(env, "lepton:predict", self), model_(model), x_(std::move(x)), softmax_(softmax) {}
+
+  void Execute() override {
+    try {
+      Forward(*model_, x_.data, x_.length, softmax_, &out_);
+    } catch (...) {
+      DescribeTorchException("predict", &errCode_, &errMsg_);
+    }
+  }
+
+  void Settle() override { model_->predicting--; }
+
+  Napi::Value Result(Napi::Env env) override {
+    auto arr = Napi::Float32Array::New(env, out_.size());
+    std::memcpy(arr.Data(), out_.data(), out_.size() * sizeof(float));
+    return arr;
+  }
+
+ private:
+  Core* model_;
+  HeldArray<float> x_;
+  bool softmax_;
+  std::vector<float> out_;
+};
+
+// Checks predict's arguments: whole rows, and whether to apply softmax.
+HeldArray<float> PredictArgs(const Core& core, const Napi::CallbackInfo& info, bool* softmax) {
+  auto x = HoldTypedArray<float>(info[0], napi_float32_array, "x", SIZE_MAX);
+  if (x.length % static_cast<size_t>(core.rowSize) != 0)
+    throw EngineError("E_ARG", "x has " + std::to_string(x.length) + " elements, not a multiple of " + core.rowWhat);
+  if (info.Length() > 1 && info[1].IsObject()) *softmax = GetBool(info[1].As<Napi::Object>(), "softmax", true);
+  return x;
+}
+
+}  // namespace
+
+// fit({x, y, xVal?, yVal?}, options, onEpoch?) -> Promise<{epochs, bestEpoch, bestLoss, stopReason}>
+Napi::Value Fit(Core& core, const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  try {
+    core.EnsureUsable(true);
+    Napi::Object data = GetObject(info[0], "fit data");
+    Napi::Object o = GetObject(info[1], "fit options");
+    FitOptions opts;
+    std::string task = GetString(o, "task", "classification");
+    if (task != "classification" && task != "regression")
+      throw EngineError("E_ARG", "option 'task' must be 'classification' or 'regression'");
+    opts.classification = task == "classification";
+    opts.epochs = GetInt(o, "epochs", 100, 1, 1000000);
+    opts.batchSize = GetInt(o, "batchSize", 64, 1, 1 << 24);
+    opts.optimizer = GetString(o, "optimizer", "adam");
+    if (opts.optimizer != "adam" && opts.optimizer != "adamw" && opts.optimizer != "sgd")
+      throw EngineError("E_ARG", "option 'optimizer' must be adam, adamw or sgd (got '" + opts.optimizer + "')");
+    Napi::Value lrs = o.Get("lrPerEpoch");
+    if (lrs.IsTypedArray()) {
+      auto held = HoldTypedArray<double>(lrs, napi_float64_array, "option 'lrPerEpoch'", SIZE_MAX);
+      opts.lrPerEpoch.assign(held.data, held.data + held.length);
+    } else {
+      opts.lrPerEpoch.push_back(GetNumber(o, "lr", 1e-3));
+    }
+    for (double lr : opts.lrPerEpoch)
+      if (!(lr > 0)) throw EngineError("E_ARG", "learning rates must be positive");
+    opts.weightDecay = GetNumber(o, "weightDecay", 0);
+    opts.momentum = GetNumber(o, "momentum", 0.9);
+    opts.patience = GetInt(o, "patience", 10, 0, 1000000);
+    opts.minDelta = GetNumber(o, "minDelta", 0);
+    opts.seed = GetInt(o, "seed", 0, 0, std::numeric_limits<int32_t>::max());
+    opts.threads = GetInt(o, "threads", 1, 1, 1024);
+    // Per-batch augmentation enters through Core::augment, set by the model class.
+    Napi::Value augment = o.Get("augment");
+    if (!augment.IsUndefined() && !augment.IsNull())
+      throw EngineError("E_ARG", "option 'augment' is reserved: this engine does not augment training batches");
+
+    const size_t d = static_cast<size_t>(core.rowSize), k = static_cast<size_t>(core.outputDim);
+    auto x = HoldTypedArray<float>(data.Get("x"), napi_float32_array, "x", SIZE_MAX);
+    if (x.length == 0 || x.length % d != 0)
+      throw EngineError("E_ARG", "x has " + std::to_string(x.length) + " elements, not a non-empty multiple of " +
+                                     core.rowWhat);
+    const size_t n = x.length / d;
+    auto xVal = HoldTypedArray<float>(data.Get("xVal"), napi_float32_array, "xVal", SIZE_MAX, true);
+    if (xVal.length % d != 0)
+      throw EngineError("E_ARG", "xVal has " + std::to_string(xVal.length) + " elements, not a multiple of " + core.rowWhat);
+    const size_t nVal = xVal.length / d;
+    HeldArray<float> yReg, yValReg, cw;
+    HeldArray<int32_t> yCls, yValCls;
+    if (opts.classification) {
+      yCls = HoldTypedArray<int32_t>(data.Get("y"), napi_int32_array, "y (class indices)", n);
+      if (nVal > 0) yValCls = HoldTypedArray<int32_t>(data.Get("yVal"), napi_int32_array, "yVal (class indices)", nVal);
+      cw = HoldTypedArray<float>(o.Get("classWeights"), napi_float32_array, "option 'classWeights'", k, true);
+    } else {
+      yReg = HoldTypedArray<float>(data.Get("y"), napi_float32_array, "y (targets)", n * k);
+      if (nVal > 0) yValReg = HoldTypedArray<float>(data.Get("yVal"), napi_float32_array, "yVal (targets)", nVal * k);
+    }
+    Napi::Function onEpoch;
+    if (info.Length() > 2 && info[2].IsFunction()) onEpoch = info[2].As<Napi::Function>();
+    core.cancelRequested = false;
+    core.training = true;
+    auto* w = new FitWorker(env, &core, info.This().As<Napi::Object>(), std::move(opts), std::move(x), std::move(yReg),
+                            std::move(yCls), std::move(xVal), std::move(yValReg), std::move(yValCls), std::move(cw),
+                            onEpoch);
+    w->Queue();
+    return w->Promise();
+  } catch (...) {
+    RethrowAsJs(env, "fit");
+  }
+}
+
+// predict(x: Float32Array, {softmax}) -> Promise<Float32Array> of n * outputDim values.
+Napi::Value Predict(Core& core, const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  try {
+    core.EnsureUsable(false);
+    bool softmax = true;
+    auto x = PredictArgs(core, info, &softmax);
+    core.predicting++;
+    auto* w = new PredictWorker(env, &core, info.This().As<Napi::Object>(), std::move(x), softmax);
+    w->Queue();
+    return w->Promise();
+  } catch (...) {
+    RethrowAsJs(env, "predict");
+  }
+}
+
+// predictSync(x, {softmax}) -> Float32Array, on the calling thread: for a few rows, where the
+// thread-pool round trip would cost more than the forward pass. TS decides when.
+Napi::Value PredictSync(Core& core, const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  try {
+    core.EnsureUsable(false);
+    bool softmax = true;
+    auto x = PredictArgs(core, info, &softmax);
+    std::vector<float> out;
+    try {
+      Forward(core, x.data, x.length, softmax, &out);
+    } catch (const c10::Error& e) {
+      throw EngineError("E_TORCH", e.what_without_backtrace());
+    }
+    auto arr = Napi::Float32Array::New(env, out.size());
+    std::memcpy(arr.Data(), out.data(), out.size() * sizeof(float));
+    return arr;
+  } catch (...) {
+    RethrowAsJs(env, "predictSync");
+  }
+}
+
+// Named float tensors (parameters, then running statistics), copied out for saving.
+Napi::Value StateDict(Core& core, const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  try {
+    core.EnsureUsable(false);
+    Napi::Array out = Napi::Array::New(env);
+    uint32_t i = 0;
+    auto add = [&](const std::string& name, const torch::Tensor& t) {
+      if (t.scalar_type() != torch::kFloat32) return;  // e.g. BatchNorm's num_batches_tracked
+      auto c = t.detach().contiguous();
+      Napi::Object e = Napi::Object::New(env);
+      e.Set("name", name);
+      Napi::Array shape = Napi::Array::New(env, static_cast<size_t>(c.dim()));
+      for (int64_t j = 0; j < c.dim(); j++) shape.Set(static_cast<uint32_t>(j), static_cast<double>(c.size(j)));
+      e.Set("shape", shape);
+      auto data = Napi::Float32Array::New(env, static_cast<size_t>(c.numel()));
+      std::memcpy(data.Data(), c.data_ptr<float>(), static_cast<size_t>(c.numel()) * sizeof(float));
+      e.Set("data", data);
+      out.Set(i++, e);
+    };
+    for (auto& p : core.module().named_parameters(true)) add(p.key(), p.value());
+    for (auto& b : core.module().named_buffers(true)) add(b.key(), b.value());
+    return out;
+  } catch (...) {
+    RethrowAsJs(env, "stateDict");
+  }
+}
+
+// loadStateDict([{name, shape, data}]) copies weights in after checking every name and shape.
+Napi::Value LoadStateDict(Core& core, const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  try {
+    core.EnsureUsable(true);
+    if (!info[0].IsArray()) throw EngineError("E_ARG", "loadStateDict expects an array of {name, shape, data}");
+    auto arr = info[0].As<Napi::Array>();
+    std::map<std::string, torch::Tensor> targets;
+    for (auto& p : core.module().named_parameters(true)) targets[p.key()] = p.value();
+    for (auto& b : core.module().named_buffers(true))
+      if (b.value().scalar_type() == torch::kFloat32) targets[b.key()] = b.value();
+    std::set<std::string> seen;
+    torch::NoGradGuard ng;
+    for (uint32_t i = 0; i < arr.Length(); i++) {
+      Napi::Object e = GetObject(arr.Get(i), "state entry");
+      std::string name = GetString(e, "name", "");
+      auto it = targets.find(name);
+      if (it == targets.end()) throw EngineError("E_SHAPE", "unexpected tensor '" + name + "' for this model spec");
+      auto held = HoldTypedArray<float>(e.Get("data"), napi_float32_array, "tensor '" + name + "'", SIZE_MAX);
+      if (held.length != static_cast<size_t>(it->second.numel())) {
+        std::string want = "[";
+        for (int64_t j = 0; j < it->second.dim(); j++) want += (j ? ", " : "") + std::to_string(it->second.size(j));
+        throw EngineError("E_SHAPE", "tensor '" + name + "' has " + std::to_string(held.length) +
+                                         " values; the model expects shape " + want + "]");
+      }
+      it->second.copy_(torch::from_blob(held.data, it->second.sizes(), torch::kFloat32));
+      seen.insert(name);
+    }
+    for (auto& t : targets)
+      if (!seen.count(t.first)) throw EngineError("E_SHAPE", "weights are missing tensor '" + t.first + "'");
+    core.module().eval();
+    return env.Undefined();
+  } catch (...) {
+    RethrowAsJs(env, "loadStateDict");
+  }
+}
+
+Napi::Value Dispose(Core& core, const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  try {
+    if (core.disposed) return env.Undefined();
+    core.EnsureUsable(true);
+    core.disposed = true;
+    core.net = torch::nn::AnyModule();
+    core.augment = nullptr;
+    return env.Undefined();
+  } catch (...) {
+    RethrowAsJs(env, "dispose");
+  }
+}
+
+Napi::Value NumParameters(const Core& core, const Napi::CallbackInfo& info) {
+  if (core.disposed) return Napi::Number::New(info.Env(), 0);
+  int64_t count = 0;
+  for (auto& p : core.module().parameters()) count += p.numel();
+  return Napi::Number::New(info.Env(), static_cast<double>(count));
+}
+
+}  // namespace torchmodel
+
+namespace {
+
+using torchmodel::Core;
+
+std::string ShapeText(const std::vector<int64_t>& s) {
+  std::string out = "[";
+  for (size_t i = 0; i < s.size(); i++) out += (i ? ", " : "") + std::to_string(s[i]);
+  return out + "]";
+}
+
+// A spec whose layers sit in a Sequential registered as "layers": state-dict names read
+// "layers.3.weight", and "layers.5.layers.0.weight" / "layers.5.proj.weight" inside a residual block.
+struct NetImpl : torch::nn::Module {
+  explicit NetImpl(torch::nn::Sequential seq) : layers(register_module("layers", std::move(seq))) {}
+  torch::Tensor forward(const torch::Tensor& x) { return layers->forward(x); }
+  torch::nn::Sequential layers;
+};
+TORCH_MODULE(Net);
+
+// y = block(x) + shortcut(x); the shortcut is the identity, a 1×1 convolution (channels or
+// stride change) or a linear map (flat inputs of another width).
+struct ResidualImpl : torch::nn::Module {
+  explicit ResidualImpl(torch::nn::Sequential seq) : layers(register_module("layers", std::move(seq))) {}
+  torch::Tensor forward(const torch::Tensor& x) {
+    torch::Tensor y = layers->forward(x);
+    if (!conv.is_empty()) return y + conv(x);
+    if (!linear.is_empty()) return y + linear(x);
+    return y + x;
+  }
+  torch::nn::Sequential layers;
+  torch::nn::Conv2d conv{nullptr};
+  torch::nn::Linear linear{nullptr};
+};
+TORCH_MODULE(Residual);
+
+// N × C × H × W -> N × C.
+struct GlobalAvgPoolImpl : torch::nn::Module {
+  torch::Tensor forward(const torch::Tensor& x) { return x.mean({2, 3}); }
+};
+TORCH_MODULE(GlobalAvgPool);
+
+const char* const kLayerTypes =
+    "conv2d, batchnorm2d, relu, gelu, maxpool2d, avgpool2d, globalavgpool, dropout, flatten, linear, residual";
+
+// Builds the layers of a spec while following the shape of one row through them; every error
+// names the layer by its path in the spec, e.g. "spec.layers[2].layers[0] (conv2d)".
+class NetBuilder {
+ public:
+  bool batchNorm = false;
+
+  torch::nn::Sequential Build(const Napi::Value& v, const std::string& path, std::vector<int64_t>* shape) {
+    if (!v.IsArray()) throw EngineError("E_ARG", path + " must be an array of layers");
+    auto arr = v.As<Napi::Array>();
+    if (arr.Length() == 0) throw EngineError("E_ARG", path + " must hold at least one layer");
+    torch::nn::Sequential seq;
+    for (uint32_t i = 0; i < arr.Length(); i++) {
+      std::string where = path + "[" + std::to_string(i) + "]";
+      Napi::Object layer = GetObject(arr.Get(i), where);
+      std::string type;
+      try {
+        type = GetString(layer, "type", "");
+      } catch (const EngineError&) {
+        throw EngineError("E_ARG", where + ": 'type' must be a string");
+      }
+      if (type == "residual") {
+        AddResidual(seq, layer, where, shape);
+        continue;
+      }
+      try {
+        AddLayer(seq, layer, type, shape);
+      } catch (const EngineError& e) {
+        const bool known = (std::string(", ") + kLayerTypes + ", ").find(", " + type + ", ") != std::string::npos;
+        throw EngineError(e.code, where + (known ? " (" + type + ")" : "") + ": " + e.what());
+      }
+    }
+    return seq;
+  }
+
+ private:
+  static int64_t Int(const Napi::Object& o, const char* key, int64_t fallback, int64_t min) {
+    Napi::Value v = o.Get(key);
+    if (fallback < 0 && (v.IsUndefined() || v.IsNull())) throw EngineError("E_ARG", std::string("'") + key + "' is required");
+    double d = v.IsUndefined() || v.IsNull() ? static_cast<double>(fallback) : (v.IsNumber() ? v.As<Napi::Number>().DoubleValue() : NAN);
+    if (!(d == std::floor(d)) || d < static_cast<double>(min) || d > (1 << 24))
+      throw EngineError("E_ARG", std::string("'") + key + "' must be an integer in [" + std::to_string(min) + ", " +
+                                     std::to_string(1 << 24) + "]");
+    return static_cast<int64_t>(d);
+  }
+
+  static void NeedImage(const std::vector<int64_t>& shape) {
+    if (shape.size() != 3)
+      throw EngineError("E_ARG", "needs a channels × height × width input, got " + ShapeText(shape) +
+                                     (shape.size() == 1 ? " (flat rows: give inputShape as [channels, height, width])" : ""));
+  }
+
+  // Output size of a window of `kernel` sliding by `stride` over `size` cells (padding on each side).
+  static int64_t Slide(int64_t size, int64_t kernel, int64_t stride, int64_t padding, const std::vector<int64_t>& shape) {
+    if (size + 2 * padding < kernel)
+      throw EngineError("E_ARG", "kernel " + std::to_string(kernel) + " is larger than the " +
+                                     (padding ? "padded " : "") + "input " + std::to_string(shape[1]) + "×" +
+                                     std::to_string(shape[2]) + (padding ? " (padding " + std::to_string(padding) + ")" : ""));
+    return (size + 2 * padding - kernel) / stride + 1;
+  }
+
+  void AddLayer(torch::nn::Sequential& seq, const Napi::Object& L, const std::string& type, std::vector<int64_t>* shape) {
+    std::vector<int64_t>& s = *shape;
+    if (type == "conv2d") {
+      NeedImage(s);
+      const int64_t out = Int(L, "out", -1, 1), kernel = Int(L, "kernel", -1, 1), stride = Int(L, "stride", 1, 1);
+      auto o = torch::nn::Conv2dOptions(s[0], out, kernel).stride(stride);
+      Napi::Value p = L.Get("padding");
+      if (p.IsString()) {
+        if (p.As<Napi::String>().Utf8Value() != "same")
+          throw EngineError("E_ARG", "'padding' must be 'same' or a non-negative integer");
+        if (stride != 1) throw EngineError("E_ARG", "padding 'same' needs stride 1 (got stride " + std::to_string(stride) + ")");
+        o.padding(torch::kSame);
+        s = {out, s[1], s[2]};
+      } else {
+        const int64_t pad = Int(L, "padding", 0, 0);
+        o.padding(pad);
+        s = {out, Slide(s[1], kernel, stride, pad, s), Slide(s[2], kernel, stride, pad, s)};
+      }
+      seq->push_back(torch::nn::Conv2d(o));
+    } else if (type == "batchnorm2d") {
+      NeedImage(s);
+      batchNorm = true;
+      seq->push_back(torch::nn::BatchNorm2d(s[0]));
+    } else if (type == "relu") {
+      seq->push_back(torch::nn::ReLU());
+    } else if (type == "gelu") {
+      seq->push_back(torch::nn::GELU());
+    } else if (type == "maxpool2d" || type == "avgpool2d") {
+      NeedImage(s);
+      const int64_t kernel = Int(L, "kernel", -1, 1), stride = Int(L, "stride", kernel, 1);
+      s = {s[0], Slide(s[1], kernel, stride, 0, s), Slide(s[2], kernel, stride, 0, s)};
+      if (type == "maxpool2d")
+        seq->push_back(torch::nn::MaxPool2d(torch::nn::MaxPool2dOptions(kernel).stride(stride)));
+      else
+        seq->push_back(torch::nn::AvgPool2d(torch::nn::AvgPool2dOptions(kernel).stride(stride)));
+    } else if (type == "globalavgpool") {
+      NeedImage(s);
+      s = {s[0]};
+      seq->push_back(GlobalAvgPool());
+    } else if (type == "dropout") {
+      Napi::Value p = L.Get("p");
+      double v = p.IsNumber() ? p.As<Napi::Number>().DoubleValue() : -1;
+      if (!(v >= 0 && v < 1)) throw EngineError("E_ARG", "'p' must be a number in [0, 1)");
+      seq->push_back(torch::nn::Dropout(v));
+    } else if (type == "flatten") {
+      int64_t size = 1;
+      for (int64_t d : s) size *= d;
+      s = {size};
+      seq->push_back(torch::nn::Flatten());
+    } else if (type == "linear") {
+      if (s.size() != 1)
+        throw EngineError("E_ARG", "needs a flat input, got " + ShapeText(s) + ": put a flatten or globalavgpool layer before it");
+      const int64_t out = Int(L, "out", -1, 1);
+      seq->push_back(torch::nn::Linear(s[0], out));
+      s = {out};
+    } else if (type.empty()) {
+      throw EngineError("E_ARG", std::string("'type' is required (one of ") + kLayerTypes + ")");
+    } else {
+      throw EngineError("E_ARG", "unknown layer type '" + type + "' (known: " + kLayerTypes + ")");
+    }
+  }
+
+  void AddResidual(torch::nn::Sequential& seq, const Napi::Object& L, const std::string& where, std::vector<int64_t>* shape) {
+    const std::vector<int64_t> in = *shape;
+    Residual block(Build(L.Get("layers"), where + ".layers", shape));
+    const std::vector<int64_t>& out = *shape;
+    auto fail = [&](const std::string& why) {
+      throw EngineError("E_ARG", where + " (residual): " + why + " (input " + ShapeText(in) + ", block output " +
+                                     ShapeText(out) + ")");
+    };
+    if (in.size() != out.size()) fail("the block must keep the rank of its input");
+    if (in.size() == 1) {
+      if (in[0] != out[0]) block->linear = block->register_module("proj", torch::nn::Linear(in[0], out[0]));
+    } else if (in != out) {
+      // A 1×1 convolution with stride (sh, sw) maps H to floor((H - 1) / sh) + 1.
+      auto stride = [&](int64_t a, int64_t b) {
+        if (b > a) fail("a shortcut cannot grow the spatial size");
+        int64_t st = (a + b - 1) / b;
+        if ((a - 1) / st + 1 != b) fail("no strided 1×1 projection maps the input's height and width onto the output's");
+        return st;
+      };
+      const int64_t sh = stride(in[1], out[1]), sw = stride(in[2], out[2]);
+      block->conv = block->register_module(
+          "proj", torch::nn::Conv2d(torch::nn::Conv2dOptions(in[0], out[0], 1).stride({sh, sw}).bias(false)));
+    }
+    seq->push_back(block);
+  }
+};
+
+class TorchNet : public torchmodel::ModelWrap<TorchNet> {
+ public:
+  static Napi::Function Define(Napi::Env env) { return DefineModel(env, "TorchNet"); }
+
+  // new TorchNet({inputShape, layers, outputDim, seed})
+  explicit TorchNet(const Napi::CallbackInfo& info) : ModelWrap(info) {
+    try {
+      Napi::Object o = GetObject(info[0], "spec");
+      Napi::Value is = o.Get("inputShape");
+      if (!is.IsArray()) throw EngineError("E_ARG", "spec.inputShape must be an array such as [1, 28, 28] or [64]");
+      auto arr = is.As<Napi::Array>();
+      std::vector<int64_t> shape;
+      int64_t size = 1;
+      for (uint32_t i = 0; i < arr.Length(); i++) {
+        Napi::Value d = arr.Get(i);
+        double v = d.IsNumber() ? d.As<Napi::Number>().DoubleValue() : 0;
+        if (v != std::floor(v) || v < 1 || v > (1 << 24))
+          throw EngineError("E_ARG", "spec.inputShape[" + std::to_string(i) + "] must be a positive integer");
+        shape.push_back(static_cast<int64_t>(v));
+        size *= shape.back();
+      }
+      if (shape.size() != 1 && shape.size() != 3)
+        throw EngineError("E_ARG", "spec.inputShape must be [features] or [channels, height, width], got " + ShapeText(shape));
+      if (size > (1 << 24)) throw EngineError("E_ARG", "spec.inputShape " + ShapeText(shape) + " is too large");
+      const int64_t outputDim = GetInt(o, "outputDim", -1, 1, 1 << 20);
+      const int64_t seed = GetInt(o, "seed", 0, 0, std::numeric_limits<int32_t>::max());
+
+      std::lock_guard<std::mutex> lock(torchmodel::RngMutex());
+      torch::manual_seed(seed);
+      NetBuilder builder;
+      std::vector<int64_t> out = shape;
+      Net net(builder.Build(o.Get("layers"), "spec.layers", &out));
+      if (out.size() != 1 || out[0] != outputDim)
+        throw EngineError("E_ARG", "spec.layers end with output " + ShapeText(out) + ", but outputDim is " +
+                                       std::to_string(outputDim) + ": end with a linear layer of out " +
+                                       std::to_string(outputDim));
+      core_.net = torch::nn::AnyModule(net);
+      core_.inputShape = shape;
+      core_.rowSize = size;
+      core_.outputDim = outputDim;
+      core_.rowWhat = shape.size() == 1 ? "inputShape " + ShapeText(shape)
+                                        : "the row size " + std::to_string(size) + " (inputShape " + ShapeText(shape) + ")";
+      core_.batchNorm = builder.batchNorm;
+      // Convolutional activations are ~channels × the image per row: keep a pass near 100 MB.
+      core_.evalRows = shape.size() == 3 ? 256 : 8192;
+      core_.module().eval();
+    } catch (...) {
+      std::string code, msg;
+      torchmodel::DescribeTorchException("TorchNet", &code, &msg);
+      throw MakeError(info.Env(), code, msg);
+    }
+  }
+};
+
+}  // namespace
+
+void InitTorchNet(Napi::Env env, Napi::Object exports) {
+  exports.Set("TorchNet", TorchNet::Define(env));
+}
+
+}  // namespace lepton

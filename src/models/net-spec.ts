@@ -1,0 +1,227 @@
+/**
+ * Layer specs for the generic libtorch network (TorchNet): a network is JSON configuration, not
+ * a class. `parseNetSpec` validates a spec with Zod and then follows the shape of one row
+ * through every layer, so a spec that cannot run fails here, naming the layer, before anything
+ * is built. The engine checks the same rules again (specs can reach it from elsewhere).
+ * @example
+ *   const spec = DEFAULT_CNN([1, 28, 28], 10); // Fashion-MNIST
+ *   const net = buildNet(spec);
+ *   await net.fit({ x, y }, options);
+ * @module
+ */
+import { z } from 'zod';
+import { addon, callNativeSync, type NativeTorchNet, type TorchNetLayer, type TorchNetSpec } from '../engine/addon.js';
+import { LeptonError } from '../errors.js';
+
+export const LAYER_TYPES = ['conv2d', 'batchnorm2d', 'relu', 'gelu', 'maxpool2d', 'avgpool2d', 'globalavgpool', 'dropout', 'flatten', 'linear', 'residual'] as const;
+export type LayerType = (typeof LAYER_TYPES)[number];
+export type Layer = TorchNetLayer;
+
+const got = (v: unknown) => (typeof v === 'number' || typeof v === 'string' ? JSON.stringify(v) : typeof v);
+const intAtLeast = (min: number) => {
+  const error = (i: { input: unknown }) => `must be ${min === 1 ? 'a positive integer' : `an integer of at least ${min}`}, got ${got(i.input)}`;
+  return z.int({ error }).min(min, { error }).max(2 ** 24, { error: (i) => `must be at most ${2 ** 24}, got ${got(i.input)}` });
+};
+const size = intAtLeast(1);
+const pool = { kernel: size, stride: size.optional() };
+
+const LayerZ: z.ZodType<TorchNetLayer> = z.discriminatedUnion('type', [
+  z.strictObject({
+    type: z.literal('conv2d'),
+    out: size,
+    kernel: size,
+    stride: size.optional(),
+    padding: z
+      .custom<'same' | number>((v) => v === 'same' || (Number.isInteger(v) && (v as number) >= 0 && (v as number) <= 2 ** 24), { error: (i) => `must be 'same' or a non-negative integer, got ${got(i.input)}` })
+      .optional(),
+  }),
+  z.strictObject({ type: z.literal('batchnorm2d') }),
+  z.strictObject({ type: z.literal('relu') }),
+  z.strictObject({ type: z.literal('gelu') }),
+  z.strictObject({ type: z.literal('maxpool2d'), ...pool }),
+  z.strictObject({ type: z.literal('avgpool2d'), ...pool }),
+  z.strictObject({ type: z.literal('globalavgpool') }),
+  z.strictObject({ type: z.literal('dropout'), p: z.number().min(0).lt(1, { error: (i) => `must be in [0, 1), got ${got(i.input)}` }) }),
+  z.strictObject({ type: z.literal('flatten') }),
+  z.strictObject({ type: z.literal('linear'), out: size }),
+  z.strictObject({
+    type: z.literal('residual'),
+    get layers() {
+      return z.array(LayerZ).min(1, { error: 'a residual block needs at least one layer' });
+    },
+  }),
+]);
+
+export const NetSpecZ = z.strictObject({
+  /** One row: [channels, height, width] for images, [features] for flat rows. */
+  inputShape: z.array(size).refine((s) => s.length === 1 || s.length === 3, { error: 'must be [features] or [channels, height, width]' }),
+  layers: z.array(LayerZ).min(1, { error: 'a network needs at least one layer' }),
+  /** Classes (classification) or targets (regression): the last layer's width. */
+  outputDim: size,
+  seed: intAtLeast(0).max(2 ** 31 - 1).default(0),
+});
+export type NetSpec = TorchNetSpec;
+export type NetSpecInput = z.input<typeof NetSpecZ>;
+
+const HINT = `layer types: ${LAYER_TYPES.join(', ')}; shapes are per row ([channels, height, width] or [features])`;
+
+function pathText(path: readonly PropertyKey[]): string {
+  return path.map((k, i) => (typeof k === 'number' ? `[${k}]` : `${i ? '.' : ''}${String(k)}`)).join('');
+}
+
+/** The object at `path` inside `input`, or undefined. */
+function at(input: unknown, path: readonly PropertyKey[]): unknown {
+  let v = input;
+  for (const k of path) v = v !== null && typeof v === 'object' ? (v as Record<PropertyKey, unknown>)[k] : undefined;
+  return v;
+}
+
+/** Validates a spec (Zod) and its shapes (inferShapes); errors name the layer, e.g. `layers[4].layers[0] (conv2d)`. */
+export function parseNetSpec(input: unknown): NetSpec {
+  const r = NetSpecZ.safeParse(input);
+  if (!r.success) {
+    const i = r.error.issues[0]!;
+    if (i.code === 'invalid_union' && i.path.at(-1) === 'type') {
+      const where = i.path.slice(0, -1);
+      const type = at(input, [...where, 'type']);
+      const what = type === undefined ? "a layer needs a 'type'" : `unknown layer type ${got(type)}`;
+      throw new LeptonError('E_OPTION', `${pathText(where)}: ${what} (known: ${LAYER_TYPES.join(', ')})`, HINT);
+    }
+    // Name the layer an issue sits in: layers[3] (conv2d).kernel
+    let cut = -1;
+    for (let k = 0; k < i.path.length; k++) if (typeof i.path[k] === 'number' && i.path[k - 1] === 'layers') cut = k;
+    const type = cut >= 0 ? at(input, [...i.path.slice(0, cut + 1), 'type']) : undefined;
+    const rest = i.path.slice(cut + 1);
+    const where = cut >= 0 && typeof type === 'string' ? `${pathText(i.path.slice(0, cut + 1))} (${type})${rest.length ? `.${pathText(rest)}` : ''}` : pathText(i.path) || 'net spec';
+    throw new LeptonError('E_OPTION', `${where}: ${i.message}`, HINT);
+  }
+  const spec = r.data;
+  const out = inferShapes(spec).output;
+  if (out.length !== 1 || out[0] !== spec.outputDim) {
+    throw new LeptonError('E_OPTION', `the layers end with output [${out.join(', ')}], but outputDim is ${spec.outputDim}`, `end with { type: 'linear', out: ${spec.outputDim} }`);
+  }
+  return spec;
+}
+
+export interface LayerShape {
+  /** Where the layer is in the spec, e.g. `layers[4].layers[0]`. */
+  path: string;
+  type: LayerType;
+  input: number[];
+  output: number[];
+}
+
+/**
+ * The shape of one row after every layer (nested layers included, in order). Throws a
+ * LeptonError naming the first layer whose input it cannot take.
+ */
+export function inferShapes(spec: Pick<NetSpec, 'inputShape' | 'layers'>): { layers: LayerShape[]; output: number[] } {
+  const layers: LayerShape[] = [];
+  const output = follow(spec.layers, 'layers', [...spec.inputShape], layers);
+  return { layers, output };
+}
+
+const dims = (s: readonly number[]) => `[${s.join(', ')}]`;
+
+function follow(list: readonly Layer[], path: string, shape: number[], out: LayerShape[]): number[] {
+  let s = shape;
+  list.forEach((layer, i) => {
+    const where = `${path}[${i}]`;
+    const fail = (why: string, hint = HINT): never => {
+      throw new LeptonError('E_OPTION', `${where} (${layer.type}): ${why}`, hint);
+    };
+    const image = (): [number, number, number] => {
+      if (s.length !== 3) fail(`needs a channels × height × width input, got ${dims(s)}`, s.length === 1 ? 'give inputShape as [channels, height, width] for images' : HINT);
+      return s as [number, number, number];
+    };
+    // Cells a window of `kernel` covers sliding by `stride` over `n` cells padded by `pad` on each side.
+    const slide = (n: number, kernel: number, stride: number, pad: number, [, h, w]: number[]) => {
+      if (n + 2 * pad < kernel) fail(`kernel ${kernel} is larger than the ${pad ? 'padded ' : ''}${h}×${w} input${pad ? ` (padding ${pad})` : ''}`, 'use a smaller kernel, or fewer pooling layers before this one');
+      return Math.floor((n + 2 * pad - kernel) / stride) + 1;
+    };
+    const input = s;
+    switch (layer.type) {
+      case 'conv2d': {
+        const [, h, w] = image();
+        const stride = layer.stride ?? 1;
+        if (layer.padding === 'same') {
+          if (stride !== 1) fail(`padding 'same' needs stride 1 (got stride ${stride})`);
+          s = [layer.out, h, w];
+        } else {
+          const pad = layer.padding ?? 0;
+          s = [layer.out, slide(h, layer.kernel, stride, pad, s), slide(w, layer.kernel, stride, pad, s)];
+        }
+        break;
+      }
+      case 'maxpool2d':
+      case 'avgpool2d': {
+        const [c, h, w] = image();
+        const stride = layer.stride ?? layer.kernel;
+        s = [c, slide(h, layer.kernel, stride, 0, s), slide(w, layer.kernel, stride, 0, s)];
+        break;
+      }
+      case 'batchnorm2d':
+        image();
+        break;
+      case 'globalavgpool':
+        s = [image()[0]];
+        break;
+      case 'flatten':
+        s = [s.reduce((a, b) => a * b, 1)];
+        break;
+      case 'linear':
+        if (s.length !== 1) fail(`needs a flat input, got ${dims(s)}`, "put { type: 'flatten' } or { type: 'globalavgpool' } before it");
+        s = [layer.out];
+        break;
+      case 'residual': {
+        const end = follow(layer.layers, `${where}.layers`, s, out);
+        const why = residualMismatch(s, end);
+        if (why) fail(`${why} (input ${dims(s)}, block output ${dims(end)})`, 'a residual block must keep the rank; a shortcut can change channels, width, or shrink height and width by a stride');
+        s = end;
+        break;
+      }
+      case 'relu':
+      case 'gelu':
+      case 'dropout':
+        break;
+    }
+    out.push({ path: where, type: layer.type, input, output: s });
+  });
+  return s;
+}
+
+/** Why no shortcut (identity, 1×1 strided convolution, linear map) takes `a` to `b`, or undefined. */
+function residualMismatch(a: readonly number[], b: readonly number[]): string | undefined {
+  if (a.length !== b.length) return 'the block must keep the rank of its input';
+  if (a.length === 1) return undefined;
+  for (const d of [1, 2]) {
+    const n = a[d]!;
+    const m = b[d]!;
+    if (m > n) return 'a shortcut cannot grow the spatial size';
+    const stride = Math.ceil(n / m);
+    if (Math.floor((n - 1) / stride) + 1 !== m) return "no strided 1×1 projection maps the input's height and width onto the output's";
+  }
+  return undefined;
+}
+
+/**
+ * The default image classifier: two convolution blocks (3×3 conv 32 → batch norm → ReLU → 2×2
+ * max-pool; the same with 64 channels), then dropout 0.25, dense 128 → ReLU → dense `classes`.
+ * About 420k parameters on 1×28×28 inputs.
+ */
+export function DEFAULT_CNN(inputShape: readonly [channels: number, height: number, width: number], classes: number, seed = 0): NetSpec {
+  const block = (out: number): Layer[] => [{ type: 'conv2d', out, kernel: 3, padding: 'same' }, { type: 'batchnorm2d' }, { type: 'relu' }, { type: 'maxpool2d', kernel: 2 }];
+  return parseNetSpec({
+    inputShape: [...inputShape],
+    layers: [...block(32), ...block(64), { type: 'flatten' }, { type: 'dropout', p: 0.25 }, { type: 'linear', out: 128 }, { type: 'relu' }, { type: 'linear', out: classes }],
+    outputDim: classes,
+    seed,
+  });
+}
+
+/** Validates a spec and builds its network on the engine (weights seeded by `spec.seed`). */
+export function buildNet(input: NetSpecInput | NetSpec): NativeTorchNet {
+  const spec = parseNetSpec(input);
+  const { TorchNet } = addon();
+  return callNativeSync('build network', () => new TorchNet(spec));
+}
