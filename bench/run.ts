@@ -1,7 +1,7 @@
 /**
  * Benchmarks, each run beside its peer in the same process tree and reported as a ratio.
  *   make bench              all
- *   node dist/bench/run.js mlp | cv | smote | serve | ingest
+ *   node dist/bench/run.js mlp | cnn | cv | smote | serve | ingest
  * Results are printed as tables and written to bench/results/latest.json.
  */
 import { execFileSync } from 'node:child_process';
@@ -12,6 +12,7 @@ import { crossValidate } from '../src/eval/cv.js';
 import { textTable } from '../src/eval/format.js';
 import { packageRoot } from '../src/package-root.js';
 import { balanceBench } from './balance.js';
+import { cnnBench } from './cnn.js';
 import { ingestBench } from './ingest.js';
 import { serveBench } from './serve.js';
 
@@ -92,6 +93,7 @@ async function cvAuc(): Promise<void> {
 
 const which = process.argv[2];
 if (!which || which === 'mlp') await mlpThroughput();
+if (!which || which === 'cnn') results.cnn = await cnnBench();
 if (!which || which === 'cv') await cvAuc();
 if (!which || which === 'smote') results.smote = await balanceBench();
 if (!which || which === 'serve') results.serve = await serveBench();
