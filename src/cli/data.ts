@@ -49,20 +49,26 @@ interface AddFlags {
   split: string;
 }
 
-function parseSize(text: string): [number, number] {
+/** `--size 64x64` → [height, width]. */
+export function parseSize(text: string): [number, number] {
   const m = /^(\d+)x(\d+)$/i.exec(text.trim());
   if (!m) throw new LeptonError('E_OPTION', `invalid --size '${text}'`, 'write HEIGHTxWIDTH, e.g. --size 64x64');
   return [Number(m[1]), Number(m[2])];
 }
 
+/** `--channels 1|3`. */
+export function parseChannels(text: string): 1 | 3 {
+  if (text !== '1' && text !== '3') throw new LeptonError('E_OPTION', `invalid --channels '${text}'`, 'give 1 (grey) or 3 (RGB)');
+  return Number(text) as 1 | 3;
+}
+
 /** `data add NAME FOLDER`: images become one tensor file, text documents a JSONL table. */
 async function addFolder(home: Home, name: string, dir: string, f: AddFlags, encoding?: TextEncoding): Promise<void> {
-  if (f.channels !== undefined && f.channels !== '1' && f.channels !== '3') throw new LeptonError('E_OPTION', `invalid --channels '${f.channels}'`, 'give 1 (grey) or 3 (RGB)');
   const actor = localActor();
   const tty = Boolean(process.stderr.isTTY) && !f.json;
   const folder = await readFolder(dir, {
     size: f.size ? parseSize(f.size) : undefined,
-    channels: f.channels ? (Number(f.channels) as 1 | 3) : undefined,
+    channels: f.channels ? parseChannels(f.channels) : undefined,
     split: f.split,
     encoding,
     onProgress: tty ? (done, total) => done % 100 === 0 || done === total ? process.stderr.write(`\r  decoding images ${done}/${total}`) : undefined : undefined,

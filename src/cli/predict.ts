@@ -1,4 +1,8 @@
+import { existsSync, statSync } from 'node:fs';
+import { readdir } from 'node:fs/promises';
+import { extname, join } from 'node:path';
 import type { Command } from 'commander';
+import { decodeImages, IMAGE_EXTENSIONS } from '../data/images.js';
 import { readRaw } from '../data/readers/index.js';
 import { toTable } from '../data/infer.js';
 import { LeptonError } from '../errors.js';
@@ -31,11 +35,33 @@ export async function predictInput(model: LeptonModel, input: string): Promise<P
   return model.predict(toTable(await readRaw(input), model.inputSchema));
 }
 
+/** Image files, or folders of them (not recursive), in the order given. */
+async function imageInputs(inputs: readonly string[]): Promise<{ name: string; data: string }[]> {
+  const out: { name: string; data: string }[] = [];
+  for (const input of inputs) {
+    if (existsSync(input) && statSync(input).isDirectory()) {
+      const files = (await readdir(input)).filter((f) => IMAGE_EXTENSIONS.includes(extname(f).toLowerCase())).sort();
+      if (!files.length) throw new LeptonError('E_FILE', `${input} holds no images`, `give image files (${IMAGE_EXTENSIONS.join(' ')})`);
+      out.push(...files.map((f) => ({ name: join(input, f), data: join(input, f) })));
+    } else if (existsSync(input)) out.push({ name: input, data: input });
+    else throw new LeptonError('E_FILE', `image not found: '${input}'`, 'check the path');
+  }
+  return out;
+}
+
+/** Predictions for images: decoded and resized to the model's input, then classified. */
+export async function predictImageFiles(model: LeptonModel, inputs: readonly string[]): Promise<{ file: string; prediction: Prediction }[]> {
+  const files = await imageInputs(inputs);
+  const set = await decodeImages(files, model.imageInput!);
+  const preds = model.toPredictions(await model.predictImages(set));
+  return preds.map((prediction, i) => ({ file: files[i]!.name, prediction }));
+}
+
 export function registerPredict(program: Command): void {
   program
     .command('predict')
     .argument('<model>', 'model file written by `lepton train`')
-    .argument('<input>', "data file, inline JSON row(s), or '-' to read JSON from stdin")
+    .argument('<input...>', "data file, inline JSON row(s), or '-' to read JSON from stdin; image files or folders for an image model")
     .description('predict labels and per-class probabilities (or values) for new rows')
     .option('--json', 'print predictions as JSON')
     .addHelpText(
@@ -44,13 +70,23 @@ export function registerPredict(program: Command): void {
 Examples:
   $ lepton predict credit-g.lepton new-applicants.csv
   $ lepton predict credit-g.lepton '{"duration": 24, "credit_amount": 4000, "purpose": "radio/tv"}' --json
-  $ cat rows.json | lepton predict credit-g.lepton -`,
+  $ cat rows.json | lepton predict credit-g.lepton -
+  $ lepton predict scans.lepton new/xray-1.png new/xray-2.jpg       # an image model
+  $ lepton predict scans.lepton incoming/ --json                     # every image in a folder`,
     )
     .action(
-      action(async (modelPath: string, input: string, f: { json?: boolean }) => {
+      action(async (modelPath: string, inputs: string[], f: { json?: boolean }) => {
         const model = await loadModel(modelPath);
         try {
-          const preds = await predictInput(model, input);
+          if (model.imageInput) {
+            const results = await predictImageFiles(model, inputs);
+            if (f.json) return printJson(results.map((r) => ({ file: r.file, ...r.prediction })));
+            const rows = results.map((r) => ('label' in r.prediction ? [r.file, r.prediction.label, ...model.classes.map((c) => (r.prediction as { probabilities: Record<string, number> }).probabilities[c]!.toFixed(4))] : [r.file]));
+            process.stdout.write(`${textTable([['image', 'label', ...model.classes.map((c) => `P(${c})`)], ...rows], 2)}\n`);
+            return;
+          }
+          if (inputs.length > 1) throw new LeptonError('E_OPTION', `give one input for a table model, not ${inputs.length}`, 'put the rows in one file, or pass a JSON array');
+          const preds = await predictInput(model, inputs[0]!);
           if (f.json) {
             printJson(preds);
             return;

@@ -1,4 +1,6 @@
+import { existsSync, statSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
+import { readFolder } from '../data/folders.js';
 import { basename, extname } from 'node:path';
 import type { Command } from 'commander';
 import { formatLeaderboard, formatReport } from '../eval/format.js';
@@ -6,16 +8,18 @@ import { saveModel } from '../models/artifact.js';
 import { MODEL_CHOICES, type FamilyName, type ModelChoice } from '../models/spec.js';
 import { LeptonError } from '../errors.js';
 import { checkBalanceMethod } from '../prep/balance.js';
+import { trainImages } from '../train/train-images.js';
 import { train, type TrainOptions } from '../train/train.js';
 import type { LeaderboardEntry } from '../train/candidates.js';
 import type { EvalReport } from '../eval/metrics.js';
 import { startTrainingJob } from '../jobs/training-job.js';
+import { parseChannels, parseSize } from './data.js';
 import { localActor, withHome } from './registry.js';
 import { action, parseIntOption, parseList, parseNumberOption, printJson } from './output.js';
 import { progressPrinter } from './progress.js';
 
 export interface TrainFlags {
-  target: string;
+  target?: string;
   model: string;
   out?: string;
   task?: TrainOptions['task'];
@@ -67,6 +71,7 @@ export function trainOptionsFromFlags(f: TrainFlags): TrainOptions {
   if (f.classWeights !== undefined && !(CLASS_WEIGHTS as readonly string[]).includes(f.classWeights)) {
     throw new LeptonError('E_OPTION', `unknown class weighting '${f.classWeights}'`, `use --class-weights ${CLASS_WEIGHTS.join(' or ')}`);
   }
+  if (!f.target) throw new LeptonError('E_OPTION', 'give the column to predict with --target', 'e.g. --target class (image folders need none: the sub-folder is the label)');
   return {
     target: f.target,
     model: checkModel(f.model),
@@ -82,8 +87,8 @@ export function trainOptionsFromFlags(f: TrainFlags): TrainOptions {
 
 export function addCommonTrainOptions(cmd: Command): Command {
   return cmd
-    .requiredOption('-t, --target <column>', 'column to predict')
-    .option('-m, --model <model>', `model family: ${MODEL_CHOICES.join(', ')}`, 'auto')
+    .option('-t, --target <column>', 'column to predict (required for tables)')
+    .option('-m, --model <model>', `model family: ${MODEL_CHOICES.join(', ')} (tables); cnn (images)`, 'auto')
     .option('--task <task>', 'classification or regression (default: from the target column)')
     .option('--seed <n>', 'random seed; the same seed gives the same result', parseIntOption('--seed'), 42)
     .option('--drop <columns>', 'comma-separated columns to leave out (ids, leaks)', parseList)
@@ -103,12 +108,14 @@ export function registerTrain(program: Command): void {
   addCommonTrainOptions(
     program
       .command('train')
-      .argument('<data>', 'data file: .csv, .tsv, .arff, .jsonl or .json')
+      .argument('<data>', 'data file (.csv .tsv .arff .jsonl .json .parquet .xlsx) or an image folder (class sub-folders, or IDX files)')
       .description('train a model: stratified split, early stopping, evaluation on a held-out test split')
       .option('-o, --out <file>', 'where to save the model (default: <data name>.lepton)')
       .option('--register <name>', 'record the run in the registry and register the model as the next version of NAME')
       .option('--alias <alias>', 'with --register: point this alias (e.g. staging) at the new version')
-      .option('--project <name>', 'registry project for --register', 'default'),
+      .option('--project <name>', 'registry project for --register', 'default')
+      .option('--size <HxW>', 'image folders: decode every image to this size (default: the most common size)')
+      .option('--channels <n>', 'image folders: 1 (grey) or 3 (RGB)'),
   )
     .addHelpText(
       'after',
@@ -116,12 +123,18 @@ export function registerTrain(program: Command): void {
 Examples:
   $ lepton train credit-g.arff --target class
   $ lepton train churn.csv --target churned --model xgboost --out churn.lepton
-  $ lepton train prices.csv --target price --drop id --json > result.json`,
+  $ lepton train prices.csv --target price --drop id --json > result.json
+  $ lepton train scans/ --epochs 10                       # scans/<class>/*.png → a CNN
+  $ lepton train /usr/share/datasets/fashion-mnist --size 28x28   # Fashion-MNIST (IDX, train split)`,
     )
     .action(
-      action(async (data: string, f: TrainFlags & { register?: string; alias?: string; project: string }) => {
+      action(async (data: string, f: TrainFlags & { register?: string; alias?: string; project: string; size?: string; channels?: string }) => {
         const out = f.out ?? `${basename(data, extname(data))}.lepton`;
-        const result = f.register ? await trainRegistered(data, out, f as TrainFlags & { register: string; project: string }) : await trainToFile(data, out, f);
+        const folder = existsSync(data) && statSync(data).isDirectory();
+        if (folder && f.register) throw new LeptonError('E_OPTION', '--register works for tables so far; an image model is saved to --out', `register the file afterwards: lepton models register ${out} --name NAME`);
+        const result = folder
+          ? await trainImageFolder(data, out, f)
+          : f.register ? await trainRegistered(data, out, f as TrainFlags & { register: string; project: string }) : await trainToFile(data, out, f);
         if (f.json) {
           printJson({ model: out, leaderboard: result.leaderboard, test: result.test, split: result.split });
           return;
@@ -132,6 +145,27 @@ Examples:
         if (result.registered) process.stdout.write(`registered as ${result.registered} (run ${result.runId})\n`);
       }),
     );
+}
+
+/** `lepton train FOLDER`: the images' sub-folders are the classes; a CNN learns them. */
+async function trainImageFolder(dir: string, out: string, f: TrainFlags & { size?: string; channels?: string }): Promise<TrainOutcome> {
+  if (f.model !== 'auto' && f.model !== 'cnn') throw new LeptonError('E_OPTION', `--model ${f.model} is for tables; images train a cnn`, 'leave --model out, or give --model cnn');
+  const folder = await readFolder(dir, { size: f.size ? parseSize(f.size) : undefined, channels: f.channels ? parseChannels(f.channels) : undefined });
+  if (folder.kind !== 'images') throw new LeptonError('E_OPTION', `${dir} holds text documents; text models are not trained from folders yet`, `add it as a table (lepton data add NAME ${dir}) to inspect and label it`);
+  const params: Record<string, unknown> = {};
+  if (f.epochs !== undefined) params.epochs = f.epochs;
+  if (f.lr !== undefined) params.lr = f.lr;
+  if (f.batchSize !== undefined) params.batchSize = f.batchSize;
+  if (f.classWeights) params.classWeights = f.classWeights;
+  const quiet = Boolean(f.quiet || f.json);
+  if (!quiet) process.stderr.write(`${dir}: ${folder.describe}\n`);
+  const result = await trainImages(folder.set, { params, seed: f.seed, torchThreads: f.threads, onProgress: progressPrinter(quiet), source: dir });
+  try {
+    await saveModel(result.model, out);
+  } finally {
+    result.model.dispose();
+  }
+  return result;
 }
 
 interface TrainOutcome {

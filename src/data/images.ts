@@ -107,23 +107,38 @@ export async function readImageFolder(dir: string, opts: ImageFolderOptions = {}
   let done = 0;
   await mapLimited(found, 8, async (f, i) => {
     const m = meta[i]!;
-    let img = sharp(f.file);
-    if (m.height !== height || m.width !== width) {
-      resized++;
-      img = img.resize(width, height, { fit: 'cover' });
-    }
-    img = channels === 1 ? img.grayscale() : img.toColourspace('srgb');
-    let data: Buffer;
-    try {
-      data = await img.removeAlpha().raw().toBuffer();
-    } catch (e) {
-      throw cannotDecode(f.file, e);
-    }
-    if (data.length !== per) throw cannotDecode(f.file, new Error(`decoded ${data.length} bytes, expected ${per}`));
-    pixels.set(data, i * per);
+    if (m.height !== height || m.width !== width) resized++;
+    pixels.set(await decodeOne(f.file, f.file, { height, width, channels }), i * per);
     opts.onProgress?.(++done, found.length);
   });
   return { n: found.length, height, width, channels, pixels, labels: Int32Array.from(found, (f) => f.label), classes, files: found.map((f) => relative(dir, f.file)), resized };
+}
+
+/** One image (a path or its bytes) as height × width × channels bytes, resized (cover) if needed. */
+async function decodeOne(input: string | Uint8Array, name: string, shape: { height: number; width: number; channels: 1 | 3 }): Promise<Buffer> {
+  const { height, width, channels } = shape;
+  let data: Buffer;
+  try {
+    let img = sharp(input).resize(width, height, { fit: 'cover' });
+    img = channels === 1 ? img.grayscale() : img.toColourspace('srgb');
+    data = await img.removeAlpha().raw().toBuffer();
+  } catch (e) {
+    throw cannotDecode(name, e);
+  }
+  if (data.length !== height * width * channels) throw cannotDecode(name, new Error(`decoded ${data.length} bytes, expected ${height * width * channels}`));
+  return data;
+}
+
+/**
+ * Images to predict on (paths, or bytes such as decoded base64), decoded to a model's input
+ * shape. Labels are unknown (0); `files` keeps the names for the output.
+ */
+export async function decodeImages(inputs: readonly { name: string; data: string | Uint8Array }[], shape: { height: number; width: number; channels: number }): Promise<ImageSet> {
+  const channels = shape.channels === 1 ? 1 : 3;
+  const per = shape.height * shape.width * channels;
+  const pixels = new Uint8Array(inputs.length * per);
+  await mapLimited(inputs, 8, async (input, i) => pixels.set(await decodeOne(input.data, input.name, { height: shape.height, width: shape.width, channels }), i * per));
+  return { n: inputs.length, height: shape.height, width: shape.width, channels, pixels, labels: new Int32Array(inputs.length), classes: [], files: inputs.map((x) => x.name), resized: 0 };
 }
 
 function mostCommonSize(meta: readonly { height: number; width: number }[]): [number, number] {
@@ -201,4 +216,38 @@ export function imageTable(set: ImageSet, source?: string): Table {
     set.n,
     { source },
   );
+}
+
+/**
+ * Network input: n × channels × height × width floats in [0, 1]. A conversion of layout and
+ * scale, done once per batch of images before the engine sees them.
+ */
+export function imageFeatures(set: ImageSet): Float32Array {
+  const { n, height: h, width: w, channels: c } = set;
+  const out = new Float32Array(set.pixels.length);
+  if (c === 1) {
+    for (let i = 0; i < out.length; i++) out[i] = set.pixels[i]! / 255;
+    return out;
+  }
+  const plane = h * w;
+  for (let i = 0; i < n; i++) {
+    const base = i * plane * c;
+    for (let p = 0; p < plane; p++) for (let k = 0; k < c; k++) out[base + k * plane + p] = set.pixels[base + p * c + k]! / 255;
+  }
+  return out;
+}
+
+/** The images at `rows` (in that order) as a new set. */
+export function takeImages(set: ImageSet, rows: ArrayLike<number>): ImageSet {
+  const per = set.height * set.width * set.channels;
+  const pixels = new Uint8Array(rows.length * per);
+  const labels = new Int32Array(rows.length);
+  const files: string[] = [];
+  for (let i = 0; i < rows.length; i++) {
+    const r = rows[i]!;
+    pixels.set(set.pixels.subarray(r * per, (r + 1) * per), i * per);
+    labels[i] = set.labels[r]!;
+    files.push(set.files[r]!);
+  }
+  return { ...set, n: rows.length, pixels, labels, files, resized: 0 };
 }

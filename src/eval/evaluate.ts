@@ -4,6 +4,8 @@
  *   const report = await evaluate(model, 'holdout.csv');
  * @module
  */
+import { readFolder } from '../data/folders.js';
+import type { ImageSet } from '../data/images.js';
 import { readRaw } from '../data/readers/index.js';
 import { toTable } from '../data/infer.js';
 import type { Table } from '../data/table.js';
@@ -23,6 +25,13 @@ export function reportFor(model: LeptonModel, out: Float32Array, y: Int32Array |
 }
 
 export async function evaluate(model: LeptonModel, data: Table | string): Promise<EvalReport> {
+  if (model.imageInput) {
+    if (typeof data !== 'string') throw new LeptonError('E_OPTION', 'an image model is evaluated on images, not a table', 'give a folder with one sub-folder per class');
+    const shape = model.imageInput;
+    const folder = await readFolder(data, { size: [shape.height, shape.width], channels: shape.channels === 1 ? 1 : 3, split: 't10k' });
+    if (folder.kind !== 'images') throw new LeptonError('E_OPTION', `${data} holds no images`, 'give a folder with one sub-folder per class');
+    return evaluateImages(model, folder.set);
+  }
   const schema = [...model.inputSchema, model.manifest.targetSchema];
   const table = typeof data === 'string' ? toTable(await readRaw(data), schema) : data;
   const t = model.target;
@@ -44,4 +53,15 @@ export async function evaluate(model: LeptonModel, data: Table | string): Promis
     throw new LeptonError('E_TARGET', `${table.where(rows[unknown]!)}: label '${labels[rows[unknown]!]}' was not seen in training; the model knows ${listNames(t.classes)}`, 'remove those rows or retrain with them');
   }
   return classificationReport(out, y, t.classes);
+}
+
+/** Report on labelled images; their class names are matched to the model's by name. */
+export async function evaluateImages(model: LeptonModel, set: ImageSet): Promise<EvalReport> {
+  const t = model.target;
+  if (t.task !== 'classification') throw new LeptonError('E_OPTION', 'image models classify');
+  const index = new Map(t.classes.map((c, i) => [c, i]));
+  const unknown = set.classes.find((c) => !index.has(c));
+  if (unknown !== undefined) throw new LeptonError('E_TARGET', `class '${unknown}' was not seen in training; the model knows ${listNames(t.classes)}`, 'remove that folder or retrain with it');
+  const y = Int32Array.from(set.labels, (l) => index.get(set.classes[l]!)!);
+  return classificationReport(await model.predictImages(set), y, t.classes);
 }

@@ -13,12 +13,13 @@ import { VERSION } from '../package-root.js';
 import { Pipeline } from '../prep/pipeline.js';
 import { LeptonModel } from './model.js';
 import type { Member } from './member.js';
-import { FAMILIES, TorchParams, XgbParams } from './spec.js';
+import { loadNet } from './net-family.js';
+import { CnnParams, FAMILIES, IMAGE_FAMILIES, TorchParams, XgbParams } from './spec.js';
 import { loadTorch } from './torch-family.js';
 import { loadXgb } from './xgboost-family.js';
 
-/** Bump when a reader of the old version could not load the new one. */
-export const FORMAT_VERSION = 1;
+/** Bump when a reader of the old version could not load the new one (2: image models). */
+export const FORMAT_VERSION = 2;
 
 const ColumnSchemaZ = z.object({
   name: z.string(),
@@ -32,7 +33,7 @@ const StepZ = z.discriminatedUnion('kind', [
 ]);
 
 export const ManifestZ = z.object({
-  formatVersion: z.literal(FORMAT_VERSION),
+  formatVersion: z.int().min(1).max(FORMAT_VERSION),
   leptonVersion: z.string(),
   createdAt: z.string(),
   seed: z.number(),
@@ -47,11 +48,13 @@ export const ManifestZ = z.object({
     steps: z.array(StepZ),
     skipped: z.array(z.object({ column: z.string(), reason: z.string() })),
   }),
+  /** Image models read n × channels × height × width pixels instead of pipeline columns. */
+  input: z.object({ kind: z.literal('image'), channels: z.int().positive(), height: z.int().positive(), width: z.int().positive() }).optional(),
   /** Name of the chosen candidate: a family, or 'ensemble'. */
   selected: z.string(),
   members: z.array(
     z.object({
-      family: z.enum(FAMILIES),
+      family: z.enum([...FAMILIES, ...IMAGE_FAMILIES]),
       params: z.record(z.string(), z.unknown()),
       info: z.object({ epochs: z.number(), bestEpoch: z.number(), stopReason: z.string() }),
       weight: z.number().positive(),
@@ -116,10 +119,16 @@ export function decodeModel(buf: Uint8Array, path: string): LeptonModel {
     numFeatures: new Pipeline(manifest.pipeline).outputDim,
     seed: manifest.seed,
   };
+  const image = manifest.input;
   const members: Member[] = [];
   try {
     manifest.members.forEach((m, i) => {
       const prefix = `m${i}.`;
+      if (m.family === 'cnn') {
+        if (!image) throw new LeptonError('E_MODEL_FILE', `${path} has a CNN member but no image input`, 'train the model again');
+        members.push(loadNet(CnnParams.parse(m.params), m.info, tensors, prefix, [image.channels, image.height, image.width], ctx.numClasses, manifest.seed));
+        return;
+      }
       members.push(
         m.family === 'xgboost'
           ? loadXgb(XgbParams.parse(m.params), m.info, tensors, prefix, ctx.task === 'classification' ? ctx.numClasses : 1)

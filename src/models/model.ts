@@ -8,6 +8,7 @@
  *   model.dispose();
  * @module
  */
+import { imageFeatures, type ImageSet } from '../data/images.js';
 import { tableFromRows } from '../data/readers/index.js';
 import type { ColumnSchema, Table } from '../data/table.js';
 import { LeptonError } from '../errors.js';
@@ -48,6 +49,25 @@ export class LeptonModel {
     return this.manifest.pipeline.inputs;
   }
 
+  /** The pixel shape an image model reads; undefined for table models. */
+  get imageInput(): { channels: number; height: number; width: number } | undefined {
+    return this.manifest.input;
+  }
+
+  /**
+   * Class probabilities (n × k) for images, which must already have the model's size and
+   * channels (readImageFolder / decodeImages with the model's `imageInput`).
+   */
+  async predictImages(set: ImageSet): Promise<Float32Array> {
+    const want = this.imageInput;
+    if (!want) throw new LeptonError('E_OPTION', 'this model reads table rows, not images', 'give rows (a data file or JSON)');
+    if (set.height !== want.height || set.width !== want.width || set.channels !== want.channels) {
+      throw new LeptonError('E_VALUE', `images are ${set.height}×${set.width}×${set.channels}, the model reads ${want.height}×${want.width}×${want.channels}`, 'decode them at the model\'s size (lepton predict does this)');
+    }
+    if (set.n === 0) return new Float32Array(0);
+    return this.predictFeatures(imageFeatures(set));
+  }
+
   /** Outputs per row: number of classes, or 1 for regression. */
   get outputDim(): number {
     return this.task === 'classification' ? this.classes.length : 1;
@@ -80,6 +100,7 @@ export class LeptonModel {
 
   /** Class probabilities (n × k) or regression values in the target's units (n). */
   async predictTable(table: Table): Promise<Float32Array> {
+    if (this.imageInput) throw new LeptonError('E_OPTION', 'this is an image model; it predicts from images, not table rows', 'give image files (lepton predict MODEL a.png b.jpg) or base64 images');
     if (table.numRows === 0) return new Float32Array(0);
     return this.fromFeatures(await this.predictFeatures(this.pipeline.transform(table)));
   }

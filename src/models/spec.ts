@@ -5,8 +5,13 @@
  */
 import { z } from 'zod';
 
+/** Families for tables (what `auto` chooses among). */
 export const FAMILIES = ['logistic', 'mlp', 'xgboost'] as const;
+/** Families for images. */
+export const IMAGE_FAMILIES = ['cnn'] as const;
 export type FamilyName = (typeof FAMILIES)[number];
+export type ImageFamilyName = (typeof IMAGE_FAMILIES)[number];
+/** What `--model` accepts for tables. Images take IMAGE_FAMILIES (or auto, which means cnn). */
 export const MODEL_CHOICES = ['auto', ...FAMILIES] as const;
 export type ModelChoice = (typeof MODEL_CHOICES)[number];
 
@@ -43,6 +48,25 @@ export const XgbParams = z.strictObject({
   classWeights: z.enum(['none', 'balanced']).default('none'),
 });
 export type XgbParams = z.infer<typeof XgbParams>;
+
+/**
+ * The CNN family: the training options of the torch families plus the layers (default: the
+ * two-block network of net-spec.ts's DEFAULT_CNN, built for the images' shape and classes).
+ * Why these defaults: AdamW with a cosine schedule converges in few epochs on 28×28–128×128
+ * images; patience 3 because an epoch over tens of thousands of images is expensive.
+ */
+export const CnnParams = z.strictObject({
+  layers: z.array(z.record(z.string(), z.unknown())).optional(),
+  epochs: z.int().positive().default(15),
+  batchSize: z.int().positive().default(64),
+  optimizer: z.enum(['adam', 'adamw', 'sgd']).default('adamw'),
+  lr: z.number().positive().default(2e-3),
+  schedule: z.enum(['constant', 'cosine', 'step']).default('cosine'),
+  weightDecay: z.number().min(0).default(1e-4),
+  patience: z.int().min(0).default(3),
+  classWeights: z.enum(['none', 'balanced']).default('none'),
+});
+export type CnnParams = z.infer<typeof CnnParams>;
 
 /**
  * Defaults per family. Why these: logistic is a well-regularised linear baseline; the MLP is

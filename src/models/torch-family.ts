@@ -7,6 +7,7 @@ import { addon, callNative, callNativeSync, type NativeTorchMlp } from '../engin
 import type { StTensor } from '../engine/safetensors.js';
 import { LeptonError } from '../errors.js';
 import { balancedWeights, throwIfCancelled, type FitContext, type FitData, type FitInfo, type Member } from './member.js';
+import { loadWeights, weightsOf } from './torch-weights.js';
 import { lrSchedule, type TorchParams } from './spec.js';
 
 class TorchMember implements Member {
@@ -27,9 +28,7 @@ class TorchMember implements Member {
   }
 
   tensors(prefix: string): Map<string, StTensor> {
-    const out = new Map<string, StTensor>();
-    for (const t of callNativeSync('stateDict', () => this.net.stateDict())) out.set(prefix + t.name, { dtype: 'F32', shape: t.shape, data: t.data });
-    return out;
+    return weightsOf(this.net, prefix);
   }
 
   dispose(): void {
@@ -95,12 +94,6 @@ export function loadTorch(
   ctx: Pick<FitContext, 'numFeatures' | 'numClasses' | 'task' | 'seed'>,
 ): Member {
   const net = build(params, ctx);
-  const state = [...tensors].filter(([name]) => name.startsWith(prefix)).map(([name, t]) => ({ name: name.slice(prefix.length), shape: t.shape, data: t.data as Float32Array }));
-  try {
-    callNativeSync('load weights', () => net.loadStateDict(state));
-  } catch (e) {
-    net.dispose();
-    throw new LeptonError('E_MODEL_FILE', (e as Error).message, 'the model file is damaged or was written for a different spec', { cause: e });
-  }
+  loadWeights(net, tensors, prefix, 'the model file is damaged or was written for a different spec');
   return new TorchMember(family, params, info, net, ctx.task === 'classification');
 }

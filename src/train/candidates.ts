@@ -12,7 +12,7 @@ import { classificationReport, regressionReport, selectionScore, selectionTolera
 import { FORMAT_VERSION, type Manifest } from '../models/artifact.js';
 import type { FitContext, FitData, Member } from '../models/member.js';
 import { LeptonModel } from '../models/model.js';
-import { FAMILIES, resolveParams, type FamilyName, type ModelChoice, type TorchParams, type XgbParams } from '../models/spec.js';
+import { FAMILIES, resolveParams, type FamilyName, type ImageFamilyName, type ModelChoice, type TorchParams, type XgbParams } from '../models/spec.js';
 import { fitTorch } from '../models/torch-family.js';
 import { fitXgb } from '../models/xgboost-family.js';
 import { balance, balanceTable, type BalanceMethod } from '../prep/balance.js';
@@ -21,9 +21,9 @@ import type { EncodedTarget } from '../prep/target.js';
 import { VERSION } from '../package-root.js';
 
 export type ProgressEvent =
-  | { type: 'candidate-start'; candidate: FamilyName; index: number; total: number }
-  | { type: 'epoch'; candidate: FamilyName; epoch: number; maxEpochs: number; trainLoss: number | null; valLoss: number | null }
-  | { type: 'candidate-end'; candidate: FamilyName; valScore: number; seconds: number; epochs: number };
+  | { type: 'candidate-start'; candidate: FamilyName | ImageFamilyName; index: number; total: number }
+  | { type: 'epoch'; candidate: FamilyName | ImageFamilyName; epoch: number; maxEpochs: number; trainLoss: number | null; valLoss: number | null }
+  | { type: 'candidate-end'; candidate: FamilyName | ImageFamilyName; valScore: number; seconds: number; epochs: number };
 
 export interface FitOptions {
   model?: ModelChoice;
@@ -171,12 +171,13 @@ export async function fitCandidates(
       const refitted: Member[] = [];
       try {
         for (const m of kept) {
-          const ctx = contextFor(m.family, finalPipeline.outputDim);
+          const family = m.family as FamilyName; // candidates here are the table families
+          const ctx = contextFor(family, finalPipeline.outputDim);
           const budget = Math.max(1, m.info.bestEpoch);
           refitted.push(
-            m.family === 'xgboost'
+            family === 'xgboost'
               ? await fitXgb({ ...(m.params as XgbParams), rounds: budget }, all, undefined, ctx)
-              : await fitTorch(m.family, { ...(m.params as TorchParams), epochs: budget }, all, undefined, ctx),
+              : await fitTorch(family, { ...(m.params as TorchParams), epochs: budget }, all, undefined, ctx),
           );
         }
       } catch (e) {
