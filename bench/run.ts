@@ -1,7 +1,7 @@
 /**
  * Benchmarks, each run beside its peer in the same process tree and reported as a ratio.
  *   make bench              all
- *   node dist/bench/run.js mlp | cnn | cv | smote | serve | ingest
+ *   node dist/bench/run.js mlp | cnn | cv | smote | serve | ingest | tune
  * Results are printed as tables and written to bench/results/latest.json.
  */
 import { execFileSync } from 'node:child_process';
@@ -15,6 +15,7 @@ import { balanceBench } from './balance.js';
 import { cnnBench } from './cnn.js';
 import { ingestBench } from './ingest.js';
 import { serveBench } from './serve.js';
+import { tuneBench } from './tune.js';
 
 const root = packageRoot();
 // Debian's interpreter, where python3-torch / -sklearn / -xgboost live (a pyenv python3 may shadow it on PATH).
@@ -98,6 +99,7 @@ if (!which || which === 'cv') await cvAuc();
 if (!which || which === 'smote') results.smote = await balanceBench();
 if (!which || which === 'serve') results.serve = await serveBench();
 if (!which || which === 'ingest') results.ingest = await ingestBench(PYTHON);
+if (!which || which === 'tune') results.tune = await tuneBench();
 // A single benchmark updates its own entry and keeps the others' last results.
 const file = join(root, 'bench', 'results', 'latest.json');
 mkdirSync(join(root, 'bench', 'results'), { recursive: true });

@@ -10,7 +10,7 @@ cd "$(dirname "$0")/.."
 # dataset-fashion-mnist: the IDX reader is tested on the real files (/usr/share/datasets/fashion-mnist).
 packages=(libtorch-dev libxgboost-dev g++ make python3 pkg-config postgresql dataset-fashion-mnist)
 if [[ "${1:-}" == "--bench" ]]; then
-  packages+=(python3-torch python3-sklearn python3-xgboost python3-pandas python3-numpy python3-fastapi python3-uvicorn python3-imblearn wrk)
+  packages+=(python3-torch python3-sklearn python3-xgboost python3-pandas python3-numpy python3-fastapi python3-uvicorn python3-imblearn python3-optuna wrk)
 fi
 
 missing=()
