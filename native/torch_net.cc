@@ -6,14 +6,18 @@
 // AsyncProgressQueueWorker (a thread-safe function underneath).
 #include "torch_net.h"
 
+#include <ATen/CPUGeneratorImpl.h>
+
 #include <chrono>
 #include <cmath>
 #include <cstring>
 #include <limits>
 #include <map>
+#include <optional>
 #include <set>
 
 #include "common.h"
+#include "torch_augment.h"
 
 namespace lepton {
 namespace torchmodel {
@@ -74,6 +78,8 @@ struct FitOptions {
   double minDelta = 0;
   int64_t seed = 0;
   int64_t threads = 1;
+  // Training batches of image rows get a fresh augmented copy each time (seeded from `seed`).
+  std::optional<AugmentOptions> augment;
 };
 
 class FitWorker : public PromiseWorker<Napi::AsyncProgressQueueWorker<EpochReport>> {
@@ -138,6 +144,8 @@ class FitWorker : public PromiseWorker<Napi::AsyncProgressQueueWorker<EpochRepor
   void Run(const ExecutionProgress& progress) {
     at::set_num_threads(static_cast<int>(opts_.threads));
     torch::manual_seed(opts_.seed);
+    // Its own stream, so turning augmentation on leaves the shuffles and dropout masks as they were.
+    at::Generator augmentGen = at::make_generator<at::CPUGeneratorImpl>(static_cast<uint64_t>(opts_.seed) + 0x9e3779b9ULL);
     Core& m = *model_;
     torch::nn::Module& net = m.module();
     const int64_t n = static_cast<int64_t>(x_.length) / m.rowSize;
@@ -200,7 +208,7 @@ class FitWorker : public PromiseWorker<Napi::AsyncProgressQueueWorker<EpochRepor
         auto idx = Rows(perm, b, e);
         auto xb = X.index_select(0, idx);
         auto yb = Y.index_select(0, idx);
-        if (m.augment) xb = m.augment(xb, epoch);
+        if (opts_.augment) xb = AugmentBatch(xb, *opts_.augment, augmentGen);
         opt->zero_grad();
         auto l = loss(m.net.forward(xb), yb);
         l.backward();
@@ -365,10 +373,12 @@ Napi::Value Fit(Core& core, const Napi::CallbackInfo& info) {
     opts.minDelta = GetNumber(o, "minDelta", 0);
     opts.seed = GetInt(o, "seed", 0, 0, std::numeric_limits<int32_t>::max());
     opts.threads = GetInt(o, "threads", 1, 1, 1024);
-    // Per-batch augmentation enters through Core::augment, set by the model class.
     Napi::Value augment = o.Get("augment");
-    if (!augment.IsUndefined() && !augment.IsNull())
-      throw EngineError("E_ARG", "option 'augment' is reserved: this engine does not augment training batches");
+    if (!augment.IsUndefined() && !augment.IsNull()) {
+      if (core.inputShape.size() != 3)
+        throw EngineError("E_ARG", "option 'augment' needs image rows [channels, height, width], this network reads " + core.rowWhat);
+      opts.augment = ParseAugmentOptions(GetObject(augment, "option 'augment'"), core.inputShape[1], core.inputShape[2]);
+    }
 
     const size_t d = static_cast<size_t>(core.rowSize), k = static_cast<size_t>(core.outputDim);
     auto x = HoldTypedArray<float>(data.Get("x"), napi_float32_array, "x", SIZE_MAX);
@@ -514,7 +524,6 @@ Napi::Value Dispose(Core& core, const Napi::CallbackInfo& info) {
     core.EnsureUsable(true);
     core.disposed = true;
     core.net = torch::nn::AnyModule();
-    core.augment = nullptr;
     return env.Undefined();
   } catch (...) {
     RethrowAsJs(env, "dispose");

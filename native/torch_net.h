@@ -27,10 +27,6 @@ std::mutex& RngMutex();
 // Converts the exception being handled into {code, message}; c10::Error loses its backtrace.
 void DescribeTorchException(const std::string& where, std::string* code, std::string* msg);
 
-// Transforms one training batch (N × inputShape) before the forward pass, e.g. image
-// augmentation; called on the worker thread with the RNG lock held. Empty: batches go as they are.
-using BatchTransform = std::function<torch::Tensor(const torch::Tensor& batch, int64_t epoch)>;
-
 // A Sequential with a concrete forward(Tensor) -> Tensor, so that it fits an AnyModule (the
 // plain one's forward is a template). Parameter names stay "0.weight", "1.running_mean", ...
 struct SequentialNetImpl : torch::nn::SequentialImpl {
@@ -48,7 +44,6 @@ struct Core {
   std::string rowWhat;              // how errors name the row size, e.g. "inputDim 10"
   bool batchNorm = false;           // a training batch of one sample is skipped
   int64_t evalRows = 8192;          // rows per forward pass in predict and validation
-  BatchTransform augment;           // training batches only
 
   std::atomic<bool> training{false};
   std::atomic<int> predicting{0};

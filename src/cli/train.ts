@@ -115,7 +115,8 @@ export function registerTrain(program: Command): void {
       .option('--alias <alias>', 'with --register: point this alias (e.g. staging) at the new version')
       .option('--project <name>', 'registry project for --register', 'default')
       .option('--size <HxW>', 'image folders: decode every image to this size (default: the most common size)')
-      .option('--channels <n>', 'image folders: 1 (grey) or 3 (RGB)'),
+      .option('--channels <n>', 'image folders: 1 (grey) or 3 (RGB)')
+      .option('--augment <list>', 'image folders: augment training batches, e.g. hflip=0.5,crop=2,rotate=10,brightness=0.1,contrast=0.2,noise=0.05'),
   )
     .addHelpText(
       'after',
@@ -128,7 +129,7 @@ Examples:
   $ lepton train /usr/share/datasets/fashion-mnist --size 28x28   # Fashion-MNIST (IDX, train split)`,
     )
     .action(
-      action(async (data: string, f: TrainFlags & { register?: string; alias?: string; project: string; size?: string; channels?: string }) => {
+      action(async (data: string, f: TrainFlags & { register?: string; alias?: string; project: string; size?: string; channels?: string; augment?: string }) => {
         const out = f.out ?? `${basename(data, extname(data))}.lepton`;
         const folder = existsSync(data) && statSync(data).isDirectory();
         if (folder && f.register) throw new LeptonError('E_OPTION', '--register works for tables so far; an image model is saved to --out', `register the file afterwards: lepton models register ${out} --name NAME`);
@@ -148,7 +149,21 @@ Examples:
 }
 
 /** `lepton train FOLDER`: the images' sub-folders are the classes; a CNN learns them. */
-async function trainImageFolder(dir: string, out: string, f: TrainFlags & { size?: string; channels?: string }): Promise<TrainOutcome> {
+const AUGMENT_KEYS: Record<string, string> = { hflip: 'hflip', vflip: 'vflip', crop: 'cropPadding', rotate: 'rotateDegrees', brightness: 'brightness', contrast: 'contrast', noise: 'noiseStd' };
+
+/** `hflip=0.5,crop=2,rotate=10` → augmentation options (checked again by the CNN params). */
+function parseAugment(text: string): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const part of text.split(',').map((p) => p.trim()).filter(Boolean)) {
+    const [key, value] = part.split('=');
+    const name = AUGMENT_KEYS[key ?? ''];
+    if (!name || value === undefined || !Number.isFinite(Number(value))) throw new LeptonError('E_OPTION', `invalid --augment item '${part}'`, `write key=number with keys ${Object.keys(AUGMENT_KEYS).join(', ')}`);
+    out[name] = Number(value);
+  }
+  return out;
+}
+
+async function trainImageFolder(dir: string, out: string, f: TrainFlags & { size?: string; channels?: string; augment?: string }): Promise<TrainOutcome> {
   if (f.model !== 'auto' && f.model !== 'cnn') throw new LeptonError('E_OPTION', `--model ${f.model} is for tables; images train a cnn`, 'leave --model out, or give --model cnn');
   const folder = await readFolder(dir, { size: f.size ? parseSize(f.size) : undefined, channels: f.channels ? parseChannels(f.channels) : undefined });
   if (folder.kind !== 'images') throw new LeptonError('E_OPTION', `${dir} holds text documents; text models are not trained from folders yet`, `add it as a table (lepton data add NAME ${dir}) to inspect and label it`);
@@ -157,6 +172,7 @@ async function trainImageFolder(dir: string, out: string, f: TrainFlags & { size
   if (f.lr !== undefined) params.lr = f.lr;
   if (f.batchSize !== undefined) params.batchSize = f.batchSize;
   if (f.classWeights) params.classWeights = f.classWeights;
+  if (f.augment) params.augment = parseAugment(f.augment);
   const quiet = Boolean(f.quiet || f.json);
   if (!quiet) process.stderr.write(`${dir}: ${folder.describe}\n`);
   const result = await trainImages(folder.set, { params, seed: f.seed, torchThreads: f.threads, onProgress: progressPrinter(quiet), source: dir });

@@ -103,8 +103,8 @@ export interface TorchNetSpec {
   seed: number;
 }
 
-/** TorchNet's fit options: the MLP's. `augment` is reserved for per-batch augmentation (rejected until the engine provides it). */
-export type TorchNetFitOptions = TorchFitOptions & { augment?: undefined };
+/** TorchNet's fit options: the MLP's, plus `augment` for image rows: every training batch is augmented afresh (seeded from `seed`). */
+export type TorchNetFitOptions = TorchFitOptions & { augment?: NativeImageAugment };
 
 /** The MLP's methods, from the model core in native/torch_net.h (fit loop, predict, state dicts). */
 export interface NativeTorchNet extends Omit<NativeTorchMlp, 'fit'> {

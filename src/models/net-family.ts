@@ -65,6 +65,7 @@ export async function fitNet(params: CnnParams, shape: ImageShape, train: FitDat
           classWeights: params.classWeights === 'balanced' ? balancedWeights(train.y as Int32Array, ctx.numClasses) : undefined,
           seed: ctx.seed,
           threads: ctx.torchThreads,
+          augment: params.augment,
         },
         (r) => ctx.onEpoch?.({ epoch: r.epoch, maxEpochs: params.epochs, trainLoss: r.trainLoss, valLoss: r.valLoss }),
       ),

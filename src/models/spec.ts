@@ -4,6 +4,7 @@
  * @module
  */
 import { z } from 'zod';
+import { ImageAugmentOptions } from '../prep/augment-image.js';
 
 /** Families for tables (what `auto` chooses among). */
 export const FAMILIES = ['logistic', 'mlp', 'xgboost'] as const;
@@ -65,6 +66,8 @@ export const CnnParams = z.strictObject({
   weightDecay: z.number().min(0).default(1e-4),
   patience: z.int().min(0).default(3),
   classWeights: z.enum(['none', 'balanced']).default('none'),
+  /** Training-time augmentation of every batch (flips, crops, rotation, …); off by default. */
+  augment: ImageAugmentOptions.optional(),
 });
 export type CnnParams = z.infer<typeof CnnParams>;
 

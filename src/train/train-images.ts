@@ -45,7 +45,12 @@ export interface ImageTrainResult {
 export async function trainImages(set: ImageSet, options: ImageTrainOptions = {}): Promise<ImageTrainResult> {
   if (set.classes.length < 2) throw new LeptonError('E_TARGET', `the images have ${set.classes.length} class; at least 2 are needed`, 'add a sub-folder per class');
   if (set.n < 20) throw new LeptonError('E_TARGET', `only ${set.n} images; at least 20 are needed`, 'add images');
-  const params = CnnParams.parse(options.params ?? {});
+  const parsed = CnnParams.safeParse(options.params ?? {});
+  if (!parsed.success) {
+    const i = parsed.error.issues[0]!;
+    throw new LeptonError('E_OPTION', `cnn parameter ${i.path.join('.') || '(params)'}: ${i.message}`, 'see `lepton train --help` for the image options');
+  }
+  const params = parsed.data;
   const seed = options.seed ?? 42;
   const split = stratifiedSplit(set.labels, { val: options.valFraction ?? 0.15, test: options.testFraction ?? 0.15 }, seed);
   const part = (rows: Int32Array) => {

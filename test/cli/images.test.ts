@@ -9,7 +9,7 @@ describe('cli: image models', () => {
     const scans = join(cwd, 'scans');
     await writeFolder(scans, await fashion());
     const model = join(cwd, 'scans.lepton');
-    const t = await cli(['train', scans, '--epochs', '3', '--out', model, '--json'], { cwd });
+    const t = await cli(['train', scans, '--epochs', '3', '--augment', 'hflip=0.5,crop=2', '--out', model, '--json'], { cwd });
     expect(t.code, t.stderr).toBe(0);
     const r = JSON.parse(t.stdout) as { leaderboard: { name: string }[]; test: { task: string; accuracy: number } };
     expect(r.leaderboard[0]!.name).toBe('cnn');
@@ -30,6 +30,8 @@ describe('cli: image models', () => {
     expect(report.confusion.map((row) => row.reduce((a, b) => a + b, 0))).toEqual([12, 12, 12]);
     expect((await cli(['predict', model, join(cwd, 'nope.png')], { cwd })).stderr).toMatch(/image not found: '.*nope.png'/);
     expect((await cli(['train', scans, '--model', 'xgboost'], { cwd })).stderr).toMatch(/--model xgboost is for tables; images train a cnn/);
+    expect((await cli(['train', scans, '--augment', 'spin=3'], { cwd })).stderr).toMatch(/invalid --augment item 'spin=3'/);
+    expect((await cli(['train', scans, '--augment', 'rotate=500'], { cwd })).stderr).toMatch(/cnn parameter augment.rotateDegrees: /);
     expect((await cli(['train', join(cwd, 'nothing.csv')], { cwd })).stderr).toMatch(/give the column to predict with --target/);
   });
 });

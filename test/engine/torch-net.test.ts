@@ -132,12 +132,30 @@ describe('engine: TorchNet', () => {
     expect(a.numParameters).toBe(0);
   });
 
-  it('names bad rows, reserved options and unbuildable specs in its errors', async () => {
+  it('augments image training batches afresh each epoch, reproducibly under a seed', async () => {
+    const { x, y } = bands(60, 12);
+    const fitWith = async (augment?: { hflip: number; noiseStd: number }) => {
+      const net = new TorchNet(spec);
+      await net.fit({ x, y }, { ...opts, epochs: 3, augment });
+      const out = Array.from(await net.predict(x));
+      net.dispose();
+      return out;
+    };
+    const plain = await fitWith();
+    const a = await fitWith({ hflip: 0.5, noiseStd: 0.1 });
+    expect(await fitWith({ hflip: 0.5, noiseStd: 0.1 })).toEqual(a);
+    expect(a).not.toEqual(plain);
+    const flat = new TorchNet({ inputShape: [4], layers: [{ type: 'linear', out: 3 }], outputDim: 3, seed: 0 });
+    expect(() => flat.fit({ x: new Float32Array(40), y: new Int32Array(10) }, { ...opts, augment: { hflip: 0.5 } })).toThrow(/option 'augment' needs image rows \[channels, height, width\]/);
+    flat.dispose();
+  });
+
+  it('names bad rows, bad options and unbuildable specs in its errors', async () => {
     const net = new TorchNet(spec);
     const { x, y } = bands(10, 12);
     expect(() => net.fit({ x: x.subarray(1), y }, opts)).toThrow(/x has 1439 elements, not a non-empty multiple of the row size 144 \(inputShape \[1, 12, 12\]\)/);
     expect(() => net.predict(new Float32Array(100))).toThrow(/not a multiple of the row size 144/);
-    expect(() => net.fit({ x, y }, { ...opts, augment: {} as unknown as undefined })).toThrow(/option 'augment' is reserved/);
+    expect(() => net.fit({ x, y }, { ...opts, augment: { rotateDegrees: 500 } })).toThrow(/option 'rotateDegrees' must be in \[0, 180\], got 500/);
     await expect(net.fit({ x, y: new Int32Array(10).fill(3) }, opts)).rejects.toThrow(/class index 3 outside \[0, 3\)/);
     net.dispose();
     // The engine checks specs itself: these bypass net-spec.ts.
