@@ -154,6 +154,13 @@ export class LeptonClient {
     return this.request('POST', `/v1/projects/${project}/models/${name}/predict${q}`, Array.isArray(rows) ? { rows } : { row: rows });
   }
 
+  /** Predicts image files (their bytes, or base64 strings) with an image model. */
+  async predictImages(project: string, name: string, images: readonly (Uint8Array | string)[], ref: { alias?: string; version?: number } = {}): Promise<PredictResponse> {
+    const q = ref.version !== undefined ? `?version=${ref.version}` : ref.alias ? `?alias=${encodeURIComponent(ref.alias)}` : '';
+    const encoded = images.map((i) => (typeof i === 'string' ? i : Buffer.from(i).toString('base64')));
+    return this.request('POST', `/v1/projects/${project}/models/${name}/predict${q}`, { images: encoded });
+  }
+
   async audit(project: string): Promise<{ entries: AuditEntry[] }> {
     return this.request('GET', `/v1/projects/${project}/audit`);
   }

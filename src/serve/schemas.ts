@@ -28,8 +28,9 @@ export const PredictBody = z
   .strictObject({
     row: Row.optional().describe('one input row'),
     rows: z.array(Row).optional().describe('several input rows, predicted as one batch'),
+    images: z.array(z.string().min(1)).optional().describe('image models: image files (PNG, JPEG, …) as base64 strings, predicted as one batch'),
   })
-  .describe('exactly one of row or rows');
+  .describe('exactly one of row, rows (table models) or images (image models)');
 export type PredictBody = z.infer<typeof PredictBody>;
 
 export const Prediction = z.union([

@@ -1,11 +1,24 @@
 import type { FastifyInstance } from 'fastify';
 import type { z } from 'zod';
+import { decodeImages, imageFeatures } from '../../data/images.js';
 import { tableFromRows } from '../../data/readers/index.js';
+import type { LeptonModel } from '../../models/model.js';
 import { LeptonError } from '../../errors.js';
 import { authorize } from '../auth.js';
 import { ErrorResponse, jsonSchema, ModelParams, PredictBody, PredictQuery, PredictResponse } from '../schemas.js';
 
 const finite = (v: number) => (Number.isFinite(v) ? v : null);
+
+/** Base64 image files → the model's input features (decoded and resized to its shape). */
+async function imageInput(model: LeptonModel, images: readonly string[]): Promise<Float32Array> {
+  const shape = model.imageInput;
+  if (!shape) throw new LeptonError('E_VALUE', 'this model reads table rows, not images', 'send {"row": {...}} or {"rows": [...]}');
+  const inputs = images.map((b64, i) => {
+    if (!/^[A-Za-z0-9+/\r\n]+=*$/.test(b64)) throw new LeptonError('E_VALUE', `images[${i}] is not base64`, 'send each image file base64-encoded');
+    return { name: `images[${i}]`, data: Buffer.from(b64, 'base64') };
+  });
+  return imageFeatures(await decodeImages(inputs, shape));
+}
 
 export function registerPredictRoutes(app: FastifyInstance): void {
   const { home, pool, metrics, options, busy } = app.lepton;
@@ -24,22 +37,23 @@ export function registerPredictRoutes(app: FastifyInstance): void {
     async (req) => {
       const { project, name } = req.params;
       await authorize(req, home.registry, project, 'predictor');
-      const { row, rows: many } = req.body;
-      if ((row === undefined) === (many === undefined)) throw new LeptonError('E_VALUE', 'give exactly one of "row" (an object) or "rows" (an array of objects)', 'e.g. {"row": {"age": 42}}');
-      const rows = many ?? [row!];
-      if (rows.length === 0) throw new LeptonError('E_VALUE', '"rows" is empty', 'send at least one row');
-      if (rows.length > options.maxRequestRows) throw new LeptonError('E_LIMIT', `a batch of ${rows.length} rows exceeds the limit of ${options.maxRequestRows} rows per request`, 'split it into several requests');
+      const { row, rows: many, images } = req.body;
+      if ([row, many, images].filter((v) => v !== undefined).length !== 1) throw new LeptonError('E_VALUE', 'give exactly one of "row" (an object), "rows" (an array of objects) or "images" (base64 strings, image models)', 'e.g. {"row": {"age": 42}}');
+      const count = images?.length ?? many?.length ?? 1;
+      if (count === 0) throw new LeptonError('E_VALUE', `"${images ? 'images' : 'rows'}" is empty`, 'send at least one');
+      if (count > options.maxRequestRows) throw new LeptonError('E_LIMIT', `a batch of ${count} rows exceeds the limit of ${options.maxRequestRows} rows per request`, 'split it into several requests');
       const started = performance.now();
       const lease = await pool.acquire(project, name, { alias: req.query.alias, version: req.query.version });
       try {
         const model = lease.model;
-        const x = model.pipeline.transform(tableFromRows(rows, model.inputSchema));
-        const out = model.fromFeatures(await lease.batcher.submit(x, rows.length, !busy() && lease.concurrent() === 1));
+        if (!images && model.imageInput) throw new LeptonError('E_VALUE', 'this is an image model: send {"images": ["<base64 image file>", …]}', 'encode each image file as base64');
+        const x = images ? await imageInput(model, images) : model.pipeline.transform(tableFromRows(many ?? [row!], model.inputSchema));
+        const out = model.fromFeatures(await lease.batcher.submit(x, count, !busy() && lease.concurrent() === 1));
         const predictions = model.toPredictions(out).map((p) =>
           'label' in p ? { label: p.label, probabilities: Object.fromEntries(Object.entries(p.probabilities).map(([k, v]) => [k, finite(v)])) } : { value: finite(p.value) },
         );
         const label = `${project}/${name}@${lease.version}`;
-        metrics.predictions.inc({ model: label }, rows.length);
+        metrics.predictions.inc({ model: label }, count);
         metrics.predictLatency.observe({ model: label }, (performance.now() - started) / 1000);
         return { model: { name, version: lease.version }, predictions };
       } finally {
