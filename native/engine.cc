@@ -6,6 +6,7 @@
 
 #include "common.h"
 #include "torch_augment.h"
+#include "torch_kmeans.h"
 #include "torch_mlp.h"
 #include "torch_net.h"
 #include "torch_ops.h"
@@ -30,6 +31,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   lepton::InitXgb(env, exports);
   lepton::InitTorchOps(env, exports);
   lepton::InitTorchAugment(env, exports);
+  lepton::InitTorchKmeans(env, exports);
   exports.Set("versions", Napi::Function::New(env, Versions, "versions"));
   return exports;
 }

@@ -43,3 +43,6 @@ export { startTrainingJob, type TrainingJobSpec, type RunEvent } from './jobs/tr
 export { applyRules, parseRulesConfig, parseCondition, compileCondition, formatLabelStats, type LabelRulesConfig, type LabelStats, type RuleStats } from './label/rules.js';
 export { buildQueue, readLabelFile, labelInteractively, type Queue, type QueueEntry } from './label/queue.js';
 export { uncertainty, scoreRows, mostUncertain, STRATEGIES, type Strategy } from './label/uncertainty.js';
+export { segment, kmeans, silhouetteScore, chooseK, DEFAULT_K_RANGE, type SegmentOptions, type SegmentResult, type KmeansOptions, type KmeansResult, type SilhouetteOptions, type KScore, type ChooseKResult } from './segment/kmeans.js';
+export { clusterProfiles, type ClusterProfile, type NumericProfile, type CategoricalProfile } from './segment/profile.js';
+export { formatSegment, formatChooseK, segmentSummary } from './segment/format.js';

@@ -47,6 +47,7 @@ registerData(program);
 registerLabel(program);
 registerServe(program);
 (await import('./tune.js')).registerTune(program);
+(await import('./segment.js')).registerSegment(program);
 program
   .command('info')
   .description('print versions of Lepton and its engines')

@@ -151,6 +151,26 @@ export interface NativeImageAugment {
   noiseStd?: number;
 }
 
+/** kmeans() options; the engine's defaults are maxIter 300, tol 1e-4, nInit 3, seed 0, threads 1. */
+export interface NativeKmeansOptions {
+  maxIter?: number;
+  /** Stop when the summed squared centroid shift is below tol × the mean feature variance. */
+  tol?: number;
+  /** k-means++ restarts; the one with the lowest inertia wins. */
+  nInit?: number;
+  seed?: number;
+  threads?: number;
+}
+
+export interface NativeKmeansResult {
+  /** k × d, row-major. */
+  centroids: Float32Array;
+  labels: Int32Array;
+  /** Sum of squared distances of the rows to their centroids. */
+  inertia: number;
+  iterations: number;
+}
+
 export interface Addon {
   TorchMlp: new (spec: TorchMlpSpec) => NativeTorchMlp;
   TorchNet: new (spec: TorchNetSpec) => NativeTorchNet;
@@ -160,6 +180,10 @@ export interface Addon {
   nearestNeighbors(x: Float32Array, dim: number, k: number): Int32Array;
   /** A seeded, augmented copy of n × c × h × w images (NCHW): padded crop, flips, rotation, brightness, contrast, noise. */
   augmentImages(pixels: Float32Array, n: number, c: number, h: number, w: number, options: NativeImageAugment, seed: number): Float32Array;
+  /** k-means (greedy k-means++ seeding, Lloyd iterations) on n × d rows, on a worker thread. */
+  kmeans(x: Float32Array, n: number, d: number, k: number, options?: NativeKmeansOptions): Promise<NativeKmeansResult>;
+  /** Mean silhouette coefficient (Euclidean): exact for n ≤ sampleSize (default 10000), else on a seeded sample. */
+  silhouette(x: Float32Array, n: number, d: number, labels: Int32Array, options?: { sampleSize?: number; seed?: number; threads?: number }): Promise<number>;
 }
 
 let cached: Addon | undefined;
