@@ -36,6 +36,8 @@ export function formatSegment(r: SegmentResult): string {
     `${r.k} clusters over ${r.rows} rows, on ${r.columns.length} columns (${r.featureNames.length} features); ` +
       `silhouette ${r.silhouette === null ? '—' : r.silhouette.toFixed(4)}, inertia ${r.inertia.toFixed(1)}`,
   );
+  const empty = r.sizes.filter((s) => s === 0).length;
+  if (empty > 0) out.push(`note: ${empty} of the ${r.k} clusters ${empty > 1 ? 'are' : 'is'} empty: the data has fewer distinct rows than k`);
   if (r.skipped.length > 0) out.push(`left out: ${r.skipped.map((s) => `${s.column} (${s.reason})`).join(', ')}`);
   for (const p of r.profiles) {
     out.push('', `Cluster ${p.cluster}: ${p.size} rows (${pct(p.share)})`);

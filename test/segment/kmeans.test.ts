@@ -189,6 +189,26 @@ describe('segment: engine k-means and silhouette', () => {
     expect(ck.k).toBe(3);
   });
 
+  it('runs off the event loop, and survives fewer distinct rows than k', async () => {
+    const r = rng(2);
+    const n = 60000;
+    const d = 16;
+    const x = Float32Array.from({ length: n * d }, () => r());
+    let ticks = 0;
+    const timer = setInterval(() => ticks++, 5);
+    const km = await kmeans(x, n, d, 8, { seed: 1, nInit: 2, maxIter: 30 });
+    clearInterval(timer);
+    expect(km.labels).toHaveLength(n);
+    expect(ticks).toBeGreaterThan(0);
+
+    const dup = tableFromRows([...Array<object>(5).fill({ a: 1, b: 2 }), ...Array<object>(5).fill({ a: 5, b: 0 })]);
+    const s = await segment(dup, { k: 3, seed: 1 });
+    expect([...s.sizes].sort()).toEqual([0, 5, 5]);
+    expect(s.inertia).toBe(0);
+    expect(formatSegment(s)).toMatch(/note: 1 of the 3 clusters is empty: the data has fewer distinct rows than k/);
+    expect(s.profiles.find((p) => p.size === 0)!.numeric[0]!.mean).toBeNull();
+  });
+
   it('rejects bad input with the engine error naming it', async () => {
     const x = Float32Array.from({ length: 20 }, (_, i) => i);
     const bad = x.slice();
