@@ -17,6 +17,8 @@ import { parseChannels, parseSize } from './data.js';
 import { localActor, withHome } from './registry.js';
 import { action, parseIntOption, parseList, parseNumberOption, printJson } from './output.js';
 import { progressPrinter } from './progress.js';
+import { checkAutoMLOptions, trainAutoML, type AutoMLResult } from '../automl/automl.js';
+import { formatAutoML } from '../automl/format.js';
 
 export interface TrainFlags {
   target?: string;
@@ -116,7 +118,9 @@ export function registerTrain(program: Command): void {
       .option('--project <name>', 'registry project for --register', 'default')
       .option('--size <HxW>', 'image folders: decode every image to this size (default: the most common size)')
       .option('--channels <n>', 'image folders: 1 (grey) or 3 (RGB)')
-      .option('--augment <list>', 'image folders: augment training batches, e.g. hflip=0.5,crop=2,rotate=10,brightness=0.1,contrast=0.2,noise=0.05'),
+      .option('--augment <list>', 'image folders: augment training batches, e.g. hflip=0.5,crop=2,rotate=10,brightness=0.1,contrast=0.2,noise=0.05')
+      .option('--time <duration>', 'AutoML: total time budget (e.g. 90s, 5m, 1h): tune each family, then ensemble the best of each')
+      .option('--trials <n>', 'AutoML: trials per model family (reproducible with the same --seed)'),
   )
     .addHelpText(
       'after',
@@ -125,13 +129,16 @@ Examples:
   $ lepton train credit-g.arff --target class
   $ lepton train churn.csv --target churned --model xgboost --out churn.lepton
   $ lepton train prices.csv --target price --drop id --json > result.json
+  $ lepton train credit-g.arff --target class --time 5m     # AutoML: tune + ensemble
+  $ lepton train credit-g.arff --target class --trials 20   # AutoML, reproducible
   $ lepton train scans/ --epochs 10                       # scans/<class>/*.png → a CNN
   $ lepton train /usr/share/datasets/fashion-mnist --size 28x28   # Fashion-MNIST (IDX, train split)`,
     )
     .action(
-      action(async (data: string, f: TrainFlags & { register?: string; alias?: string; project: string; size?: string; channels?: string; augment?: string }) => {
+      action(async (data: string, f: TrainFlags & { register?: string; alias?: string; project: string; size?: string; channels?: string; augment?: string; time?: string; trials?: string }) => {
         const out = f.out ?? `${basename(data, extname(data))}.lepton`;
         const folder = existsSync(data) && statSync(data).isDirectory();
+        if (f.time !== undefined || f.trials !== undefined) return trainAutoMLCommand(data, out, folder, f);
         if (folder && f.register) throw new LeptonError('E_OPTION', '--register works for tables so far; an image model is saved to --out', `register the file afterwards: lepton models register ${out} --name NAME`);
         const result = folder
           ? await trainImageFolder(data, out, f)
@@ -218,4 +225,46 @@ async function trainRegistered(data: string, out: string, f: TrainFlags & { regi
     const m = r.metrics as Pick<TrainOutcome, 'leaderboard' | 'test' | 'split'>;
     return { ...m, registered: `${f.register}@${r.modelVersion}${f.alias ? ` (${f.alias})` : ''}`, runId: r.runId };
   });
+}
+
+/**
+ * `lepton train DATA --time T` / `--trials N`: AutoML (src/automl). `--model auto` tunes every
+ * table family and ensembles them; `--model FAMILY` tunes that family alone. Every option is
+ * checked before the first trial.
+ */
+async function trainAutoMLCommand(data: string, out: string, folder: boolean, f: TrainFlags & { register?: string; time?: string; trials?: string }): Promise<void> {
+  if (folder) throw new LeptonError('E_OPTION', '--time/--trials (AutoML) work on tables; an image folder trains a cnn', 'leave --time and --trials out');
+  if (f.register) throw new LeptonError('E_OPTION', '--register is not supported with AutoML (--time/--trials) yet', `train to a file, then register it: lepton models register ${out} --name NAME`);
+  if (f.balance !== undefined && f.balance !== 'none') throw new LeptonError('E_OPTION', '--balance is not supported with AutoML (--time/--trials) yet', 'leave --balance out, or train without --time/--trials');
+  const o = trainOptionsFromFlags(f);
+  const families = o.model === 'auto' || o.model === undefined ? undefined : [o.model];
+  checkAutoMLOptions({ trials: f.trials, time: f.time, families });
+  if (!existsSync(data)) throw new LeptonError('E_FILE', `file not found: '${data}'`, 'check the path');
+  const quiet = Boolean(f.quiet || f.json);
+  const say = (s: string) => !quiet && process.stderr.write(s);
+  const result: AutoMLResult = await trainAutoML(data, {
+    target: o.target,
+    task: o.task,
+    seed: o.seed,
+    drop: o.drop,
+    params: o.params,
+    torchThreads: o.torchThreads,
+    families,
+    trials: f.trials,
+    time: f.time,
+    onStage: (stage, detail) => say(`${stage === 'tuning' ? 'tuning' : stage === 'oof' ? 'out-of-fold predictions:' : 'refit on train + validation:'} ${detail}\n`),
+    onTrial: (e) => say(`  ${e.family} trial ${e.number}: ${e.state}${e.value === null ? '' : ` ${e.value.toFixed(4)}`} (best ${e.best === null ? '—' : e.best.toFixed(4)}, ${e.seconds.toFixed(1)} s)\n`),
+  });
+  try {
+    await saveModel(result.model, out);
+  } finally {
+    result.model.dispose();
+  }
+  if (f.json) {
+    printJson({ model: out, selected: result.model.manifest.selected, leaderboard: result.leaderboard, weights: result.weights, decision: result.decision, stacking: result.stacking, test: result.test, split: result.split, seconds: result.seconds, budget: result.budget, folds: result.folds });
+    return;
+  }
+  const s = result.split;
+  process.stdout.write(`\nAutoML leaderboard (validation split ${s.val} rows; out-of-fold over ${s.train} train + validation rows, ${result.folds} folds)\n${formatAutoML(result)}\n\n`);
+  process.stdout.write(`Test split (${s.test} rows held out; refitted on ${s.train})\n${formatReport(result.test)}\n\nmodel saved to ${out}\n`);
 }

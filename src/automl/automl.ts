@@ -1,0 +1,477 @@
+/**
+ * AutoML for tables (`lepton train DATA --target T --time 5m`, or `--trials N`): tune each model
+ * family, ensemble the best of each, refit, and evaluate on the untouched test split.
+ *
+ * 1. Split exactly as `train` does (stratified 70/15/15, same seed → same rows).
+ * 2. Tune each family (logistic, MLP, XGBoost) in turn with TPE and ASHA on the train/validation
+ *    split. Trials run IN-PROCESS, one after another, on matrices encoded once (the objective of
+ *    `lepton tune`, `runTrial`): no registry, no worker processes to start, and the order of
+ *    trials — hence TPE's history and ASHA's rungs — is fixed, so the same seed and `--trials N`
+ *    give the same leaderboard. Tabular trials are short and libtorch/XGBoost already use the
+ *    cores inside a trial, so parallel workers would gain little here (`lepton tune` is the tool
+ *    for long, parallel studies). The first trial of each family is the family's defaults (what
+ *    `train` fits), so tuning never starts from worse than the plain model.
+ *    Budget: `--trials N` is N trials PER FAMILY (the defaults trial included). `--time T`: first
+ *    every family's defaults trial runs; its time sizes a reserve for step 3 ((K × C + 1) ×
+ *    their seconds × RESERVE_FACTOR), tuning gets the rest (at least half of T), and each family
+ *    in turn gets an equal share of the tuning time still left. A trial running at its family's
+ *    deadline is cancelled and recorded as failed; the defaults trial always completes.
+ * 3. Out-of-fold (OOF) predictions: C configurations per family (default 3: the defaults and the
+ *    best on validation) are trained K times (K-fold, default 5, on train + validation, for the
+ *    epochs/rounds their trial's early stopping found) to predict every train + validation row
+ *    once. Each family keeps the configuration with the lowest OOF loss: with hundreds of trials
+ *    the best on a 15 % validation split is partly luck, and OOF over 85 % of the rows is the
+ *    sturdier judge. From the kept configurations' OOF outputs: (a) a weighted average with
+ *    non-negative weights summing to one, chosen by greedy ensemble selection on OOF log-loss
+ *    (squared error for regression), and (b) stacking, a logistic (linear) meta-model on the OOF
+ *    outputs, scored by an inner cross-validation over the same folds. The artifact combines
+ *    members by a weighted average of their outputs, which cannot express a meta-model, so the
+ *    stacker is reported but never shipped. The weighted average is kept only when it beats the
+ *    best single family's OOF loss by more than one standard error of the paired per-row
+ *    difference (see `keepEnsemble`).
+ * 4. Refit the kept member(s) on train + validation and evaluate on the test split.
+ * @example
+ *   const r = await trainAutoML('credit-g.arff', { target: 'class', time: '5m' });
+ *   await saveModel(r.model, 'credit.lepton');
+ * @module
+ */
+import { availableParallelism } from 'node:os';
+import type { Table } from '../data/table.js';
+import { LeptonError, listNames } from '../errors.js';
+import { reportFor } from '../eval/evaluate.js';
+import { classificationReport, regressionReport, selectionScore, type EvalReport } from '../eval/metrics.js';
+import { FORMAT_VERSION, type Manifest } from '../models/artifact.js';
+import type { FitContext, FitData, Member } from '../models/member.js';
+import { LeptonModel } from '../models/model.js';
+import { FAMILIES, resolveParams, type FamilyName, type TorchParams, type XgbParams } from '../models/spec.js';
+import { fitTorch } from '../models/torch-family.js';
+import { fitXgb } from '../models/xgboost-family.js';
+import { VERSION } from '../package-root.js';
+import { Pipeline } from '../prep/pipeline.js';
+import { stratifiedFolds, stratifiedSplit } from '../prep/split.js';
+import { fitTarget, type EncodedTarget } from '../prep/target.js';
+import { loadInput, MIN_ROWS, type TrainOptions } from '../train/train.js';
+import { Asha } from '../tune/asha.js';
+import { parseBudget, type Budget } from '../tune/budget.js';
+import { maxResource, objectiveInfo, runTrial, type ObjectiveData } from '../tune/objective.js';
+import { TpeSampler, type Trial } from '../tune/samplers.js';
+import { DEFAULT_SPACES, type Params, type SearchSpace } from '../tune/space.js';
+import { blend, greedyWeights, keepEnsemble, mean, rowLosses, stackOof, type KeepDecision } from './ensemble.js';
+
+export interface AutoMLOptions extends Omit<TrainOptions, 'model' | 'balance' | 'refit' | 'onProgress'> {
+  /** Families to tune (default: logistic, mlp, xgboost). One family: tuning only, no ensemble. */
+  families?: readonly FamilyName[];
+  /** Trials per family. */
+  trials?: number | string;
+  /** Total wall-clock budget: seconds, or a duration such as `5m`. */
+  time?: number | string;
+  /** Folds for the out-of-fold predictions (default 5). */
+  folds?: number;
+  /** Configurations per family compared on OOF loss: the defaults and the best on validation (default 3). */
+  candidates?: number;
+  /** ASHA pruning of trials (default true). */
+  asha?: boolean;
+  onTrial?: (e: AutoMLTrialEvent) => void;
+  onStage?: (stage: 'tuning' | 'oof' | 'refit', detail: string) => void;
+}
+
+export interface AutoMLTrialEvent {
+  family: FamilyName;
+  number: number;
+  state: 'complete' | 'pruned' | 'failed';
+  value: number | null;
+  best: number | null;
+  seconds: number;
+}
+
+export interface AutoMLEntry {
+  /** A family, 'weighted' (the weighted average) or 'stacking'. */
+  name: string;
+  /** The chosen configuration's parameters (families; the tuned ones, on top of the family defaults). */
+  params: Record<string, unknown> | null;
+  /** The chosen configuration's trial number (0: the family's defaults). */
+  trial?: number;
+  /** The chosen configuration's value on the validation split: ROC-AUC (classification) or RMSE (regression). */
+  valScore: number | null;
+  /** The family's best validation value over all its trials. */
+  bestValScore?: number;
+  /** Configurations compared on OOF loss. */
+  candidates?: number;
+  /** OOF ROC-AUC (classification) or RMSE in target units (regression), over train + validation. */
+  oofScore: number | null;
+  /** Mean OOF log-loss (classification) or squared error in standardised units (regression). */
+  oofLoss: number | null;
+  trials: { total: number; complete: number; pruned: number; failed: number } | null;
+  /** Epochs/rounds early stopping chose in the best trial (the refit trains this long). */
+  bestEpoch: number | null;
+  /** Member weights (weighted average only). */
+  weights?: Partial<Record<FamilyName, number>>;
+  seconds: number;
+  selected: boolean;
+}
+
+export interface AutoMLSummary {
+  metric: 'roc_auc' | 'rmse';
+  leaderboard: AutoMLEntry[];
+  /** The shipped model's member weights (one member: weight 1). */
+  weights: Partial<Record<FamilyName, number>>;
+  /** Why the ensemble was (not) kept; null when only one family was tuned. */
+  decision: KeepDecision | null;
+  stacking: { oofLoss: number; oofScore: number | null; coef: number[][]; intercept: number[]; note: string } | null;
+  budget: Budget;
+  folds: number;
+  seconds: { tuning: number; oof: number; refit: number; total: number };
+}
+
+export interface AutoMLFit extends AutoMLSummary {
+  model: LeptonModel;
+  trainRows: number;
+}
+
+export interface AutoMLResult extends AutoMLSummary {
+  model: LeptonModel;
+  test: EvalReport;
+  split: { train: number; val: number; test: number; trainSplit: number };
+}
+
+/**
+ * Time reserved after tuning, as a multiple of (K × candidates + 1) × the families' default-trial
+ * seconds: an OOF fit trains on about as many rows as a trial but only to the trial's best epoch,
+ * without early stopping's patience after it (and the defaults trial pays the engines' warm-up),
+ * so an OOF fit measured about 0.2–0.8 of a defaults trial on credit-g; 0.75 is the upper end.
+ */
+export const RESERVE_FACTOR = 0.75;
+/** Tuning gets at least this share of a time budget, whatever the reserve estimate says. */
+export const MIN_TUNE_SHARE = 0.5;
+
+/** Checks every AutoML option that can be checked without the data (throws E_OPTION). */
+export function checkAutoMLOptions(o: Pick<AutoMLOptions, 'trials' | 'time' | 'folds' | 'families'>): { budget: Budget; families: FamilyName[]; folds: number } {
+  const budget = parseBudget({ trials: o.trials, time: o.time });
+  const families = [...(o.families ?? FAMILIES)];
+  if (families.length === 0) throw new LeptonError('E_OPTION', 'AutoML needs at least one model family', `use ${listNames(FAMILIES)}`);
+  for (const f of families) if (!(FAMILIES as readonly string[]).includes(f)) throw new LeptonError('E_OPTION', `unknown model family '${f}'`, `use ${listNames(FAMILIES)}`);
+  const folds = o.folds ?? 5;
+  if (!Number.isInteger(folds) || folds < 2) throw new LeptonError('E_OPTION', `the ensemble folds must be an integer ≥ 2 (got ${o.folds})`, 'use 5');
+  return { budget, families, folds };
+}
+
+/** `train` with AutoML: reads, splits as `train` does, runs `fitAutoML`, evaluates on the test split. */
+export async function trainAutoML(data: Table | string, options: AutoMLOptions): Promise<AutoMLResult> {
+  checkAutoMLOptions(options);
+  const table = await loadInput(data, options.drop);
+  const encoded = fitTarget(table, options.target, options.task);
+  if (encoded.rows.length < MIN_ROWS) {
+    throw new LeptonError('E_TARGET', `only ${encoded.rows.length} rows have a value in '${options.target}'; at least ${MIN_ROWS} are needed`, 'add labelled rows');
+  }
+  const features = table.columnNames.filter((c) => c !== options.target);
+  const seed = options.seed ?? 42;
+  const split = stratifiedSplit(encoded.y, { val: options.valFraction ?? 0.15, test: options.testFraction ?? 0.15 }, seed);
+  const fit = await fitAutoML(table, encoded, features, split.train, split.val, { ...options, seed });
+  const { model } = fit;
+  try {
+    const testRows = split.test.map((p) => encoded.rows[p]!);
+    const out = await model.predictFeatures(model.pipeline.transform(table, testRows));
+    const y = encoded.y instanceof Int32Array ? Int32Array.from(split.test, (p) => encoded.y[p]!) : Float32Array.from(split.test, (p) => encoded.y[p]!);
+    const test = reportFor(model, out, y);
+    const sizes = { train: fit.trainRows, val: split.val.length, test: split.test.length, trainSplit: split.train.length };
+    const { model: _m, trainRows: _t, ...summary } = fit;
+    model.manifest.training = { automl: summary, leaderboard: fit.leaderboard, test, split: sizes, source: table.source ?? null };
+    return { ...summary, model, test, split: sizes };
+  } catch (e) {
+    model.dispose();
+    throw e;
+  }
+}
+
+interface TrialRecord extends Trial {
+  value: number | null;
+  bestEpoch: number;
+  seconds: number;
+}
+
+interface FamilyResult {
+  family: FamilyName;
+  /** The configuration chosen on OOF loss among the family's candidates. */
+  trial: TrialRecord;
+  oof: Float32Array;
+  loss: Float64Array;
+  bestVal: number;
+  candidates: number;
+  trials: NonNullable<AutoMLEntry['trials']>;
+  seconds: number;
+}
+
+/** Complete trials with a finite value, best first (ties: the earlier trial). */
+function bestOf(history: readonly TrialRecord[], better: (a: number, b: number) => boolean): TrialRecord[] {
+  return history.filter((t) => t.state === 'complete' && t.value !== null && Number.isFinite(t.value)).sort((a, b) => (better(a.value!, b.value!) ? -1 : better(b.value!, a.value!) ? 1 : a.number - b.number));
+}
+
+/** Positions index into `encoded.rows` / `encoded.y` (as `fitCandidates`). */
+export async function fitAutoML(table: Table, encoded: EncodedTarget, features: readonly string[], trainPos: Int32Array, valPos: Int32Array, options: AutoMLOptions): Promise<AutoMLFit> {
+  const t0 = performance.now();
+  const { budget, families, folds: k } = checkAutoMLOptions(options);
+  const seed = options.seed ?? 42;
+  const info = objectiveInfo(encoded);
+  if (valPos.length === 0) throw new LeptonError('E_TARGET', `the validation split of '${encoded.encoder.column}' is empty`, 'add labelled rows');
+  const enc = encoded.encoder;
+  const rowsOf = (pos: Int32Array) => pos.map((p) => encoded.rows[p]!);
+  const pick = (pos: Int32Array) => (encoded.y instanceof Int32Array ? Int32Array.from(pos, (p) => encoded.y[p]!) : Float32Array.from(pos, (p) => encoded.y[p]!));
+  const torchThreads = options.torchThreads ?? 1;
+  const xgbThreads = options.xgbThreads ?? availableParallelism();
+  const fixed = (f: FamilyName): Record<string, unknown> => ({ ...(options.params?.[f] ?? {}) });
+  // Checks the fixed overrides before any trial (a bad --lr fails here).
+  for (const f of families) {
+    try {
+      resolveParams(f, fixed(f));
+    } catch (e) {
+      throw new LeptonError('E_OPTION', `invalid ${f} parameters: ${(e as Error).message}`, 'check the parameter names and ranges', { cause: e });
+    }
+  }
+
+  // ── 1. tuning on the fixed train/validation split ─────────────────────────
+  const pipeline = Pipeline.fit(table, features, rowsOf(trainPos));
+  const data: ObjectiveData = {
+    ...info,
+    train: { x: pipeline.transform(table, rowsOf(trainPos)), y: pick(trainPos) },
+    val: { x: pipeline.transform(table, rowsOf(valPos)), y: pick(valPos) },
+    numFeatures: pipeline.outputDim,
+    mean: enc.task === 'regression' ? enc.mean : 0,
+    std: enc.task === 'regression' ? enc.std : 1,
+    rows: { train: trainPos.length, val: valPos.length, test: 0 },
+  };
+  const better = (a: number, b: number) => (info.direction === 'maximize' ? a > b : a < b);
+  const m = Math.max(1, options.candidates ?? 3);
+
+  interface Study {
+    family: FamilyName;
+    fi: number;
+    fx: Record<string, unknown>;
+    sampler: TpeSampler | null;
+    asha: Asha | null;
+    history: TrialRecord[];
+    seconds: number;
+  }
+  const studies: Study[] = families.map((family, fi) => {
+    const fx = fixed(family);
+    const space: SearchSpace = Object.fromEntries(Object.entries(DEFAULT_SPACES[family]).filter(([name]) => !(name in fx)));
+    const max = maxResource(family, fx);
+    return {
+      family,
+      fi,
+      fx,
+      sampler: Object.keys(space).length ? new TpeSampler(space, { seed: seed + fi, direction: info.direction }) : null,
+      asha: options.asha === false ? null : new Asha({ maxResource: max, minResource: Math.min(max, family === 'xgboost' ? 20 : 3), reductionFactor: 3, direction: info.direction }),
+      history: [],
+      seconds: 0,
+    };
+  });
+  /** Runs trial `history.length` of a study; a deadline cancels it (never the defaults trial). */
+  const runOne = async (st: Study, deadline: number): Promise<void> => {
+    const n = st.history.length;
+    const params: Params = n === 0 || !st.sampler ? {} : st.sampler.suggest(st.history);
+    const abort = new AbortController();
+    const intermediate: { step: number; value: number | null }[] = [];
+    let pruned: number | null = null;
+    let timedOut = false;
+    const timer = n > 0 && deadline !== Infinity ? setTimeout(() => ((timedOut = true), abort.abort()), Math.max(0, deadline - performance.now())) : undefined;
+    const ts = performance.now();
+    let state: AutoMLTrialEvent['state'];
+    let value: number | null = null;
+    let bestEpoch = 0;
+    try {
+      const r = await runTrial(data, st.family, { ...params, ...st.fx }, {
+        seed,
+        torchThreads,
+        xgbThreads,
+        signal: abort.signal,
+        onReport: (step, v) => {
+          if (pruned !== null) return;
+          intermediate.push({ step, value: v });
+          if (st.asha?.report(n, step, v) === 'prune') {
+            pruned = v;
+            abort.abort();
+          }
+        },
+      });
+      [state, value, bestEpoch] = ['complete', r.value, r.bestEpoch];
+    } catch (e) {
+      if (pruned !== null) [state, value] = ['pruned', pruned];
+      else if (n === 0 && !(e instanceof LeptonError && e.code === 'E_CANCELLED')) throw e; // the family's defaults fail: a real problem
+      else state = 'failed';
+      void timedOut;
+    } finally {
+      clearTimeout(timer);
+    }
+    const seconds = (performance.now() - ts) / 1000;
+    st.seconds += seconds;
+    st.history.push({ number: n, state, params, value, intermediate, bestEpoch, seconds });
+    const best = bestOf(st.history, better)[0];
+    options.onTrial?.({ family: st.family, number: n, state, value, best: best?.value ?? null, seconds });
+  };
+
+  // Phase A: every family's defaults (what `train` fits); their times size the reserve for the
+  // out-of-fold fits (K × candidates per family) and the refit.
+  for (const st of studies) {
+    if (budget.trials !== null && budget.trials < 1) break;
+    options.onStage?.('tuning', `${st.family} (defaults)`);
+    await runOne(st, Infinity);
+  }
+  const defaultSeconds = studies.reduce((a, st) => a + st.seconds, 0);
+  const reserveMs = 1000 * defaultSeconds * RESERVE_FACTOR * (k * m + 1);
+  const tuneEnd = budget.timeMs === null ? Infinity : t0 + Math.max(budget.timeMs * MIN_TUNE_SHARE, budget.timeMs - reserveMs);
+  // Phase B: TPE + ASHA, family by family, each an equal share of the tuning time left.
+  for (const st of studies) {
+    if (!st.sampler) continue;
+    options.onStage?.('tuning', st.family);
+    const left = studies.length - st.fi;
+    const deadline = tuneEnd === Infinity ? Infinity : performance.now() + Math.max(0, tuneEnd - performance.now()) / left;
+    while ((budget.trials === null || st.history.length < budget.trials) && performance.now() < deadline) await runOne(st, deadline);
+  }
+  const tTune = performance.now();
+
+  // ── 2. out-of-fold predictions: choose each family's configuration, then the ensembles ──
+  const allPos = Int32Array.from([...trainPos, ...valPos]);
+  const yAll = pick(allPos);
+  const numClasses = info.numClasses;
+  const width = enc.task === 'classification' ? numClasses : 1;
+  const ctxFor = (numFeatures: number): FitContext => ({ task: enc.task, numClasses, numFeatures, seed, torchThreads, xgbThreads, signal: options.signal });
+  const fitConfig = (family: FamilyName, t: TrialRecord, d: FitData, numFeatures: number): Promise<Member> => {
+    const steps = Math.max(1, t.bestEpoch);
+    const p = { ...t.params, ...fixed(family) };
+    return family === 'xgboost'
+      ? fitXgb({ ...resolveParams('xgboost', p), rounds: steps } as XgbParams, d, undefined, ctxFor(numFeatures))
+      : fitTorch(family, { ...resolveParams(family, p), epochs: steps } as TorchParams, d, undefined, ctxFor(numFeatures));
+  };
+  const scoreOf = (out: Float32Array): number | null => {
+    if (enc.task === 'classification') return selectionScore(classificationReport(out, yAll as Int32Array, enc.classes));
+    return regressionReport(out.map((v) => v * enc.std + enc.mean), yAll.map((v) => v * enc.std + enc.mean)).rmse;
+  };
+  // Candidates per family: the defaults and the best trials on validation (m in all).
+  const cands = studies
+    .map((st) => {
+      const ranked = bestOf(st.history, better);
+      const def = st.history[0]?.state === 'complete' ? [st.history[0]] : [];
+      return { st, configs: [...def, ...ranked.filter((t) => t.number !== 0)].slice(0, m) };
+    })
+    .filter((c) => c.configs.length > 0);
+  if (cands.length === 0) throw new LeptonError('E_LIMIT', 'no trial completed within the budget', 'give more time (--time) or trials');
+  options.onStage?.('oof', `${k} folds × ${cands.reduce((a, c) => a + c.configs.length, 0)} configurations of ${cands.length} famil${cands.length === 1 ? 'y' : 'ies'}`);
+  const folds = stratifiedFolds(yAll, k, seed);
+  const oofOf = cands.map((c) => c.configs.map(() => new Float32Array(allPos.length * width)));
+  for (let f = 0; f < k; f++) {
+    const held = folds[f]!;
+    const rest = Int32Array.from(folds.flatMap((fold, i) => (i === f ? [] : Array.from(fold))));
+    const foldPipe = Pipeline.fit(table, features, rowsOf(rest.map((i) => allPos[i]!)));
+    const d: FitData = { x: foldPipe.transform(table, rowsOf(rest.map((i) => allPos[i]!))), y: yAll instanceof Int32Array ? Int32Array.from(rest, (i) => yAll[i]!) : Float32Array.from(rest, (i) => yAll[i]!) };
+    const xHeld = foldPipe.transform(table, rowsOf(held.map((i) => allPos[i]!)));
+    for (const [ci, c] of cands.entries()) {
+      for (const [j, t] of c.configs.entries()) {
+        const member = await fitConfig(c.st.family, t, d, foldPipe.outputDim);
+        try {
+          const out = await member.predict(xHeld);
+          held.forEach((p, i) => oofOf[ci]![j]!.set(out.subarray(i * width, i * width + width), p * width));
+        } finally {
+          member.dispose();
+        }
+      }
+    }
+  }
+  // Each family's configuration: the lowest OOF loss among its candidates (850 rows of evidence
+  // rather than the validation split's 150, which many trials overfit).
+  const results: FamilyResult[] = cands.map((c, ci) => {
+    const losses = c.configs.map((_, j) => rowLosses(oofOf[ci]![j]!, yAll, width, enc.task));
+    let j = 0;
+    losses.forEach((l, i) => {
+      if (mean(l) < mean(losses[j]!)) j = i;
+    });
+    const h = c.st.history;
+    const trials = { total: h.length, complete: h.filter((t) => t.state === 'complete').length, pruned: h.filter((t) => t.state === 'pruned').length, failed: h.filter((t) => t.state === 'failed').length };
+    return { family: c.st.family, trial: c.configs[j]!, oof: oofOf[ci]![j]!, loss: losses[j]!, bestVal: bestOf(h, better)[0]!.value!, candidates: c.configs.length, trials, seconds: c.st.seconds };
+  });
+  const leaderboard: AutoMLEntry[] = results.map((r) => ({
+    name: r.family,
+    params: { ...r.trial.params },
+    trial: r.trial.number,
+    valScore: r.trial.value,
+    bestValScore: r.bestVal,
+    candidates: r.candidates,
+    oofScore: scoreOf(r.oof),
+    oofLoss: mean(r.loss),
+    trials: r.trials,
+    bestEpoch: r.trial.bestEpoch,
+    seconds: r.seconds,
+    selected: false,
+  }));
+  let bestJ = 0;
+  results.forEach((r, j) => {
+    if (mean(r.loss) < mean(results[bestJ]!.loss)) bestJ = j;
+  });
+  let chosen: FamilyResult[] = [results[bestJ]!];
+  let weights: number[] = [1];
+  let decision: KeepDecision | null = null;
+  let stacking: AutoMLSummary['stacking'] = null;
+  let selectedName = results[bestJ]!.family as string;
+  if (results.length > 1) {
+    const oofs = results.map((r) => r.oof);
+    const w = greedyWeights(oofs, yAll, width, enc.task);
+    const blended = blend(oofs, w);
+    const blendLoss = rowLosses(blended, yAll, width, enc.task);
+    decision = keepEnsemble(results[bestJ]!.loss, blendLoss, w.filter((v) => v > 0).length);
+    const wRecord = Object.fromEntries(results.map((r, j) => [r.family, w[j]!])) as Partial<Record<FamilyName, number>>;
+    leaderboard.push({ name: 'weighted', params: null, valScore: null, oofScore: scoreOf(blended), oofLoss: mean(blendLoss), trials: null, bestEpoch: null, weights: wRecord, seconds: 0, selected: false });
+    const st = stackOof(oofs, yAll, folds, width, enc.task);
+    const stLoss = mean(rowLosses(st.oof, yAll, width, enc.task));
+    stacking = {
+      oofLoss: stLoss,
+      oofScore: scoreOf(st.oof),
+      coef: st.meta.coef,
+      intercept: st.meta.intercept,
+      note: `reported only: a model artifact combines members by a weighted average and cannot hold a meta-model${stLoss < mean(blendLoss) ? ' (stacking scored better on OOF here)' : ''}`,
+    };
+    leaderboard.push({ name: 'stacking', params: null, valScore: null, oofScore: stacking.oofScore, oofLoss: stLoss, trials: null, bestEpoch: null, seconds: 0, selected: false });
+    if (decision.keep) {
+      chosen = results.filter((_, j) => w[j]! > 0);
+      weights = w.filter((v) => v > 0);
+      selectedName = 'ensemble';
+    }
+  }
+  const tOof = performance.now();
+  for (const e of leaderboard) e.selected = selectedName === 'ensemble' ? e.name === 'weighted' : e.name === selectedName;
+
+  // ── 3. refit on train + validation ────────────────────────────────────────
+  options.onStage?.('refit', chosen.map((r) => r.family).join(' + '));
+  const finalPipeline = Pipeline.fit(table, features, rowsOf(allPos));
+  const all: FitData = { x: finalPipeline.transform(table, rowsOf(allPos)), y: yAll };
+  const members: Member[] = [];
+  try {
+    for (const r of chosen) members.push(await fitConfig(r.family, r.trial, all, finalPipeline.outputDim));
+  } catch (e) {
+    for (const m of members) m.dispose();
+    throw e;
+  }
+  const manifest: Manifest = {
+    formatVersion: FORMAT_VERSION,
+    leptonVersion: VERSION,
+    createdAt: new Date().toISOString(),
+    seed,
+    target: enc,
+    targetSchema: table.schema.find((s) => s.name === enc.column)!,
+    pipeline: finalPipeline.state,
+    selected: selectedName,
+    members: members.map((m, j) => ({ family: m.family, params: { ...m.params }, info: m.info, weight: weights[j]! })),
+  };
+  const t1 = performance.now();
+  const s = (a: number, b: number) => (b - a) / 1000;
+  return {
+    model: new LeptonModel(manifest, members),
+    trainRows: allPos.length,
+    metric: info.metric,
+    leaderboard,
+    weights: Object.fromEntries(chosen.map((r, j) => [r.family, weights[j]!])),
+    decision,
+    stacking,
+    budget,
+    folds: k,
+    seconds: { tuning: s(t0, tTune), oof: s(tTune, tOof), refit: s(tOof, t1), total: s(t0, t1) },
+  };
+}

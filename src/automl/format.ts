@@ -1,0 +1,27 @@
+/**
+ * Text for the AutoML leaderboard: each family's best tuned score and OOF score, the weighted
+ * average (with its weights) and stacking, and which was chosen.
+ * @module
+ */
+import { textTable } from '../eval/format.js';
+import type { AutoMLSummary } from './automl.js';
+
+const f4 = (v: number | null) => (v === null || Number.isNaN(v) ? '—' : v.toFixed(4));
+
+export function formatAutoML(s: AutoMLSummary): string {
+  const auc = s.metric === 'roc_auc';
+  const rows = [['candidate', 'trial', auc ? 'val roc auc' : 'val rmse', 'best val', auc ? 'oof roc auc' : 'oof rmse', auc ? 'oof log loss' : 'oof mse (std.)', 'trials (pruned/failed)', 'epochs/rounds', 'seconds', '']];
+  for (const e of s.leaderboard) {
+    const trials = e.trials ? `${e.trials.total} (${e.trials.pruned}/${e.trials.failed})` : '—';
+    rows.push([e.name, e.trial === undefined ? '—' : `#${e.trial}`, f4(e.valScore), f4(e.bestValScore ?? null), f4(e.oofScore), f4(e.oofLoss), trials, e.bestEpoch === null ? '—' : String(e.bestEpoch), e.seconds ? e.seconds.toFixed(1) : '—', e.selected ? '← chosen' : '']);
+  }
+  const lines = [textTable(rows)];
+  const w = s.leaderboard.find((e) => e.name === 'weighted')?.weights;
+  if (w) lines.push(`weights (greedy selection on OOF loss): ${Object.entries(w).map(([f, v]) => `${f} ${v!.toFixed(2)}`).join(', ')}`);
+  if (s.decision) lines.push(`ensemble ${s.decision.keep ? 'kept' : 'not kept'}: ${s.decision.reason}`);
+  if (s.stacking) lines.push(`stacking: ${s.stacking.note}`);
+  lines.push('(per family: the configuration with the lowest OOF loss among its defaults (#0) and best trials on validation)');
+  for (const e of s.leaderboard) if (e.params) lines.push(`${e.name} parameters: ${Object.keys(e.params).length ? JSON.stringify(e.params) : '(defaults)'}`);
+  lines.push(`time: tuning ${s.seconds.tuning.toFixed(1)} s, out-of-fold ${s.seconds.oof.toFixed(1)} s, refit ${s.seconds.refit.toFixed(1)} s`);
+  return lines.join('\n');
+}

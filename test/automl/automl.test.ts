@@ -1,0 +1,112 @@
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { trainAutoML, type AutoMLOptions, type AutoMLResult } from '../../src/automl/automl.js';
+import { readTable } from '../../src/data/readers/index.js';
+import { LeptonError } from '../../src/errors.js';
+import { loadModel, saveModel } from '../../src/models/artifact.js';
+import { train } from '../../src/train/train.js';
+import { CANCER, CREDIT, tmp } from '../helpers.js';
+
+/** Small budgets: few trials, epochs and rounds, so each run takes seconds. */
+const SMALL: Partial<AutoMLOptions> = { trials: 3, params: { logistic: { epochs: 30 }, mlp: { epochs: 20, hidden: [32] }, xgboost: { rounds: 60 } }, torchThreads: 1, xgbThreads: 1 };
+
+/** A result without its timings (the only part that may differ between identical runs). */
+function comparable(r: AutoMLResult): unknown {
+  return { leaderboard: r.leaderboard.map(({ seconds: _s, ...e }) => e), weights: r.weights, decision: r.decision, stacking: r.stacking, test: r.test, members: r.model.manifest.members };
+}
+
+describe('trainAutoML', () => {
+  it('is reproducible with a trial budget, weights are non-negative and sum to one, and the model saves, loads and predicts', async () => {
+    const events: string[] = [];
+    const a = await trainAutoML(CANCER, { target: 'diagnosis', seed: 7, ...SMALL, onTrial: (e) => events.push(`${e.family}#${e.number}:${e.state}`) });
+    const b = await trainAutoML(CANCER, { target: 'diagnosis', seed: 7, ...SMALL });
+    try {
+      expect(comparable(b)).toEqual(comparable(a));
+      expect(events.filter((e) => e.startsWith('xgboost'))).toHaveLength(3); // --trials is per family
+      const names = a.leaderboard.map((e) => e.name);
+      expect(names).toEqual(['logistic', 'mlp', 'xgboost', 'weighted', 'stacking']);
+      expect(a.leaderboard.filter((e) => e.selected)).toHaveLength(1);
+      for (const e of a.leaderboard.slice(0, 3)) {
+        expect(e.trials!.total).toBe(3);
+        expect(e.params).toBeTypeOf('object');
+        expect(e.oofScore).toBeGreaterThan(0.9);
+      }
+      const w = a.leaderboard.find((e) => e.name === 'weighted')!.weights!;
+      const wv = Object.values(w) as number[];
+      for (const v of wv) expect(v).toBeGreaterThanOrEqual(0);
+      expect(wv.reduce((s, v) => s + v, 0)).toBeCloseTo(1, 10);
+      const shipped = Object.values(a.weights) as number[];
+      expect(shipped.reduce((s, v) => s + v, 0)).toBeCloseTo(1, 10);
+      expect(a.model.manifest.members.map((m) => m.weight)).toEqual(shipped);
+      expect(a.model.manifest.selected).toBe(a.decision!.keep ? 'ensemble' : a.leaderboard.find((e) => e.selected)!.name);
+      expect(a.test.task === 'classification' && a.test.rocAuc!).toBeGreaterThan(0.95);
+      // The same split as train(): the same number of test rows for the same seed.
+      const plain = await train(CANCER, { target: 'diagnosis', seed: 7, model: 'logistic', params: { logistic: { epochs: 5 } } });
+      expect(a.split).toMatchObject({ test: plain.test.n, val: plain.split.val, trainSplit: plain.split.trainSplit });
+      plain.model.dispose();
+
+      const file = join(tmp(), 'automl.lepton');
+      await saveModel(a.model, file);
+      const loaded = await loadModel(file);
+      try {
+        const table = await readTable(CANCER);
+        const rows = Int32Array.from({ length: 20 }, (_, i) => i);
+        const x = a.model.pipeline.transform(table, rows);
+        expect(Array.from(await loaded.predictFeatures(x))).toEqual(Array.from(await a.model.predictFeatures(x)));
+        const preds = await loaded.predict(table);
+        expect(preds).toHaveLength(table.numRows);
+        expect(loaded.manifest.training?.automl).toBeDefined();
+      } finally {
+        loaded.dispose();
+      }
+    } finally {
+      a.model.dispose();
+      b.model.dispose();
+    }
+  }, 60_000);
+
+  it('tunes credit-g and tunes a single family without an ensemble', async () => {
+    const r = await trainAutoML(CREDIT, { target: 'class', ...SMALL, trials: 2 });
+    try {
+      expect(r.metric).toBe('roc_auc');
+      expect(r.test.task === 'classification' && r.test.rocAuc!).toBeGreaterThan(0.65);
+      expect(r.stacking!.oofLoss).toBeGreaterThan(0);
+    } finally {
+      r.model.dispose();
+    }
+    const one = await trainAutoML(CREDIT, { target: 'class', ...SMALL, trials: 2, families: ['xgboost'] });
+    try {
+      expect(one.leaderboard.map((e) => e.name)).toEqual(['xgboost']);
+      expect(one.decision).toBeNull();
+      expect(one.weights).toEqual({ xgboost: 1 });
+      expect(one.model.members).toHaveLength(1);
+    } finally {
+      one.model.dispose();
+    }
+  }, 60_000);
+
+  it('rejects bad budgets and unknown targets before any trial', async () => {
+    const cases: [Partial<AutoMLOptions>, string][] = [
+      [{ time: 0 }, 'E_OPTION'],
+      [{ time: '0s' }, 'E_OPTION'],
+      [{ time: '5 minutes' }, 'E_OPTION'],
+      [{ trials: 0 }, 'E_OPTION'],
+      [{ trials: 2.5 }, 'E_OPTION'],
+      [{}, 'E_OPTION'],
+      [{ trials: 2, families: [] }, 'E_OPTION'],
+      [{ trials: 2, folds: 1 }, 'E_OPTION'],
+      [{ trials: 2, target: 'no_such_column' }, 'E_TARGET'],
+      [{ trials: 2, params: { xgboost: { maxDepth: -1 } } }, 'E_OPTION'],
+    ];
+    for (const [o, code] of cases) {
+      let trials = 0;
+      const err = await trainAutoML(CREDIT, { target: 'class', ...o, onTrial: () => trials++ }).then(
+        () => null,
+        (e: unknown) => e,
+      );
+      expect(err, JSON.stringify(o)).toBeInstanceOf(LeptonError);
+      expect((err as LeptonError).code, JSON.stringify(o)).toBe(code);
+      expect(trials).toBe(0);
+    }
+  }, 30_000);
+});
