@@ -1,6 +1,7 @@
 // The torch model core (fit / predict / state dicts over any network; see torch_net.h) and
 // TorchNet, a network assembled from a layer spec: conv2d, batchnorm2d, relu, gelu, maxpool2d,
-// avgpool2d, globalavgpool, dropout, flatten, linear and residual blocks. JS hands over rows as
+// avgpool2d, globalavgpool, dropout, flatten, linear and residual blocks, and for sequences
+// embedding, lstm, gru, transformer and pool (with a padding mask; see SeqLayer). JS hands over rows as
 // Float32Array views that are read in place (from_blob) as N × inputShape; training and
 // prediction run on libuv worker threads, epochs are reported through an
 // AsyncProgressQueueWorker (a thread-safe function underneath).
@@ -551,19 +552,56 @@ std::string ShapeText(const std::vector<int64_t>& s) {
 
 // A spec whose layers sit in a Sequential registered as "layers": state-dict names read
 // "layers.3.weight", and "layers.5.layers.0.weight" / "layers.5.proj.weight" inside a residual block.
+//
+// Padding masks. A sequence of token ids is right-padded with padIndex; its length is one past
+// its last non-pad token (at least 1, so that a row of pads still has a defined output). The
+// mask is not module state (predictions may run concurrently on one network): the network's
+// forward walks its layers itself and hands a per-call `lengths` tensor (N, int64, CPU) to every
+// layer that reads or sets it (SeqLayer). The embedding layer sets it from its input ids; LSTM
+// and GRU pack their input by it, the transformer turns it into a key-padding mask and pooling
+// ignores the steps past it. Without an embedding (numeric sequences) it stays undefined: every
+// step counts.
+struct SeqLayer {
+  virtual ~SeqLayer() = default;
+  virtual torch::Tensor ForwardSeq(const torch::Tensor& x, torch::Tensor* lengths) = 0;
+};
+
+// Runs the layers of `seq` in order, through ForwardSeq where a layer takes the mask.
+torch::Tensor RunLayers(torch::nn::Sequential& seq, torch::Tensor x, torch::Tensor* lengths) {
+  for (auto& m : *seq) {
+    if (auto* s = dynamic_cast<SeqLayer*>(m.ptr().get()))
+      x = s->ForwardSeq(x, lengths);
+    else
+      x = m.forward(x);
+  }
+  return x;
+}
+
+// N × L bool, true at the steps past each row's length (the key-padding mask convention).
+torch::Tensor PadMask(const torch::Tensor& lengths, int64_t L) {
+  return torch::arange(L, torch::kLong).unsqueeze(0).ge(lengths.unsqueeze(1));
+}
+
 struct NetImpl : torch::nn::Module {
   explicit NetImpl(torch::nn::Sequential seq) : layers(register_module("layers", std::move(seq))) {}
-  torch::Tensor forward(const torch::Tensor& x) { return layers->forward(x); }
+  torch::Tensor forward(const torch::Tensor& x) {
+    torch::Tensor lengths;
+    return RunLayers(layers, x, &lengths);
+  }
   torch::nn::Sequential layers;
 };
 TORCH_MODULE(Net);
 
 // y = block(x) + shortcut(x); the shortcut is the identity, a 1×1 convolution (channels or
 // stride change) or a linear map (flat inputs of another width).
-struct ResidualImpl : torch::nn::Module {
+struct ResidualImpl : torch::nn::Module, SeqLayer {
   explicit ResidualImpl(torch::nn::Sequential seq) : layers(register_module("layers", std::move(seq))) {}
   torch::Tensor forward(const torch::Tensor& x) {
-    torch::Tensor y = layers->forward(x);
+    torch::Tensor lengths;
+    return ForwardSeq(x, &lengths);
+  }
+  torch::Tensor ForwardSeq(const torch::Tensor& x, torch::Tensor* lengths) override {
+    torch::Tensor y = RunLayers(layers, x, lengths);
     if (!conv.is_empty()) return y + conv(x);
     if (!linear.is_empty()) return y + linear(x);
     return y + x;
@@ -574,6 +612,147 @@ struct ResidualImpl : torch::nn::Module {
 };
 TORCH_MODULE(Residual);
 
+// N × L token ids (floats) -> N × L × dim; sets the lengths. Parameter: "weight" (vocab × dim),
+// the row of padIndex zero and never trained, as in torch.nn.Embedding.
+struct TokenEmbeddingImpl : torch::nn::EmbeddingImpl, SeqLayer {
+  TokenEmbeddingImpl(int64_t vocab, int64_t dim, int64_t pad)
+      : torch::nn::EmbeddingImpl(torch::nn::EmbeddingOptions(vocab, dim).padding_idx(pad)), vocab(vocab), pad(pad) {}
+  torch::Tensor forward(const torch::Tensor& x) {
+    torch::Tensor lengths;
+    return ForwardSeq(x, &lengths);
+  }
+  torch::Tensor ForwardSeq(const torch::Tensor& x, torch::Tensor* lengths) override {
+    auto ids = x.to(torch::kLong);
+    if (ids.numel() > 0) {
+      const int64_t lo = ids.min().item<int64_t>(), hi = ids.max().item<int64_t>();
+      if (lo < 0 || hi >= vocab || !x.eq(ids.to(x.scalar_type())).all().item<bool>())
+        throw EngineError("E_ARG", "embedding: token ids must be integers in [0, " + std::to_string(vocab) + "), got " +
+                                       std::to_string(lo < 0 ? lo : hi));
+    }
+    const int64_t L = ids.size(1);
+    // One past the last non-pad step: argmax of the position weights where the id is not a pad.
+    auto pos = torch::arange(1, L + 1, torch::kLong).unsqueeze(0);
+    *lengths = (ids.ne(pad).to(torch::kLong) * pos).amax(1).clamp_min(1);
+    return torch::nn::EmbeddingImpl::forward(ids);
+  }
+  int64_t vocab, pad;
+};
+TORCH_MODULE(TokenEmbedding);
+
+// N × L × F -> N × L × hidden·dirs (batch first). With lengths the input is packed, so a
+// step past a row's length never reaches the recurrence (either direction) and comes out as 0.
+// Parameters as torch.nn.LSTM / GRU: "weight_ih_l0", "bias_hh_l1_reverse", ...
+template <typename Base, typename Options>
+struct RecurrentImpl : Base, SeqLayer {
+  explicit RecurrentImpl(const Options& o) : Base(o) {}
+  torch::Tensor forward(const torch::Tensor& x) {
+    torch::Tensor lengths;
+    return ForwardSeq(x, &lengths);
+  }
+  torch::Tensor ForwardSeq(const torch::Tensor& x, torch::Tensor* lengths) override {
+    if (!lengths->defined()) return std::get<0>(Base::forward(x));
+    namespace rnn = torch::nn::utils::rnn;
+    auto packed = rnn::pack_padded_sequence(x, *lengths, /*batch_first=*/true, /*enforce_sorted=*/false);
+    auto out = std::get<0>(Base::forward_with_packed_input(packed));
+    return std::get<0>(rnn::pad_packed_sequence(out, /*batch_first=*/true, 0.0, x.size(1)));
+  }
+};
+struct LstmImpl : RecurrentImpl<torch::nn::LSTMImpl, torch::nn::LSTMOptions> {
+  using RecurrentImpl::RecurrentImpl;
+};
+TORCH_MODULE(Lstm);
+struct GruImpl : RecurrentImpl<torch::nn::GRUImpl, torch::nn::GRUOptions> {
+  using RecurrentImpl::RecurrentImpl;
+};
+TORCH_MODULE(Gru);
+
+// One encoder block: multi-head self-attention and a GELU feed-forward, each in a residual
+// branch with dropout; layer norm before each branch (pre) or after each sum (post).
+struct EncoderBlockImpl : torch::nn::Module {
+  EncoderBlockImpl(int64_t dim, int64_t heads, int64_t ff, double p, bool pre)
+      : attn(register_module("attn", torch::nn::MultiheadAttention(torch::nn::MultiheadAttentionOptions(dim, heads).dropout(p)))),
+        ff1(register_module("ff1", torch::nn::Linear(dim, ff))),
+        ff2(register_module("ff2", torch::nn::Linear(ff, dim))),
+        norm1(register_module("norm1", torch::nn::LayerNorm(torch::nn::LayerNormOptions({dim})))),
+        norm2(register_module("norm2", torch::nn::LayerNorm(torch::nn::LayerNormOptions({dim})))),
+        drop(register_module("drop", torch::nn::Dropout(p))),
+        pre(pre) {}
+  // x: N × L × D; padMask: N × L, true where a key is padding (or undefined).
+  torch::Tensor forward(torch::Tensor x, const torch::Tensor& padMask) {
+    auto sa = [&](const torch::Tensor& h) {
+      auto t = h.transpose(0, 1);  // MultiheadAttention reads L × N × D
+      return drop(std::get<0>(attn(t, t, t, padMask, /*need_weights=*/false)).transpose(0, 1));
+    };
+    auto ffn = [&](const torch::Tensor& h) { return drop(ff2(drop(torch::gelu(ff1(h))))); };
+    if (pre) {
+      x = x + sa(norm1(x));
+      return x + ffn(norm2(x));
+    }
+    x = norm1(x + sa(x));
+    return norm2(x + ffn(x));
+  }
+  torch::nn::MultiheadAttention attn;
+  torch::nn::Linear ff1, ff2;
+  torch::nn::LayerNorm norm1, norm2;
+  torch::nn::Dropout drop;
+  bool pre;
+};
+TORCH_MODULE(EncoderBlock);
+
+// N × L × D -> N × L × D: a learned position embedding "pos" (L × D) added, then the blocks
+// ("blocks.0.attn.in_proj_weight", ...), then a final layer norm "norm" when pre-norm.
+struct TransformerImpl : torch::nn::Module, SeqLayer {
+  TransformerImpl(int64_t L, int64_t dim, int64_t heads, int64_t ff, int64_t layers, double p, bool pre)
+      : blocks(register_module("blocks", torch::nn::ModuleList())), drop(register_module("drop", torch::nn::Dropout(p))) {
+    pos = register_parameter("pos", torch::randn({L, dim}) * 0.02);
+    for (int64_t i = 0; i < layers; i++) blocks->push_back(EncoderBlock(dim, heads, ff, p, pre));
+    if (pre) norm = register_module("norm", torch::nn::LayerNorm(torch::nn::LayerNormOptions({dim})));
+  }
+  torch::Tensor forward(const torch::Tensor& x) {
+    torch::Tensor lengths;
+    return ForwardSeq(x, &lengths);
+  }
+  torch::Tensor ForwardSeq(const torch::Tensor& x, torch::Tensor* lengths) override {
+    torch::Tensor padMask = lengths->defined() ? PadMask(*lengths, x.size(1)) : torch::Tensor();
+    torch::Tensor h = drop(x + pos.unsqueeze(0));
+    for (auto& b : *blocks) h = b->as<EncoderBlockImpl>()->forward(h, padMask);
+    return norm.is_empty() ? h : norm(h);
+  }
+  torch::Tensor pos;
+  torch::nn::ModuleList blocks;
+  torch::nn::Dropout drop;
+  torch::nn::LayerNorm norm{nullptr};
+};
+TORCH_MODULE(Transformer);
+
+// N × L × F -> N × F over the steps within each row's length: mean, max, the last step, or the
+// first ([CLS]) step.
+struct SeqPoolImpl : torch::nn::Module, SeqLayer {
+  explicit SeqPoolImpl(std::string mode) : mode(std::move(mode)) {}
+  torch::Tensor forward(const torch::Tensor& x) {
+    torch::Tensor lengths;
+    return ForwardSeq(x, &lengths);
+  }
+  torch::Tensor ForwardSeq(const torch::Tensor& x, torch::Tensor* lengths) override {
+    const int64_t L = x.size(1);
+    if (mode == "cls") return x.select(1, 0);
+    if (!lengths->defined()) {
+      if (mode == "mean") return x.mean(1);
+      if (mode == "max") return std::get<0>(x.max(1));
+      return x.select(1, L - 1);
+    }
+    if (mode == "last") {
+      auto idx = (*lengths - 1).view({-1, 1, 1}).expand({x.size(0), 1, x.size(2)});
+      return x.gather(1, idx).squeeze(1);
+    }
+    auto pad = PadMask(*lengths, L).unsqueeze(2);  // N × L × 1
+    if (mode == "max") return std::get<0>(x.masked_fill(pad, -std::numeric_limits<float>::infinity()).max(1));
+    return x.masked_fill(pad, 0).sum(1) / lengths->to(x.scalar_type()).unsqueeze(1);
+  }
+  std::string mode;
+};
+TORCH_MODULE(SeqPool);
+
 // N × C × H × W -> N × C.
 struct GlobalAvgPoolImpl : torch::nn::Module {
   torch::Tensor forward(const torch::Tensor& x) { return x.mean({2, 3}); }
@@ -581,13 +760,15 @@ struct GlobalAvgPoolImpl : torch::nn::Module {
 TORCH_MODULE(GlobalAvgPool);
 
 const char* const kLayerTypes =
-    "conv2d, batchnorm2d, relu, gelu, maxpool2d, avgpool2d, globalavgpool, dropout, flatten, linear, residual";
+    "conv2d, batchnorm2d, relu, gelu, maxpool2d, avgpool2d, globalavgpool, dropout, flatten, linear, residual, "
+    "embedding, lstm, gru, transformer, pool";
 
 // Builds the layers of a spec while following the shape of one row through them; every error
 // names the layer by its path in the spec, e.g. "spec.layers[2].layers[0] (conv2d)".
 class NetBuilder {
  public:
   bool batchNorm = false;
+  bool sequence = false;  // an embedding, recurrent or transformer layer (smaller predict batches)
 
   torch::nn::Sequential Build(const Napi::Value& v, const std::string& path, std::vector<int64_t>* shape) {
     if (!v.IsArray()) throw EngineError("E_ARG", path + " must be an array of layers");
@@ -626,6 +807,27 @@ class NetBuilder {
       throw EngineError("E_ARG", std::string("'") + key + "' must be an integer in [" + std::to_string(min) + ", " +
                                      std::to_string(1 << 24) + "]");
     return static_cast<int64_t>(d);
+  }
+
+  static void NeedSequence(const std::vector<int64_t>& shape) {
+    if (shape.size() != 2)
+      throw EngineError("E_ARG", "needs a sequence [seqLen, features], got " + ShapeText(shape) +
+                                     (shape.size() == 1 ? " (token ids need an embedding layer first)" : ""));
+  }
+
+  static bool Bool(const Napi::Object& o, const char* key) {
+    Napi::Value v = o.Get(key);
+    if (v.IsUndefined() || v.IsNull()) return false;
+    if (!v.IsBoolean()) throw EngineError("E_ARG", std::string("'") + key + "' must be a boolean");
+    return v.As<Napi::Boolean>().Value();
+  }
+
+  static double Prob(const Napi::Object& o, const char* key) {
+    Napi::Value v = o.Get(key);
+    if (v.IsUndefined() || v.IsNull()) return 0;
+    double d = v.IsNumber() ? v.As<Napi::Number>().DoubleValue() : -1;
+    if (!(d >= 0 && d < 1)) throw EngineError("E_ARG", std::string("'") + key + "' must be a number in [0, 1)");
+    return d;
   }
 
   static void NeedImage(const std::vector<int64_t>& shape) {
@@ -698,6 +900,44 @@ class NetBuilder {
       const int64_t out = Int(L, "out", -1, 1);
       seq->push_back(torch::nn::Linear(s[0], out));
       s = {out};
+    } else if (type == "embedding") {
+      if (s.size() != 1) throw EngineError("E_ARG", "needs token ids [seqLen], got " + ShapeText(s));
+      const int64_t vocab = Int(L, "vocab", -1, 2), dim = Int(L, "dim", -1, 1), pad = Int(L, "padIndex", 0, 0);
+      if (pad >= vocab) throw EngineError("E_ARG", "'padIndex' " + std::to_string(pad) + " must be below vocab " + std::to_string(vocab));
+      sequence = true;
+      seq->push_back(TokenEmbedding(vocab, dim, pad));
+      s = {s[0], dim};
+    } else if (type == "lstm" || type == "gru") {
+      NeedSequence(s);
+      const int64_t hidden = Int(L, "hidden", -1, 1), layers = Int(L, "layers", 1, 1);
+      const bool bi = Bool(L, "bidirectional");
+      const double p = Prob(L, "dropout");
+      sequence = true;
+      if (type == "lstm")
+        seq->push_back(Lstm(torch::nn::LSTMOptions(s[1], hidden).num_layers(layers).bidirectional(bi).batch_first(true).dropout(p)));
+      else
+        seq->push_back(Gru(torch::nn::GRUOptions(s[1], hidden).num_layers(layers).bidirectional(bi).batch_first(true).dropout(p)));
+      s = {s[0], hidden * (bi ? 2 : 1)};
+    } else if (type == "transformer") {
+      NeedSequence(s);
+      const int64_t heads = Int(L, "heads", -1, 1), ff = Int(L, "ff", -1, 1), layers = Int(L, "layers", 1, 1);
+      if (s[1] % heads != 0)
+        throw EngineError("E_ARG", "the width " + std::to_string(s[1]) + " must be a multiple of heads " + std::to_string(heads));
+      Napi::Value nv = L.Get("norm");
+      std::string norm = nv.IsUndefined() || nv.IsNull() ? "pre" : (nv.IsString() ? nv.As<Napi::String>().Utf8Value() : "");
+      if (norm != "pre" && norm != "post") throw EngineError("E_ARG", "'norm' must be 'pre' or 'post'");
+      Napi::Value dv = L.Get("dropout");
+      const double p = dv.IsUndefined() || dv.IsNull() ? 0.1 : Prob(L, "dropout");
+      sequence = true;
+      seq->push_back(Transformer(s[0], s[1], heads, ff, layers, p, norm == "pre"));
+    } else if (type == "pool") {
+      NeedSequence(s);
+      Napi::Value mv = L.Get("mode");
+      std::string mode = mv.IsString() ? mv.As<Napi::String>().Utf8Value() : "";
+      if (mode != "mean" && mode != "max" && mode != "last" && mode != "cls")
+        throw EngineError("E_ARG", "'mode' must be 'mean', 'max', 'last' or 'cls'");
+      seq->push_back(SeqPool(mode));
+      s = {s[1]};
     } else if (type.empty()) {
       throw EngineError("E_ARG", std::string("'type' is required (one of ") + kLayerTypes + ")");
     } else {
@@ -753,8 +993,8 @@ class TorchNet : public torchmodel::ModelWrap<TorchNet> {
         shape.push_back(static_cast<int64_t>(v));
         size *= shape.back();
       }
-      if (shape.size() != 1 && shape.size() != 3)
-        throw EngineError("E_ARG", "spec.inputShape must be [features] or [channels, height, width], got " + ShapeText(shape));
+      if (shape.size() < 1 || shape.size() > 3)
+        throw EngineError("E_ARG", "spec.inputShape must be [features] (or token ids [seqLen]), [seqLen, features] or [channels, height, width], got " + ShapeText(shape));
       if (size > (1 << 24)) throw EngineError("E_ARG", "spec.inputShape " + ShapeText(shape) + " is too large");
       const int64_t outputDim = GetInt(o, "outputDim", -1, 1, 1 << 20);
       const int64_t seed = GetInt(o, "seed", 0, 0, std::numeric_limits<int32_t>::max());
@@ -776,7 +1016,8 @@ class TorchNet : public torchmodel::ModelWrap<TorchNet> {
                                         : "the row size " + std::to_string(size) + " (inputShape " + ShapeText(shape) + ")";
       core_.batchNorm = builder.batchNorm;
       // Convolutional activations are ~channels × the image per row: keep a pass near 100 MB.
-      core_.evalRows = shape.size() == 3 ? 256 : 8192;
+      // Attention holds heads × seqLen² per row.
+      core_.evalRows = shape.size() == 3 || builder.sequence ? 256 : 8192;
       core_.module().eval();
     } catch (...) {
       std::string code, msg;

@@ -14,7 +14,7 @@
 
 namespace lepton {
 
-// Registers the TorchNet class (convolutional and dense layers from a layer spec) on `exports`.
+// Registers the TorchNet class (convolutional, dense and sequence layers from a layer spec) on `exports`.
 void InitTorchNet(Napi::Env env, Napi::Object exports);
 
 namespace torchmodel {

@@ -92,11 +92,20 @@ export type TorchNetLayer =
   | { type: 'dropout'; p: number }
   | { type: 'flatten' }
   | { type: 'linear'; out: number }
-  | { type: 'residual'; layers: TorchNetLayer[] };
+  | { type: 'residual'; layers: TorchNetLayer[] }
+  /** Token ids [seqLen] (floats holding integers in [0, vocab)) -> [seqLen, dim]; right padding with padIndex (default 0) masks the later layers. */
+  | { type: 'embedding'; vocab: number; dim: number; padIndex?: number }
+  /** [seqLen, features] -> [seqLen, hidden × (bidirectional ? 2 : 1)]; packed by the padding mask, so pads never enter the recurrence. */
+  | { type: 'lstm'; hidden: number; layers?: number; bidirectional?: boolean; dropout?: number }
+  | { type: 'gru'; hidden: number; layers?: number; bidirectional?: boolean; dropout?: number }
+  /** [seqLen, dim] -> [seqLen, dim]: learned position embedding, then `layers` encoder blocks (dim % heads === 0); padded keys are masked. */
+  | { type: 'transformer'; heads: number; ff: number; layers?: number; dropout?: number; norm?: 'pre' | 'post' }
+  /** [seqLen, features] -> [features] over the unpadded steps: mean, max, the last step, or the first ([CLS]) step. */
+  | { type: 'pool'; mode: 'mean' | 'max' | 'last' | 'cls' };
 
 /** A network from layers; the last layer must output [outputDim]. State-dict names read `layers.3.weight`. */
 export interface TorchNetSpec {
-  /** One row: [channels, height, width] or [features]; inputs are n × prod(inputShape) floats. */
+  /** One row: [channels, height, width], [features], token ids [seqLen] or a numeric sequence [seqLen, features]; inputs are n × prod(inputShape) floats. */
   inputShape: number[];
   layers: TorchNetLayer[];
   outputDim: number;

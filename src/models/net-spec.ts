@@ -13,7 +13,7 @@ import { z } from 'zod';
 import { addon, callNativeSync, type NativeTorchNet, type TorchNetLayer, type TorchNetSpec } from '../engine/addon.js';
 import { LeptonError } from '../errors.js';
 
-export const LAYER_TYPES = ['conv2d', 'batchnorm2d', 'relu', 'gelu', 'maxpool2d', 'avgpool2d', 'globalavgpool', 'dropout', 'flatten', 'linear', 'residual'] as const;
+export const LAYER_TYPES = ['conv2d', 'batchnorm2d', 'relu', 'gelu', 'maxpool2d', 'avgpool2d', 'globalavgpool', 'dropout', 'flatten', 'linear', 'residual', 'embedding', 'lstm', 'gru', 'transformer', 'pool'] as const;
 export type LayerType = (typeof LAYER_TYPES)[number];
 export type Layer = TorchNetLayer;
 
@@ -24,6 +24,8 @@ const intAtLeast = (min: number) => {
 };
 const size = intAtLeast(1);
 const pool = { kernel: size, stride: size.optional() };
+const prob = z.number({ error: (i) => `must be a number in [0, 1), got ${got(i.input)}` }).min(0, { error: (i) => `must be in [0, 1), got ${got(i.input)}` }).lt(1, { error: (i) => `must be in [0, 1), got ${got(i.input)}` });
+const recurrent = { hidden: size, layers: size.optional(), bidirectional: z.boolean().optional(), dropout: prob.optional() };
 
 const LayerZ: z.ZodType<TorchNetLayer> = z.discriminatedUnion('type', [
   z.strictObject({
@@ -44,6 +46,11 @@ const LayerZ: z.ZodType<TorchNetLayer> = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('dropout'), p: z.number().min(0).lt(1, { error: (i) => `must be in [0, 1), got ${got(i.input)}` }) }),
   z.strictObject({ type: z.literal('flatten') }),
   z.strictObject({ type: z.literal('linear'), out: size }),
+  z.strictObject({ type: z.literal('embedding'), vocab: intAtLeast(2), dim: size, padIndex: intAtLeast(0).optional() }),
+  z.strictObject({ type: z.literal('lstm'), ...recurrent }),
+  z.strictObject({ type: z.literal('gru'), ...recurrent }),
+  z.strictObject({ type: z.literal('transformer'), heads: size, ff: size, layers: size.optional(), dropout: prob.optional(), norm: z.enum(['pre', 'post']).optional() }),
+  z.strictObject({ type: z.literal('pool'), mode: z.enum(['mean', 'max', 'last', 'cls']) }),
   z.strictObject({
     type: z.literal('residual'),
     get layers() {
@@ -53,8 +60,8 @@ const LayerZ: z.ZodType<TorchNetLayer> = z.discriminatedUnion('type', [
 ]);
 
 export const NetSpecZ = z.strictObject({
-  /** One row: [channels, height, width] for images, [features] for flat rows. */
-  inputShape: z.array(size).refine((s) => s.length === 1 || s.length === 3, { error: 'must be [features] or [channels, height, width]' }),
+  /** One row: [channels, height, width] for images, [features] for flat rows or token ids [seqLen], [seqLen, features] for numeric sequences. */
+  inputShape: z.array(size).refine((s) => s.length >= 1 && s.length <= 3, { error: 'must be [features] (or token ids [seqLen]), [seqLen, features] or [channels, height, width]' }),
   layers: z.array(LayerZ).min(1, { error: 'a network needs at least one layer' }),
   /** Classes (classification) or targets (regression): the last layer's width. */
   outputDim: size,
@@ -63,7 +70,7 @@ export const NetSpecZ = z.strictObject({
 export type NetSpec = TorchNetSpec;
 export type NetSpecInput = z.input<typeof NetSpecZ>;
 
-const HINT = `layer types: ${LAYER_TYPES.join(', ')}; shapes are per row ([channels, height, width] or [features])`;
+const HINT = `layer types: ${LAYER_TYPES.join(', ')}; shapes are per row ([channels, height, width], [seqLen, features] or [features])`;
 
 function pathText(path: readonly PropertyKey[]): string {
   return path.map((k, i) => (typeof k === 'number' ? `[${k}]` : `${i ? '.' : ''}${String(k)}`)).join('');
@@ -139,8 +146,29 @@ function follow(list: readonly Layer[], path: string, shape: number[], out: Laye
       if (n + 2 * pad < kernel) fail(`kernel ${kernel} is larger than the ${pad ? 'padded ' : ''}${h}×${w} input${pad ? ` (padding ${pad})` : ''}`, 'use a smaller kernel, or fewer pooling layers before this one');
       return Math.floor((n + 2 * pad - kernel) / stride) + 1;
     };
+    const sequence = (): [number, number] => {
+      if (s.length !== 2) fail(`needs a sequence [seqLen, features], got ${dims(s)}`, s.length === 1 ? "token ids need { type: 'embedding', vocab, dim } first" : HINT);
+      return s as [number, number];
+    };
     const input = s;
     switch (layer.type) {
+      case 'embedding':
+        if (s.length !== 1) fail(`needs token ids [seqLen], got ${dims(s)}`, 'an embedding reads rows of token ids: inputShape [seqLen]');
+        if ((layer.padIndex ?? 0) >= layer.vocab) fail(`padIndex ${layer.padIndex ?? 0} must be below vocab ${layer.vocab}`);
+        s = [s[0]!, layer.dim];
+        break;
+      case 'lstm':
+      case 'gru':
+        s = [sequence()[0], layer.hidden * (layer.bidirectional ? 2 : 1)];
+        break;
+      case 'transformer': {
+        const [, d] = sequence();
+        if (d % layer.heads !== 0) fail(`the width ${d} must be a multiple of heads ${layer.heads}`, 'pick an embedding dim divisible by heads');
+        break;
+      }
+      case 'pool':
+        s = [sequence()[1]];
+        break;
       case 'conv2d': {
         const [, h, w] = image();
         const stride = layer.stride ?? 1;
@@ -214,6 +242,33 @@ export function DEFAULT_CNN(inputShape: readonly [channels: number, height: numb
   return parseNetSpec({
     inputShape: [...inputShape],
     layers: [...block(32), ...block(64), { type: 'flatten' }, { type: 'dropout', p: 0.25 }, { type: 'linear', out: 128 }, { type: 'relu' }, { type: 'linear', out: classes }],
+    outputDim: classes,
+    seed,
+  });
+}
+
+/**
+ * A text classifier over token ids [seqLen] (padIndex 0, e.g. from src/text/tokenizer.ts):
+ * embedding 64 → bidirectional GRU 64 → masked mean pooling → dropout 0.2 → dense `classes`.
+ */
+export function DEFAULT_TEXT_GRU(vocab: number, seqLen: number, classes: number, seed = 0): NetSpec {
+  return parseNetSpec({
+    inputShape: [seqLen],
+    layers: [{ type: 'embedding', vocab, dim: 64 }, { type: 'gru', hidden: 64, bidirectional: true }, { type: 'pool', mode: 'mean' }, { type: 'dropout', p: 0.2 }, { type: 'linear', out: classes }],
+    outputDim: classes,
+    seed,
+  });
+}
+
+/**
+ * A small transformer text classifier over token ids [seqLen]: embedding 64 → 2 pre-norm encoder
+ * blocks (4 heads, feed-forward 128, dropout 0.1, learned positions) → pooling (`mean` over the
+ * unpadded tokens, or `cls`: the first token, for inputs encoded with a leading [CLS]) → dense `classes`.
+ */
+export function DEFAULT_TEXT_TRANSFORMER(vocab: number, seqLen: number, classes: number, seed = 0, pooling: 'mean' | 'cls' = 'mean'): NetSpec {
+  return parseNetSpec({
+    inputShape: [seqLen],
+    layers: [{ type: 'embedding', vocab, dim: 64 }, { type: 'transformer', heads: 4, ff: 128, layers: 2, dropout: 0.1, norm: 'pre' }, { type: 'pool', mode: pooling }, { type: 'linear', out: classes }],
     outputDim: classes,
     seed,
   });

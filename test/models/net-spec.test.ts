@@ -70,9 +70,14 @@ describe('models: network layer specs', () => {
     fails(spec([{ type: 'conv2d', out: 4, kernel: 3, padding: -1 }]), /layers\[0\] \(conv2d\)\.padding: must be 'same' or a non-negative integer, got -1/);
     fails(spec([{ type: 'dropout', p: 1 }]), /layers\[0\] \(dropout\)\.p: must be in \[0, 1\), got 1/);
     fails(spec([{ type: 'flatten' }], 3, [1, -8, 8]), /^inputShape\[1\]: must be a positive integer, got -8$/);
-    fails(spec([{ type: 'flatten' }], 3, [8, 8]), /^inputShape: must be \[features\] or \[channels, height, width\]$/);
-    fails(spec([{ type: 'relu' }, { type: 'conv3d', out: 4 }]), /^layers\[1\]: unknown layer type "conv3d" \(known: conv2d, batchnorm2d, relu, gelu, maxpool2d, avgpool2d, globalavgpool, dropout, flatten, linear, residual\)$/);
-    fails(spec([{ type: 'residual', layers: [{ type: 'relu' }, { type: 'lstm' }] }]), /^layers\[0\]\.layers\[1\]: unknown layer type "lstm"/);
+    fails(spec([{ type: 'flatten' }], 3, [2, 2, 8, 8]), /^inputShape: must be \[features\] \(or token ids \[seqLen\]\), \[seqLen, features\] or \[channels, height, width\]$/);
+    fails(spec([{ type: 'relu' }, { type: 'conv3d', out: 4 }]), /^layers\[1\]: unknown layer type "conv3d" \(known: conv2d, batchnorm2d, relu, gelu, maxpool2d, avgpool2d, globalavgpool, dropout, flatten, linear, residual, embedding, lstm, gru, transformer, pool\)$/);
+    fails(spec([{ type: 'residual', layers: [{ type: 'relu' }, { type: 'rnn' }] }]), /^layers\[0\]\.layers\[1\]: unknown layer type "rnn"/);
+    fails(spec([{ type: 'lstm', hidden: 0 }]), /^layers\[0\] \(lstm\)\.hidden: must be a positive integer, got 0$/);
+    fails(spec([{ type: 'transformer', heads: 2, ff: 8, norm: 'sandwich' }]), /^layers\[0\] \(transformer\)\.norm: /);
+    fails(spec([{ type: 'embedding', vocab: 10, dim: 4 }]), /^layers\[0\] \(embedding\): needs token ids \[seqLen\], got \[1, 8, 8\]$/);
+    fails({ inputShape: [8], layers: [{ type: 'embedding', vocab: 10, dim: 4, padIndex: 10 }, { type: 'pool', mode: 'mean' }], outputDim: 4 }, /^layers\[0\] \(embedding\): padIndex 10 must be below vocab 10$/);
+    fails({ inputShape: [8, 3], layers: [{ type: 'gru', hidden: 4, dropout: 1 }, { type: 'pool', mode: 'last' }], outputDim: 4 }, /^layers\[0\] \(gru\)\.dropout: must be in \[0, 1\), got 1$/);
     fails(spec([{ out: 4 }]), /^layers\[0\]: a layer needs a 'type' \(known: conv2d/);
     fails(spec([{ type: 'relu', inplace: true }]), /^layers\[0\] \(relu\): Unrecognized key: "inplace"/);
     fails(spec([]), /^layers: a network needs at least one layer$/);
