@@ -1,7 +1,7 @@
 /**
  * Benchmarks, each run beside its peer in the same process tree and reported as a ratio.
  *   make bench              all
- *   node dist/bench/run.js mlp | cnn | cv | smote | serve | ingest | tune
+ *   node dist/bench/run.js mlp | cnn | cv | smote | serve | ingest | tune | automl
  * Results are printed as tables and written to bench/results/latest.json.
  */
 import { execFileSync } from 'node:child_process';
@@ -11,6 +11,7 @@ import { addon } from '../src/engine/addon.js';
 import { crossValidate } from '../src/eval/cv.js';
 import { textTable } from '../src/eval/format.js';
 import { packageRoot } from '../src/package-root.js';
+import { automlBench } from './automl.js';
 import { balanceBench } from './balance.js';
 import { cnnBench } from './cnn.js';
 import { ingestBench } from './ingest.js';
@@ -100,6 +101,7 @@ if (!which || which === 'smote') results.smote = await balanceBench();
 if (!which || which === 'serve') results.serve = await serveBench();
 if (!which || which === 'ingest') results.ingest = await ingestBench(PYTHON);
 if (!which || which === 'tune') results.tune = await tuneBench();
+if (!which || which === 'automl') results.automl = await automlBench({ python: PYTHON });
 // A single benchmark updates its own entry and keeps the others' last results.
 const file = join(root, 'bench', 'results', 'latest.json');
 mkdirSync(join(root, 'bench', 'results'), { recursive: true });
