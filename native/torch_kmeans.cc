@@ -78,9 +78,14 @@ torch::Tensor PlusPlus(const torch::Tensor& X, int64_t k, at::Generator& gen) {
   chosen.push_back(torch::randint(0, n, {1}, gen, torch::kLong).item<int64_t>());
   auto closest = SqDist(X, X.slice(0, chosen[0], chosen[0] + 1)).squeeze(1);
   for (int64_t c = 1; c < k; c++) {
+    // Inverse-CDF sampling (torch::multinomial caps the categories at 2^24 rows); a row with
+    // weight 0 has an empty interval and is never drawn.
+    auto cum = closest.cumsum(0);
+    const double total = cum[n - 1].item<double>();
     torch::Tensor cand;
-    if (closest.sum().item<double>() > 0)
-      cand = torch::multinomial(closest, trials, /*replacement=*/true, gen);
+    if (total > 0)
+      cand = torch::searchsorted(cum, torch::rand({trials}, gen, torch::kDouble) * total, /*out_int32=*/false, /*right=*/true)
+                 .clamp_max(n - 1);
     else  // every row coincides with a centre: any row will do
       cand = torch::randint(0, n, {trials}, gen, torch::kLong);
     auto d = torch::minimum(closest.unsqueeze(1), SqDist(X, X.index_select(0, cand)));  // n × trials
