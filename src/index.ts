@@ -49,3 +49,5 @@ export { uncertainty, scoreRows, mostUncertain, STRATEGIES, type Strategy } from
 export { segment, kmeans, silhouetteScore, chooseK, DEFAULT_K_RANGE, type SegmentOptions, type SegmentResult, type KmeansOptions, type KmeansResult, type SilhouetteOptions, type KScore, type ChooseKResult } from './segment/kmeans.js';
 export { clusterProfiles, type ClusterProfile, type NumericProfile, type CategoricalProfile } from './segment/profile.js';
 export { formatSegment, formatChooseK, segmentSummary } from './segment/format.js';
+export { WordTokenizer, PAD, UNK, CLS, SPECIAL_TOKENS, type TokenizerOptions, type EncodeOptions, type Encoded, type TokenizerJson } from './text/tokenizer.js';
+export { readTextArff, trainTextClassifier, positiveF1, type TextDataset, type TextClassifier, type TextClassifierOptions } from './text/classify.js';
