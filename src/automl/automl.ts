@@ -17,7 +17,7 @@
  *    in turn gets an equal share of the tuning time still left. A trial running at its family's
  *    deadline is cancelled and recorded as failed; the defaults trial always completes.
  * 3. Out-of-fold (OOF) predictions: C configurations per family (default 3: the defaults and the
- *    best on validation) are trained K times (K-fold, default 5, on train + validation, for the
+ *    best on validation; fewer when the time left would not cover them) are trained K times (K-fold, default 5, on train + validation, for the
  *    epochs/rounds their trial's early stopping found) to predict every train + validation row
  *    once. Each family keeps the configuration with the lowest OOF loss: with hundreds of trials
  *    the best on a 15 % validation split is partly luck, and OOF over 85 % of the rows is the
@@ -346,12 +346,15 @@ export async function fitAutoML(table: Table, encoded: EncodedTarget, features: 
     if (enc.task === 'classification') return selectionScore(classificationReport(out, yAll as Int32Array, enc.classes));
     return regressionReport(out.map((v) => v * enc.std + enc.mean), yAll.map((v) => v * enc.std + enc.mean)).rmse;
   };
-  // Candidates per family: the defaults and the best trials on validation (m in all).
+  // Candidates per family: the defaults and the best trials on validation, m in all, or fewer
+  // when the time left would not cover m (the reserve was an estimate from the defaults trials).
+  const perConfigMs = 1000 * defaultSeconds * RESERVE_FACTOR * k;
+  const mEff = budget.timeMs === null || perConfigMs === 0 ? m : Math.max(1, Math.min(m, Math.floor((t0 + budget.timeMs - performance.now() - perConfigMs / k) / perConfigMs)));
   const cands = studies
     .map((st) => {
       const ranked = bestOf(st.history, better);
       const def = st.history[0]?.state === 'complete' ? [st.history[0]] : [];
-      return { st, configs: [...def, ...ranked.filter((t) => t.number !== 0)].slice(0, m) };
+      return { st, configs: [...def, ...ranked.filter((t) => t.number !== 0)].slice(0, mEff) };
     })
     .filter((c) => c.configs.length > 0);
   if (cands.length === 0) throw new LeptonError('E_LIMIT', 'no trial completed within the budget', 'give more time (--time) or trials');

@@ -85,6 +85,18 @@ describe('trainAutoML', () => {
     }
   }, 60_000);
 
+  it('keeps to a time budget: tunes until the deadline, then ensembles and refits', async () => {
+    const r = await trainAutoML(CANCER, { target: 'diagnosis', time: 6, params: SMALL.params, torchThreads: 1, xgbThreads: 1 });
+    try {
+      expect(r.budget).toEqual({ trials: null, timeMs: 6000 });
+      expect(r.seconds.tuning).toBeGreaterThan(2.5); // at least half the budget goes to tuning
+      expect(r.seconds.total).toBeLessThan(12);
+      for (const e of r.leaderboard.slice(0, 3)) expect(e.trials!.total).toBeGreaterThan(1);
+    } finally {
+      r.model.dispose();
+    }
+  }, 30_000);
+
   it('rejects bad budgets and unknown targets before any trial', async () => {
     const cases: [Partial<AutoMLOptions>, string][] = [
       [{ time: 0 }, 'E_OPTION'],
