@@ -28,6 +28,7 @@ const maxDiff = (a: Float32Array, b: Float32Array) => a.reduce((m, v, i) => Math
 
 const heads: Record<string, TorchNetLayer[]> = {
   'GRU, mean': [{ type: 'gru', hidden: 8 }, { type: 'pool', mode: 'mean' }],
+  'LSTM ×2, last': [{ type: 'lstm', hidden: 6, layers: 2 }, { type: 'pool', mode: 'last' }],
   'bi-LSTM ×2, last': [{ type: 'lstm', hidden: 6, layers: 2, bidirectional: true }, { type: 'pool', mode: 'last' }],
   'bi-GRU, max': [{ type: 'gru', hidden: 5, bidirectional: true }, { type: 'pool', mode: 'max' }],
   'transformer pre, mean': [{ type: 'transformer', heads: 2, ff: 16, layers: 2, norm: 'pre' }, { type: 'pool', mode: 'mean' }],
