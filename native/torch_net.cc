@@ -640,15 +640,16 @@ struct TokenEmbeddingImpl : torch::nn::EmbeddingImpl, SeqLayer {
 TORCH_MODULE(TokenEmbedding);
 
 // N × L × F -> N × L × hidden·dirs (batch first); with lengths, the steps past a row's length
-// come out as 0 and never influence the others. One direction: the recurrence runs over the
-// padded batch (a step only sees the steps before it) and the padded steps are zeroed after.
-// Bidirectional with padding in the batch: the input is packed, so the reverse direction starts
-// at each row's last word. (libtorch 1.13's packed CPU path is ~7× slower than the fused one,
-// hence packing only where it is needed.) Parameters as torch.nn.LSTM / GRU: "weight_ih_l0",
-// "bias_hh_l1_reverse", ...
+// come out as 0 and never influence the others. The forward direction runs fused over the padded
+// batch (a step only sees the steps before it) and the padded steps are zeroed after; the
+// reverse direction of a bidirectional layer runs on each row's valid prefix reversed in place
+// (gather), so it starts at the row's last word, and its output is reversed back. Stacked
+// bidirectional layers run layer by layer. (libtorch 1.13's packed-sequence CPU path is ~7×
+// slower than the fused one, so it is not used.) Parameters as torch.nn.LSTM / GRU:
+// "weight_ih_l0", "bias_hh_l1_reverse", ...
 template <typename Base, typename Options>
 struct RecurrentImpl : Base, SeqLayer {
-  explicit RecurrentImpl(const Options& o) : Base(o) {}
+  explicit RecurrentImpl(const Options& o, bool lstm) : Base(o), lstm(lstm) {}
   torch::Tensor forward(const torch::Tensor& x) {
     torch::Tensor lengths;
     return ForwardSeq(x, &lengths);
@@ -656,22 +657,42 @@ struct RecurrentImpl : Base, SeqLayer {
   torch::Tensor ForwardSeq(const torch::Tensor& x, torch::Tensor* lengths) override {
     if (!lengths->defined()) return std::get<0>(Base::forward(x));
     const int64_t L = x.size(1);
-    const bool padded = lengths->min().template item<int64_t>() < L;
-    if (!padded) return std::get<0>(Base::forward(x));
-    if (!Base::options.bidirectional())
-      return std::get<0>(Base::forward(x)).masked_fill(PadMask(*lengths, L).unsqueeze(2), 0);
-    namespace rnn = torch::nn::utils::rnn;
-    auto packed = rnn::pack_padded_sequence(x, *lengths, /*batch_first=*/true, /*enforce_sorted=*/false);
-    auto out = std::get<0>(Base::forward_with_packed_input(packed));
-    return std::get<0>(rnn::pad_packed_sequence(out, /*batch_first=*/true, 0.0, x.size(1)));
+    if (lengths->min().template item<int64_t>() >= L) return std::get<0>(Base::forward(x));
+    auto pad = PadMask(*lengths, L).unsqueeze(2);
+    if (!Base::options.bidirectional()) return std::get<0>(Base::forward(x)).masked_fill(pad, 0);
+    // Row n's step t of the reversed prefix: len - 1 - t inside it, t (a pad) after it.
+    auto t = torch::arange(L, torch::kLong).unsqueeze(0);
+    auto rev = torch::where(t < lengths->unsqueeze(1), lengths->unsqueeze(1) - 1 - t, t);
+    auto flip = [&](const torch::Tensor& h) { return h.gather(1, rev.unsqueeze(2).expand({h.size(0), L, h.size(2)})); };
+    auto params = this->named_parameters(false);
+    const int64_t layers = Base::options.num_layers();
+    const double p = Base::options.dropout();
+    torch::Tensor h = x;
+    for (int64_t l = 0; l < layers; l++) {
+      if (l > 0 && p > 0) h = torch::dropout(h, p, this->is_training());
+      auto run = [&](const torch::Tensor& in, const std::string& sfx) {
+        const std::string k = std::to_string(l) + sfx;
+        std::vector<torch::Tensor> w{params["weight_ih_l" + k], params["weight_hh_l" + k]};
+        if (Base::options.bias()) {
+          w.push_back(params["bias_ih_l" + k]);
+          w.push_back(params["bias_hh_l" + k]);
+        }
+        auto h0 = torch::zeros({1, in.size(0), Base::options.hidden_size()}, in.options());
+        if (lstm) return std::get<0>(torch::lstm(in, {h0, h0}, w, Base::options.bias(), 1, 0.0, this->is_training(), false, true));
+        return std::get<0>(torch::gru(in, h0, w, Base::options.bias(), 1, 0.0, this->is_training(), false, true));
+      };
+      h = torch::cat({run(h, ""), flip(run(flip(h), "_reverse"))}, 2).masked_fill(pad, 0);
+    }
+    return h;
   }
+  bool lstm;
 };
 struct LstmImpl : RecurrentImpl<torch::nn::LSTMImpl, torch::nn::LSTMOptions> {
-  using RecurrentImpl::RecurrentImpl;
+  explicit LstmImpl(const torch::nn::LSTMOptions& o) : RecurrentImpl(o, true) {}
 };
 TORCH_MODULE(Lstm);
 struct GruImpl : RecurrentImpl<torch::nn::GRUImpl, torch::nn::GRUOptions> {
-  using RecurrentImpl::RecurrentImpl;
+  explicit GruImpl(const torch::nn::GRUOptions& o) : RecurrentImpl(o, false) {}
 };
 TORCH_MODULE(Gru);
 

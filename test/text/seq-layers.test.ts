@@ -45,9 +45,14 @@ describe('engine: sequence layers (embedding, lstm, gru, transformer, pool)', ()
       const state = long.stateDict().map((t) => (t.name.endsWith('.pos') ? { ...t, shape: [10, t.shape[1]!], data: t.data.slice(0, 10 * t.shape[1]!) } : t));
       short.loadStateDict(state);
       const x = tokens(12, 10, 10);
+      for (let t = 0; t < 10; t++) x[t] = 3 + t; // row 0 fills the row: no padding
       const a = short.predictSync(x, { softmax: false });
       const b = long.predictSync(padRows(x, 10, 6), { softmax: false });
       expect(maxDiff(a, b)).toBeLessThan(1e-5);
+      // Row by row (an unpadded row alone takes the fused path) as in the batch.
+      const one = new Float32Array(a.length);
+      for (let i = 0; i < 12; i++) one.set(short.predictSync(x.subarray(i * 10, i * 10 + 10), { softmax: false }), i * 3);
+      expect(maxDiff(a, one)).toBeLessThan(1e-5);
       // …while the pads do matter when they are not masked: the outputs depend on the row's content.
       const c = long.predictSync(padRows(tokens(12, 10, 10, 9), 10, 6), { softmax: false });
       expect(maxDiff(b, c)).toBeGreaterThan(1e-3);
