@@ -986,6 +986,10 @@ class NetBuilder {
     if (in.size() != out.size()) fail("the block must keep the rank of its input");
     if (in.size() == 1) {
       if (in[0] != out[0]) block->linear = block->register_module("proj", torch::nn::Linear(in[0], out[0]));
+    } else if (in.size() == 2) {
+      // A sequence: the same length; a linear map of the features per step when the width changes.
+      if (in[0] != out[0]) fail("a block over a sequence must keep its length");
+      if (in[1] != out[1]) block->linear = block->register_module("proj", torch::nn::Linear(in[1], out[1]));
     } else if (in != out) {
       // A 1×1 convolution with stride (sh, sw) maps H to floor((H - 1) / sh) + 1.
       auto stride = [&](int64_t a, int64_t b) {

@@ -218,10 +218,11 @@ function follow(list: readonly Layer[], path: string, shape: number[], out: Laye
   return s;
 }
 
-/** Why no shortcut (identity, 1×1 strided convolution, linear map) takes `a` to `b`, or undefined. */
+/** Why no shortcut (identity, 1×1 strided convolution, linear map of the features) takes `a` to `b`, or undefined. */
 function residualMismatch(a: readonly number[], b: readonly number[]): string | undefined {
   if (a.length !== b.length) return 'the block must keep the rank of its input';
   if (a.length === 1) return undefined;
+  if (a.length === 2) return a[0] === b[0] ? undefined : 'a block over a sequence must keep its length';
   for (const d of [1, 2]) {
     const n = a[d]!;
     const m = b[d]!;

@@ -32,6 +32,7 @@ const heads: Record<string, TorchNetLayer[]> = {
   'bi-LSTM ×2, last': [{ type: 'lstm', hidden: 6, layers: 2, bidirectional: true }, { type: 'pool', mode: 'last' }],
   'bi-GRU, max': [{ type: 'gru', hidden: 5, bidirectional: true }, { type: 'pool', mode: 'max' }],
   'transformer pre, mean': [{ type: 'transformer', heads: 2, ff: 16, layers: 2, norm: 'pre' }, { type: 'pool', mode: 'mean' }],
+  'residual [gru → gelu] + projection, mean': [{ type: 'residual', layers: [{ type: 'gru', hidden: 6 }, { type: 'gelu' }] }, { type: 'pool', mode: 'mean' }],
   'transformer post, cls': [{ type: 'transformer', heads: 4, ff: 16, norm: 'post' }, { type: 'pool', mode: 'cls' }],
 };
 
@@ -129,6 +130,8 @@ describe('engine: sequence layers (embedding, lstm, gru, transformer, pool)', ()
     expect(() => parseNetSpec({ inputShape: [8], layers: [{ type: 'lstm', hidden: 4 }, { type: 'pool', mode: 'mean' }, { type: 'linear', out: 2 }], outputDim: 2 })).toThrow(/layers\[0\] \(lstm\): needs a sequence \[seqLen, features\], got \[8\]/);
     expect(() => parseNetSpec({ inputShape: [8], layers: [{ type: 'embedding', vocab: 10, dim: 6 }, { type: 'transformer', heads: 4, ff: 8 }, { type: 'pool', mode: 'mean' }, { type: 'linear', out: 2 }], outputDim: 2 })).toThrow(/layers\[1\] \(transformer\): the width 6 must be a multiple of heads 4/);
     expect(() => parseNetSpec({ inputShape: [8], layers: [{ type: 'embedding', vocab: 10, dim: 6 }, { type: 'pool', mode: 'sum' }], outputDim: 6 })).toThrow(/layers\[1\] \(pool\)\.mode/);
+    expect(() => parseNetSpec({ inputShape: [8], layers: [{ type: 'embedding', vocab: 10, dim: 6 }, { type: 'residual', layers: [{ type: 'pool', mode: 'mean' }] }], outputDim: 6 })).toThrow(/layers\[1\] \(residual\): the block must keep the rank/);
+    expect(inferShapes({ inputShape: [8], layers: [{ type: 'embedding', vocab: 10, dim: 6 }, { type: 'residual', layers: [{ type: 'lstm', hidden: 4 }] }] }).output).toEqual([8, 4]);
     const { TorchNet } = addon();
     expect(() => new TorchNet({ inputShape: [8], layers: [{ type: 'embedding', vocab: 10, dim: 6 }, { type: 'transformer', heads: 4, ff: 8 }, { type: 'pool', mode: 'mean' }, { type: 'linear', out: 2 }], outputDim: 2, seed: 0 })).toThrow(
       /spec\.layers\[1\] \(transformer\): the width 6 must be a multiple of heads 4/,
