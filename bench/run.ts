@@ -1,7 +1,7 @@
 /**
  * Benchmarks, each run beside its peer in the same process tree and reported as a ratio.
  *   make bench              all
- *   node dist/bench/run.js mlp | cnn | lstm | text | cv | automl | smote | serve | ingest | tune | automl
+ *   node dist/bench/run.js mlp | cnn | lstm | text | cv | automl | smote | serve | ingest | tune
  * Results are printed as tables and written to bench/results/latest.json.
  */
 import { execFileSync } from 'node:child_process';
