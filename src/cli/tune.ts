@@ -75,8 +75,8 @@ export function registerTune(program: Command): void {
     .option('-m, --model <model>', `model family to tune: ${MODEL_CHOICES.join(', ')} (auto: the family is a parameter too)`, 'auto')
     .option('--space <file>', 'search space (YAML or JSON); default: the family\'s default space')
     .option('--sampler <name>', `${SAMPLERS.join(', ')} (default tpe; a resumed study keeps its own)`)
-    .option('--trials <n>', 'trial budget: complete, pruned and failed trials all count (earlier runs of the study too)')
-    .option('--time <duration>', 'time budget, e.g. 90s, 10m, 1h: no trial starts after it, and running ones are cancelled (failed, "budget exhausted")')
+    .option('--trials <n>', 'trial budget: complete, pruned and failed trials all count (earlier runs of the study too); default 50 when no budget is given')
+    .option('--time <duration>', 'time budget, e.g. 90s, 10m, 1h: no trial starts after it, and running ones are cancelled (failed, "budget exhausted"); default 10m when no budget is given')
     .option('--parallel <n>', 'worker processes (default: one per core; each gets cores/n threads)')
     .option('--study <name>', 'study name: run again with the same name to resume or extend it (default: DATA-TARGET-TIME)')
     .option('--seed <n>', 'seed of the split, the sampler and the trials (default 42; a resumed study keeps its own)', parseIntOption('--seed'))
@@ -134,8 +134,9 @@ parameters, none is lost or repeated. A crashing trial is recorded as failed and
             space,
             spaceSource: f.space ? `search space ${f.space}` : undefined,
             sampler: f.sampler,
-            trials: f.trials,
-            time: f.time,
+            // Nothing given: a budget that ends a typical tabular study in minutes, whichever comes first.
+            trials: f.trials === undefined && f.time === undefined ? '50' : f.trials,
+            time: f.trials === undefined && f.time === undefined ? '10m' : f.time,
             parallel: f.parallel === undefined ? undefined : Number(f.parallel),
             study: f.study,
             seed: f.seed,

@@ -1,7 +1,8 @@
+import { spawn } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { CANCER, CREDIT, cli, tmp, type CliResult } from '../helpers.js';
+import { CANCER, CREDIT, ROOT, cli, tmp, type CliResult } from '../helpers.js';
 
 const dir = tmp();
 process.env.LEPTON_HOME = join(dir, 'home');
@@ -67,8 +68,22 @@ describe('cli: lepton tune', () => {
     expect(list).toEqual([expect.objectContaining({ name: 'bc', trials: 6 })]);
   });
 
+  it('needs nothing but the data and the target: the budget defaults to 50 trials or 10 minutes', async () => {
+    const child = spawn(process.execPath, [join(ROOT, 'dist', 'src', 'cli', 'main.js'), 'tune', CANCER, '--target', 'diagnosis', '--model', 'logistic', '--parallel', '1', '--study', 'defaults'], { env: { ...process.env, LEPTON_HOME: join(dir, 'home-defaults') } });
+    let stderr = '';
+    const started = await new Promise<boolean>((resolve) => {
+      child.stderr.on('data', (d: Buffer) => {
+        stderr += d.toString();
+        if (/budget .*\n/.test(stderr)) resolve(true);
+      });
+      child.on('close', () => resolve(false));
+    });
+    child.kill('SIGKILL');
+    expect(started, stderr).toBe(true);
+    expect(stderr).toMatch(/study defaults \(new\): tpe sampler, .*budget 50 trials or 600 s/);
+  });
+
   it('bad input is a clear error before any trial starts', async () => {
-    expectCleanError(await tune('--study', 'nob'), /no tuning budget: give a number of trials, a time, or both/);
     expectCleanError(await tune('--trials', '0'), /the trial budget must be a whole number of trials above zero \(got 0\)/);
     expectCleanError(await tune('--time', '0s'), /the time budget must be above zero/);
     expectCleanError(await tune('--time', 'ten minutes'), /invalid duration 'ten minutes'/);
