@@ -293,7 +293,10 @@ export async function fitAutoML(table: Table, encoded: EncodedTarget, features: 
           }
         },
       });
-      [state, value, bestEpoch] = ['complete', r.value, r.bestEpoch];
+      // ASHA's decision is final: a trial that finished before the cancel reached the engine is
+      // still pruned, so the leaderboard does not depend on thread timing.
+      if (pruned !== null) [state, value] = ['pruned', pruned];
+      else [state, value, bestEpoch] = ['complete', r.value, r.bestEpoch];
     } catch (e) {
       if (pruned !== null) [state, value] = ['pruned', pruned];
       else if (n === 0 && !(e instanceof LeptonError && e.code === 'E_CANCELLED')) throw e; // the family's defaults fail: a real problem
