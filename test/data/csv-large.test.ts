@@ -77,6 +77,15 @@ describe('data: large CSV files stream through DuckDB', () => {
     expect([t.cell('value', 0), t.cell('value', 3000)]).toEqual(['0.25', 'unknown']);
   });
 
+  it('codes categories the sample saw in DuckDB and appends new ones in first-seen order', async () => {
+    const p = file('late-categories.csv', `${lines(3000)}3001, k3 ,1\n3002,k99,2\n3003,,3\n3004,k99,4\n`);
+    const large = await readLargeDelimited(p, 0, { sampleBytes: 2048 });
+    expectSameTable(large, toTable(await readRaw(p)));
+    const kind = large.column('kind');
+    expect(kind.type === 'categorical' && kind.dictionary.at(-1)).toBe('k99');
+    expect([large.cell('kind', 3000), large.cell('kind', 3001), large.cell('kind', 3002)]).toEqual(['k3', 'k99', null]);
+  });
+
   it('names the line of a ragged row, an unclosed quote, invalid UTF-8 and nan beyond the sample', async () => {
     const body = lines(3000);
     const at = (name: string, tail: string | Buffer) => readLargeDelimited(file(name, Buffer.concat([Buffer.from(body), Buffer.from(tail)])), 0, { sampleBytes: 2048 });

@@ -15,7 +15,7 @@
 import { open } from 'node:fs/promises';
 import { DuckDBInstance, type DuckDBConnection, type DuckDBVector } from '@duckdb/node-api';
 import { LeptonError } from '../../errors.js';
-import { inferType, MISSING_TOKENS } from '../infer.js';
+import { inferType, isMissing, MISSING_TOKENS } from '../infer.js';
 import { Table, type Column, type ColumnType } from '../table.js';
 import { parseDelimited, sniffDelimiter } from './csv.js';
 import { decodeText, type TextEncoding } from './encoding.js';
@@ -23,10 +23,14 @@ import { decodeText, type TextEncoding } from './encoding.js';
 /** Files above this size are streamed; smaller ones are cheaper to read in one piece. */
 export const LARGE_FILE_BYTES = 32 * 1024 * 1024;
 const SAMPLE_BYTES = 512 * 1024;
+/** String columns with at most this many distinct values in the sample are coded by DuckDB. */
+const MAX_ENUM = 10_000;
 
 interface Plan {
   names: string[];
   types: ColumnType[];
+  /** Per string column: its distinct values in the sample, first-seen order (the dictionary's start). */
+  seen: string[][];
   delimiter: string;
   header: boolean;
 }
@@ -50,7 +54,12 @@ async function planFrom(path: string, delimiter: string | undefined, encoding: T
   const raw = parseDelimited(text, path, delim);
   // The small reader names the columns of a headerless file and starts its rows on line 1.
   const header = raw.lines?.[0] !== 1;
-  return { names: raw.names, types: raw.cells.map((c) => inferType(c)), delimiter: delim, header };
+  const seen = raw.cells.map((cells) => {
+    const values = new Set<string>();
+    for (const v of cells) if (!isMissing(v)) values.add(String(v).trim());
+    return values.size <= MAX_ENUM ? [...values] : [];
+  });
+  return { names: raw.names, types: raw.cells.map((c) => inferType(c)), seen, delimiter: delim, header };
 }
 
 const sqlString = (s: string) => `'${s.replace(/'/g, "''")}'`;
@@ -82,12 +91,28 @@ function float64Items(v: DuckDBVector): Float64Array | undefined {
   return items instanceof Float64Array ? items : undefined;
 }
 
+function int32Items(v: DuckDBVector): Int32Array | undefined {
+  const items = (v as unknown as { items?: unknown }).items;
+  return items instanceof Int32Array ? items : undefined;
+}
+
 class DictBuilder {
   readonly dictionary: string[] = [];
   private readonly index = new Map<string, number>();
   codes: Int32Array;
-  constructor(capacity: number) {
+  constructor(capacity: number, start: readonly string[] = []) {
     this.codes = new Int32Array(capacity);
+    for (const v of start) {
+      this.index.set(v, this.dictionary.length);
+      this.dictionary.push(v);
+    }
+  }
+
+  /** Codes DuckDB already resolved against the starting dictionary; -2 = a value it did not know. */
+  pushCodes(row: number, codes: Int32Array, n: number, rest: DuckDBVector): void {
+    if (row + n > this.codes.length) this.codes = grow(this.codes, row + n);
+    this.codes.set(codes.subarray(0, n), row);
+    for (let r = 0; r < n; r++) if (codes[r] === -2) this.push(row + r, rest.getItem(r) as string | null);
   }
   push(row: number, v: string | null): void {
     if (row >= this.codes.length) this.codes = grow(this.codes, row);
@@ -161,26 +186,50 @@ async function scan(con: DuckDBConnection, path: string, size: number, plan: Pla
   const source = `read_csv(${sqlString(path)}, delim=${sqlString(plan.delimiter)}, header=${plan.header}, quote='"', escape='"', columns={${columns}}, nullstr=[${nulls}], auto_detect=false, strict_mode=true, encoding=${sqlString(encoding === 'latin1' ? 'latin-1' : 'utf-8')})`;
   // NULL becomes NaN inside DuckDB so vectors copy out whole; a literal nan/inf in the file is
   // refused, as the in-memory reader does (a missing value is an empty cell).
+  //
+  // String columns: decoding millions of strings into JS is the slow part, so the values the
+  // sample saw become a DuckDB ENUM and come back as int32 codes (dictionary order = the sample's
+  // first-seen order, as the small reader has it); only values the sample missed (-2) come back
+  // as strings, in a second, otherwise-NULL column.
+  const coded = plan.types.map((t, i) => t !== 'numeric' && plan.seen[i]!.length > 0);
+  for (const [i, on] of coded.entries()) {
+    if (!on) continue;
+    // A retry (a column re-read as a category) defines the types again.
+    await con.run(`DROP TYPE IF EXISTS lepton_e${i}`);
+    await con.run(`CREATE TYPE lepton_e${i} AS ENUM (${plan.seen[i]!.map(sqlString).join(', ')})`);
+  }
   const select = plan.names
     .map((n, i) => {
       const c = sqlName(n);
+      if (coded[i]) {
+        const e = `TRY_CAST(${c} AS lepton_e${i})`;
+        return `coalesce(enum_code(${e})::INTEGER, CASE WHEN ${c} IS NULL THEN -1 ELSE -2 END), CASE WHEN ${c} IS NOT NULL AND ${e} IS NULL THEN ${c} END`;
+      }
       if (plan.types[i] !== 'numeric') return c;
       const why = sqlString(`${path}, column '${n}': a value is nan or inf, not a finite number`);
-      return `CASE WHEN isnan(${c}) OR isinf(${c}) THEN error(${why}) ELSE coalesce(${c}, 'NaN'::DOUBLE) END`;
+      return `CASE WHEN isfinite(${c}) THEN ${c} WHEN ${c} IS NULL THEN 'NaN'::DOUBLE ELSE error(${why}) END`;
     })
     .join(', ');
   const result = await con.run(`SELECT ${select} FROM ${source}`);
+  // Result column of each input column (coded ones take two).
+  const at: number[] = [];
+  coded.reduce((k, on, i) => ((at[i] = k), k + (on ? 2 : 1)), 0);
   const capacity = estimateRows(size);
   const numbers: (Float64Array | undefined)[] = plan.types.map((t) => (t === 'numeric' ? new Float64Array(capacity) : undefined));
-  const dicts: (DictBuilder | undefined)[] = plan.types.map((t) => (t === 'numeric' ? undefined : new DictBuilder(capacity)));
+  const dicts: (DictBuilder | undefined)[] = plan.types.map((t, i) => (t === 'numeric' ? undefined : new DictBuilder(capacity, coded[i] ? plan.seen[i] : [])));
   let rows = 0;
   for (;;) {
     const chunk = await result.fetchChunk();
     if (!chunk || chunk.rowCount === 0) break;
     const n = chunk.rowCount;
     for (let c = 0; c < plan.names.length; c++) {
-      const v = chunk.getColumnVector(c);
+      const v = chunk.getColumnVector(at[c]!);
       const dict = dicts[c];
+      const codes = coded[c] ? int32Items(v) : undefined;
+      if (dict && codes) {
+        dict.pushCodes(rows, codes, n, chunk.getColumnVector(at[c]! + 1));
+        continue;
+      }
       if (dict) {
         for (let r = 0; r < n; r++) dict.push(rows + r, v.getItem(r) as string | null);
         continue;
