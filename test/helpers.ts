@@ -3,6 +3,7 @@ import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { expect } from 'vitest';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 export const CREDIT = join(ROOT, 'data', 'credit-g.arff');
@@ -45,4 +46,12 @@ export function blobs(n: number, d: number, seed = 1): { x: Float32Array; y: Int
   const x = new Float32Array(n * d).map(() => rand());
   const y = Int32Array.from({ length: n }, (_, i) => (x[i * d]! + x[i * d + 1]! > 0 ? 1 : 0));
   return { x, y };
+}
+
+/** A user-facing failure: non-zero exit, a message matching `pattern`, a fix, no stack trace. */
+export function expectCleanError(r: CliResult, pattern: RegExp): void {
+  expect(r.code).not.toBe(0);
+  expect(r.stderr).toMatch(pattern);
+  expect(r.stderr).toMatch(/fix: /);
+  expect(r.stderr).not.toMatch(/\n\s+at /);
 }

@@ -4,10 +4,10 @@ two conv 3x3 -> BN -> ReLU -> max-pool blocks, dropout, dense 128 -> ReLU -> den
 backward, step, loss.item()) as Lepton's engine."""
 import json
 import sys
-import time
 
 import torch
-import torch.nn.functional as F
+
+import torch_loop
 
 cfg = json.loads(sys.argv[1])
 torch.set_num_threads(cfg["threads"])
@@ -31,20 +31,5 @@ model = torch.nn.Sequential(
     torch.nn.ReLU(),
     torch.nn.Linear(128, k),
 )
-opt = torch.optim.Adam(model.parameters(), lr=1e-3)
-bs = cfg["batchSize"]
-epoch_seconds = []
-for epoch in range(cfg["epochs"]):
-    t0 = time.perf_counter()
-    model.train()
-    perm = torch.randperm(n)
-    total = 0.0
-    for i in range(0, n, bs):
-        idx = perm[i : i + bs]
-        opt.zero_grad()
-        loss = F.cross_entropy(model(X[idx]), y[idx])
-        loss.backward()
-        opt.step()
-        total += loss.item() * len(idx)
-    epoch_seconds.append(time.perf_counter() - t0)
+epoch_seconds = torch_loop.epoch_seconds(model, X, y, cfg["batchSize"], cfg["epochs"])
 print(json.dumps({"epochSeconds": epoch_seconds, "torch": torch.__version__, "parameters": sum(p.numel() for p in model.parameters())}))

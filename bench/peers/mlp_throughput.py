@@ -2,10 +2,10 @@
 and loop shape (shuffle, index, forward, backward, step, loss.item()) as Lepton's engine."""
 import json
 import sys
-import time
 
 import torch
-import torch.nn.functional as F
+
+import torch_loop
 
 cfg = json.loads(sys.argv[1])
 torch.set_num_threads(cfg["threads"])
@@ -19,20 +19,5 @@ for h in cfg["hidden"]:
     last = h
 layers.append(torch.nn.Linear(last, k))
 model = torch.nn.Sequential(*layers)
-opt = torch.optim.Adam(model.parameters(), lr=1e-3)
-bs = cfg["batchSize"]
-epoch_seconds = []
-for epoch in range(cfg["epochs"]):
-    t0 = time.perf_counter()
-    model.train()
-    perm = torch.randperm(n)
-    total = 0.0
-    for i in range(0, n, bs):
-        idx = perm[i : i + bs]
-        opt.zero_grad()
-        loss = F.cross_entropy(model(X[idx]), y[idx])
-        loss.backward()
-        opt.step()
-        total += loss.item() * len(idx)
-    epoch_seconds.append(time.perf_counter() - t0)
+epoch_seconds = torch_loop.epoch_seconds(model, X, y, cfg["batchSize"], cfg["epochs"])
 print(json.dumps({"epochSeconds": epoch_seconds, "torch": torch.__version__}))

@@ -41,6 +41,8 @@ if cfg["task"] == "tfidf":
 else:
     import torch
     import torch.nn.functional as F
+
+    import torch_loop
     from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
     torch.set_num_threads(cfg["threads"])
@@ -70,22 +72,7 @@ else:
     def run(packed, epochs):
         torch.manual_seed(0)
         model = Net(packed)
-        opt = torch.optim.Adam(model.parameters(), lr=1e-3)
-        bs = cfg["batchSize"]
-        secs = []
-        for _ in range(epochs):
-            t0 = time.perf_counter()
-            model.train()
-            perm = torch.randperm(n)
-            total = 0.0
-            for i in range(0, n, bs):
-                idx = perm[i : i + bs]
-                opt.zero_grad()
-                loss = F.cross_entropy(model(X[idx]), y[idx])
-                loss.backward()
-                opt.step()
-                total += loss.item() * len(idx)
-            secs.append(time.perf_counter() - t0)
+        secs = torch_loop.epoch_seconds(model, X, y, cfg["batchSize"], epochs)
         return secs, sum(p.numel() for p in model.parameters())
 
     plain, parameters = run(False, cfg["epochs"])

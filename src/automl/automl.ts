@@ -40,17 +40,16 @@ import type { Table } from '../data/table.js';
 import { LeptonError, listNames } from '../errors.js';
 import { reportFor } from '../eval/evaluate.js';
 import { classificationReport, regressionReport, selectionScore, type EvalReport } from '../eval/metrics.js';
-import { FORMAT_VERSION, type Manifest } from '../models/artifact.js';
+import { tableManifest } from '../models/artifact.js';
 import type { FitContext, FitData, Member } from '../models/member.js';
 import { LeptonModel } from '../models/model.js';
 import { FAMILIES, resolveParams, type FamilyName, type TorchParams, type XgbParams } from '../models/spec.js';
 import { fitTorch } from '../models/torch-family.js';
 import { fitXgb } from '../models/xgboost-family.js';
-import { VERSION } from '../package-root.js';
 import { Pipeline } from '../prep/pipeline.js';
-import { stratifiedFolds, stratifiedSplit } from '../prep/split.js';
-import { fitTarget, type EncodedTarget } from '../prep/target.js';
-import { loadInput, MIN_ROWS, type TrainOptions } from '../train/train.js';
+import { stratifiedFolds } from '../prep/split.js';
+import type { EncodedTarget } from '../prep/target.js';
+import { prepareTraining, type TrainOptions } from '../train/train.js';
 import { Asha } from '../tune/asha.js';
 import { parseBudget, type Budget } from '../tune/budget.js';
 import { maxResource, objectiveInfo, runTrial, type ObjectiveData } from '../tune/objective.js';
@@ -158,14 +157,7 @@ export function checkAutoMLOptions(o: Pick<AutoMLOptions, 'trials' | 'time' | 'f
 /** `train` with AutoML: reads, splits as `train` does, runs `fitAutoML`, evaluates on the test split. */
 export async function trainAutoML(data: Table | string, options: AutoMLOptions): Promise<AutoMLResult> {
   checkAutoMLOptions(options);
-  const table = await loadInput(data, options.drop);
-  const encoded = fitTarget(table, options.target, options.task);
-  if (encoded.rows.length < MIN_ROWS) {
-    throw new LeptonError('E_TARGET', `only ${encoded.rows.length} rows have a value in '${options.target}'; at least ${MIN_ROWS} are needed`, 'add labelled rows');
-  }
-  const features = table.columnNames.filter((c) => c !== options.target);
-  const seed = options.seed ?? 42;
-  const split = stratifiedSplit(encoded.y, { val: options.valFraction ?? 0.15, test: options.testFraction ?? 0.15 }, seed);
+  const { table, encoded, features, seed, split } = await prepareTraining(data, options);
   const fit = await fitAutoML(table, encoded, features, split.train, split.val, { ...options, seed });
   const { model } = fit;
   try {
@@ -455,17 +447,7 @@ export async function fitAutoML(table: Table, encoded: EncodedTarget, features: 
     for (const m of members) m.dispose();
     throw e;
   }
-  const manifest: Manifest = {
-    formatVersion: FORMAT_VERSION,
-    leptonVersion: VERSION,
-    createdAt: new Date().toISOString(),
-    seed,
-    target: enc,
-    targetSchema: table.schema.find((s) => s.name === enc.column)!,
-    pipeline: finalPipeline.state,
-    selected: selectedName,
-    members: members.map((m, j) => ({ family: m.family, params: { ...m.params }, info: m.info, weight: weights[j]! })),
-  };
+  const manifest = tableManifest({ seed, target: enc, targetSchema: table.schema.find((s) => s.name === enc.column)!, pipeline: finalPipeline.state, selected: selectedName, members, weights });
   const t1 = performance.now();
   const s = (a: number, b: number) => (b - a) / 1000;
   return {

@@ -65,6 +65,21 @@ export const ManifestZ = z.object({
 });
 export type Manifest = z.infer<typeof ManifestZ>;
 
+/** A table model's manifest: the target, the fitted pipeline and the members with their weights (default 1). */
+export function tableManifest(o: { seed: number; target: Manifest['target']; targetSchema: Manifest['targetSchema']; pipeline: Manifest['pipeline']; selected: string; members: readonly Member[]; weights?: readonly number[] }): Manifest {
+  return {
+    formatVersion: FORMAT_VERSION,
+    leptonVersion: VERSION,
+    createdAt: new Date().toISOString(),
+    seed: o.seed,
+    target: o.target,
+    targetSchema: o.targetSchema,
+    pipeline: o.pipeline,
+    selected: o.selected,
+    members: o.members.map((m, j) => ({ family: m.family, params: { ...m.params }, info: m.info, weight: o.weights?.[j] ?? 1 })),
+  };
+}
+
 /** The artifact's bytes (what `saveModel` writes and the registry's store keeps). */
 export function encodeModel(model: LeptonModel): Buffer {
   const tensors = new Map<string, StTensor>();

@@ -9,7 +9,7 @@ import { availableParallelism } from 'node:os';
 import { LeptonError } from '../errors.js';
 import type { Table } from '../data/table.js';
 import { classificationReport, regressionReport, selectionScore, selectionTolerance, type EvalReport } from '../eval/metrics.js';
-import { FORMAT_VERSION, type Manifest } from '../models/artifact.js';
+import { tableManifest } from '../models/artifact.js';
 import type { FitContext, FitData, Member } from '../models/member.js';
 import { LeptonModel } from '../models/model.js';
 import { FAMILIES, resolveParams, type FamilyName, type ImageFamilyName, type ModelChoice, type TorchParams, type XgbParams } from '../models/spec.js';
@@ -18,7 +18,6 @@ import { fitXgb } from '../models/xgboost-family.js';
 import { balance, balanceTable, type BalanceMethod } from '../prep/balance.js';
 import { Pipeline } from '../prep/pipeline.js';
 import type { EncodedTarget } from '../prep/target.js';
-import { VERSION } from '../package-root.js';
 
 export type ProgressEvent =
   | { type: 'candidate-start'; candidate: FamilyName | ImageFamilyName; index: number; total: number }
@@ -189,17 +188,7 @@ export async function fitCandidates(
       members.push(...refitted);
       kept = refitted;
     }
-    const manifest: Manifest = {
-      formatVersion: FORMAT_VERSION,
-      leptonVersion: VERSION,
-      createdAt: new Date().toISOString(),
-      seed,
-      target: enc,
-      targetSchema: table.schema.find((s) => s.name === enc.column)!,
-      pipeline: finalPipeline.state,
-      selected,
-      members: kept.map((m) => ({ family: m.family, params: { ...m.params }, info: m.info, weight: 1 })),
-    };
+    const manifest = tableManifest({ seed, target: enc, targetSchema: table.schema.find((s) => s.name === enc.column)!, pipeline: finalPipeline.state, selected, members: kept });
     return { model: new LeptonModel(manifest, kept), leaderboard, trainRows: train.y.length };
   } catch (e) {
     for (const m of members) m.dispose();

@@ -46,7 +46,12 @@ export async function loadInput(data: Table | string, drop: readonly string[] = 
   return drop.length ? table.drop(drop) : table;
 }
 
-export async function train(data: Table | string, options: TrainOptions): Promise<TrainResult> {
+/**
+ * What every table trainer starts from: the table, its encoded target, the feature columns and
+ * the seeded stratified train/validation/test split (AutoML uses the same, so a seed gives the
+ * same rows to both).
+ */
+export async function prepareTraining(data: Table | string, options: Pick<TrainOptions, 'target' | 'task' | 'drop' | 'seed' | 'valFraction' | 'testFraction'>) {
   const table = await loadInput(data, options.drop);
   const encoded = fitTarget(table, options.target, options.task);
   if (encoded.rows.length < MIN_ROWS) {
@@ -55,6 +60,11 @@ export async function train(data: Table | string, options: TrainOptions): Promis
   const features = table.columnNames.filter((c) => c !== options.target);
   const seed = options.seed ?? 42;
   const split = stratifiedSplit(encoded.y, { val: options.valFraction ?? 0.15, test: options.testFraction ?? 0.15 }, seed);
+  return { table, encoded, features, seed, split };
+}
+
+export async function train(data: Table | string, options: TrainOptions): Promise<TrainResult> {
+  const { table, encoded, features, seed, split } = await prepareTraining(data, options);
   const { model, leaderboard, trainRows } = await fitCandidates(table, encoded, features, split.train, split.val, { ...options, seed });
   try {
     const testRows = split.test.map((p) => encoded.rows[p]!);

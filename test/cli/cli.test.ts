@@ -2,7 +2,7 @@ import { copyFileSync, existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { encodeSafetensors } from '../../src/engine/safetensors.js';
-import { CANCER, CREDIT, cli, tmp, type CliResult } from '../helpers.js';
+import { CANCER, CREDIT, cli, expectCleanError, tmp } from '../helpers.js';
 
 const dir = tmp();
 const model = join(dir, 'credit.lepton');
@@ -13,12 +13,6 @@ const file = (name: string, text: string) => {
 };
 
 /** A user-facing failure: non-zero exit, a message matching `pattern`, a fix, no stack trace. */
-function expectCleanError(r: CliResult, pattern: RegExp): void {
-  expect(r.code).not.toBe(0);
-  expect(r.stderr).toMatch(pattern);
-  expect(r.stderr).toMatch(/fix: /);
-  expect(r.stderr).not.toMatch(/\n\s+at /);
-}
 
 describe('cli: train → eval → predict as a user runs it', () => {
   beforeAll(async () => {
