@@ -13,12 +13,16 @@ import { VERSION } from '../package-root.js';
 import { Pipeline } from '../prep/pipeline.js';
 import { LeptonModel } from './model.js';
 import type { Member } from './member.js';
-import { loadNet } from './net-family.js';
-import { CnnParams, FAMILIES, IMAGE_FAMILIES, TorchParams, XgbParams } from './spec.js';
+import { loadNet, loadTextNet } from './net-family.js';
+import { CnnParams, FAMILIES, IMAGE_FAMILIES, TEXT_FAMILIES, TextNetParams, TorchParams, XgbParams } from './spec.js';
 import { loadTorch } from './torch-family.js';
 import { loadXgb } from './xgboost-family.js';
 
-/** Bump when a reader of the old version could not load the new one (2: image models). */
+/**
+ * Bump when a reader of the old version could not load the new one (2: image models). Text
+ * models are format 2 as well: a format-2 reader without them rejects their manifest as damaged
+ * rather than misreading it, and every older format-2 file still loads.
+ */
 export const FORMAT_VERSION = 2;
 
 const ColumnSchemaZ = z.object({
@@ -48,13 +52,25 @@ export const ManifestZ = z.object({
     steps: z.array(StepZ),
     skipped: z.array(z.object({ column: z.string(), reason: z.string() })),
   }),
-  /** Image models read n × channels × height × width pixels instead of pipeline columns. */
-  input: z.object({ kind: z.literal('image'), channels: z.int().positive(), height: z.int().positive(), width: z.int().positive() }).optional(),
+  /**
+   * Image models read n × channels × height × width pixels instead of pipeline columns; text
+   * models read strings, tokenised with the stored word vocabulary into seqLen ids each.
+   */
+  input: z
+    .discriminatedUnion('kind', [
+      z.object({ kind: z.literal('image'), channels: z.int().positive(), height: z.int().positive(), width: z.int().positive() }),
+      z.object({
+        kind: z.literal('text'),
+        seqLen: z.int().positive(),
+        vocab: z.object({ kind: z.literal('lepton-word-vocab'), version: z.literal(1), lowercase: z.boolean(), tokens: z.array(z.string()).min(4) }),
+      }),
+    ])
+    .optional(),
   /** Name of the chosen candidate: a family, or 'ensemble'. */
   selected: z.string(),
   members: z.array(
     z.object({
-      family: z.enum([...FAMILIES, ...IMAGE_FAMILIES]),
+      family: z.enum([...FAMILIES, ...IMAGE_FAMILIES, ...TEXT_FAMILIES]),
       params: z.record(z.string(), z.unknown()),
       info: z.object({ epochs: z.number(), bestEpoch: z.number(), stopReason: z.string() }),
       weight: z.number().positive(),
@@ -134,14 +150,19 @@ export function decodeModel(buf: Uint8Array, path: string): LeptonModel {
     numFeatures: new Pipeline(manifest.pipeline).outputDim,
     seed: manifest.seed,
   };
-  const image = manifest.input;
+  const input = manifest.input;
   const members: Member[] = [];
   try {
     manifest.members.forEach((m, i) => {
       const prefix = `m${i}.`;
       if (m.family === 'cnn') {
-        if (!image) throw new LeptonError('E_MODEL_FILE', `${path} has a CNN member but no image input`, 'train the model again');
-        members.push(loadNet(CnnParams.parse(m.params), m.info, tensors, prefix, [image.channels, image.height, image.width], ctx.numClasses, manifest.seed));
+        if (input?.kind !== 'image') throw new LeptonError('E_MODEL_FILE', `${path} has a CNN member but no image input`, 'train the model again');
+        members.push(loadNet(CnnParams.parse(m.params), m.info, tensors, prefix, [input.channels, input.height, input.width], ctx.numClasses, manifest.seed));
+        return;
+      }
+      if (m.family === 'textnet') {
+        if (input?.kind !== 'text') throw new LeptonError('E_MODEL_FILE', `${path} has a text member but no text input`, 'train the model again');
+        members.push(loadTextNet(TextNetParams.parse(m.params), m.info, tensors, prefix, { vocab: input.vocab.tokens.length, seqLen: input.seqLen }, ctx.numClasses, manifest.seed));
         return;
       }
       members.push(

@@ -14,6 +14,7 @@ import type { ColumnSchema, Table } from '../data/table.js';
 import { LeptonError } from '../errors.js';
 import { Pipeline } from '../prep/pipeline.js';
 import type { TargetEncoder } from '../prep/target.js';
+import { WordTokenizer } from '../text/tokenizer.js';
 import type { Member } from './member.js';
 import type { Manifest } from './artifact.js';
 
@@ -21,9 +22,18 @@ export type Prediction =
   | { label: string; probabilities: Record<string, number> }
   | { value: number };
 
+/** Text-model output: class probabilities (n × k) and how many texts were cut at seqLen. */
+export interface TextPredictions {
+  probabilities: Float32Array;
+  /** Texts longer than the model's seqLen words, truncated before prediction. */
+  truncated: number;
+  warnings: string[];
+}
+
 export class LeptonModel {
   readonly pipeline: Pipeline;
   private disposed = false;
+  private tokenizer: WordTokenizer | undefined;
 
   constructor(
     readonly manifest: Manifest,
@@ -51,7 +61,34 @@ export class LeptonModel {
 
   /** The pixel shape an image model reads; undefined for table models. */
   get imageInput(): { channels: number; height: number; width: number } | undefined {
-    return this.manifest.input;
+    const i = this.manifest.input;
+    return i?.kind === 'image' ? i : undefined;
+  }
+
+  /** The row length and vocabulary a text model reads; undefined for table and image models. */
+  get textInput(): { seqLen: number; vocab: WordTokenizer } | undefined {
+    const i = this.manifest.input;
+    if (i?.kind !== 'text') return undefined;
+    this.tokenizer ??= WordTokenizer.fromJSON(i.vocab);
+    return { seqLen: i.seqLen, vocab: this.tokenizer };
+  }
+
+  /** Token ids (n × seqLen) for texts, with the stored vocabulary; throws for non-text models and bad input. */
+  encodeTexts(texts: readonly string[]): { ids: Float32Array; truncated: number; warnings: string[] } {
+    const want = this.textInput;
+    if (!want) throw new LeptonError('E_OPTION', `this model reads ${this.imageInput ? 'images' : 'table rows'}, not texts`, this.imageInput ? 'give image files' : 'give rows (a data file or JSON)');
+    texts.forEach((t, i) => {
+      if (typeof t !== 'string') throw new LeptonError('E_VALUE', `texts[${i}] is not a string`, 'give each text as a string');
+    });
+    const enc = want.vocab.encode(texts, want.seqLen);
+    return { ids: enc.ids, truncated: enc.truncated, warnings: enc.warnings };
+  }
+
+  /** Class probabilities (n × k) for texts; texts longer than seqLen words are truncated and counted. */
+  async predictTexts(texts: readonly string[]): Promise<TextPredictions> {
+    const { ids, truncated, warnings } = this.encodeTexts(texts);
+    if (texts.length === 0) return { probabilities: new Float32Array(0), truncated, warnings };
+    return { probabilities: await this.predictFeatures(ids), truncated, warnings };
   }
 
   /**
@@ -60,7 +97,7 @@ export class LeptonModel {
    */
   async predictImages(set: ImageSet): Promise<Float32Array> {
     const want = this.imageInput;
-    if (!want) throw new LeptonError('E_OPTION', 'this model reads table rows, not images', 'give rows (a data file or JSON)');
+    if (!want) throw new LeptonError('E_OPTION', `this model reads ${this.textInput ? 'texts' : 'table rows'}, not images`, this.textInput ? 'give texts' : 'give rows (a data file or JSON)');
     if (set.height !== want.height || set.width !== want.width || set.channels !== want.channels) {
       throw new LeptonError('E_VALUE', `images are ${set.height}×${set.width}×${set.channels}, the model reads ${want.height}×${want.width}×${want.channels}`, 'decode them at the model\'s size (lepton predict does this)');
     }
@@ -101,6 +138,7 @@ export class LeptonModel {
   /** Class probabilities (n × k) or regression values in the target's units (n). */
   async predictTable(table: Table): Promise<Float32Array> {
     if (this.imageInput) throw new LeptonError('E_OPTION', 'this is an image model; it predicts from images, not table rows', 'give image files (lepton predict MODEL a.png b.jpg) or base64 images');
+    if (this.textInput) throw new LeptonError('E_OPTION', 'this is a text model; it predicts from texts, not table rows', 'give strings or .txt files (lepton predict MODEL "some text") or {"texts": [...]}');
     if (table.numRows === 0) return new Float32Array(0);
     return this.fromFeatures(await this.predictFeatures(this.pipeline.transform(table)));
   }

@@ -1,33 +1,40 @@
 /**
  * The CNN family on the engine's generic TorchNet: layers from a JSON spec (default
  * DEFAULT_CNN for the images' shape), the same training loop, early stopping and state dicts
- * as the MLP. Inputs are n × channels × height × width floats in [0, 1].
+ * as the MLP. Inputs are n × channels × height × width floats in [0, 1]. The text family
+ * ('textnet') runs the same way over n × seqLen token ids (default DEFAULT_TEXT_TRANSFORMER).
  * @module
  */
 import { callNative, callNativeSync, type NativeTorchNet } from '../engine/addon.js';
 import type { StTensor } from '../engine/safetensors.js';
 import { LeptonError } from '../errors.js';
 import { balancedWeights, throwIfCancelled, type FitContext, type FitData, type FitInfo, type Member } from './member.js';
-import { buildNet, DEFAULT_CNN, type NetSpec } from './net-spec.js';
+import { buildNet, DEFAULT_CNN, DEFAULT_TEXT_TRANSFORMER, type NetSpec } from './net-spec.js';
 import { loadWeights, weightsOf } from './torch-weights.js';
-import { lrSchedule, type CnnParams } from './spec.js';
+import { lrSchedule, type CnnParams, type TextNetParams } from './spec.js';
 
 export type ImageShape = [channels: number, height: number, width: number];
 
+/** What a text member reads: ids of a vocabulary of `vocab` entries, `seqLen` per row. */
+export interface TextShape {
+  vocab: number;
+  seqLen: number;
+}
+
 class NetMember implements Member {
-  readonly family = 'cnn' as const;
   constructor(
-    readonly params: CnnParams,
+    readonly family: 'cnn' | 'textnet',
+    readonly params: CnnParams | TextNetParams,
     readonly info: FitInfo,
     private readonly net: NativeTorchNet,
   ) {}
 
   predict(x: Float32Array): Promise<Float32Array> {
-    return callNative('cnn predict', () => this.net.predict(x, { softmax: true }));
+    return callNative(`${this.family} predict`, () => this.net.predict(x, { softmax: true }));
   }
 
   predictSync(x: Float32Array): Float32Array {
-    return callNativeSync('cnn predict', () => this.net.predictSync(x, { softmax: true }));
+    return callNativeSync(`${this.family} predict`, () => this.net.predictSync(x, { softmax: true }));
   }
 
   tensors(prefix: string): Map<string, StTensor> {
@@ -45,13 +52,13 @@ export function netSpecFor(params: CnnParams, shape: ImageShape, classes: number
   return { inputShape: [...shape], layers: params.layers as NetSpec['layers'], outputDim: classes, seed } as NetSpec;
 }
 
-export async function fitNet(params: CnnParams, shape: ImageShape, train: FitData, val: FitData | undefined, ctx: FitContext): Promise<Member> {
-  throwIfCancelled(ctx.signal, 'cnn');
-  const net = buildNet(netSpecFor(params, shape, ctx.numClasses, ctx.seed));
+async function fitSpec(family: 'cnn' | 'textnet', params: CnnParams | TextNetParams, spec: NetSpec, train: FitData, val: FitData | undefined, ctx: FitContext): Promise<Member> {
+  throwIfCancelled(ctx.signal, family);
+  const net = buildNet(spec);
   const onAbort = () => net.cancel();
   ctx.signal?.addEventListener('abort', onAbort);
   try {
-    const summary = await callNative('cnn fit', () =>
+    const summary = await callNative(`${family} fit`, () =>
       net.fit(
         { x: train.x, y: train.y, xVal: val?.x, yVal: val?.y },
         {
@@ -65,13 +72,13 @@ export async function fitNet(params: CnnParams, shape: ImageShape, train: FitDat
           classWeights: params.classWeights === 'balanced' ? balancedWeights(train.y as Int32Array, ctx.numClasses) : undefined,
           seed: ctx.seed,
           threads: ctx.torchThreads,
-          augment: params.augment,
+          augment: 'augment' in params ? params.augment : undefined,
         },
         (r) => ctx.onEpoch?.({ epoch: r.epoch, maxEpochs: params.epochs, trainLoss: r.trainLoss, valLoss: r.valLoss }),
       ),
     );
-    if (summary.stopReason === 'cancelled') throw new LeptonError('E_CANCELLED', 'cnn training was cancelled');
-    return new NetMember(params, { epochs: summary.epochs, bestEpoch: summary.bestEpoch, stopReason: summary.stopReason }, net);
+    if (summary.stopReason === 'cancelled') throw new LeptonError('E_CANCELLED', `${family} training was cancelled`);
+    return new NetMember(family, params, { epochs: summary.epochs, bestEpoch: summary.bestEpoch, stopReason: summary.stopReason }, net);
   } catch (e) {
     net.dispose();
     throw e;
@@ -80,8 +87,33 @@ export async function fitNet(params: CnnParams, shape: ImageShape, train: FitDat
   }
 }
 
+export function fitNet(params: CnnParams, shape: ImageShape, train: FitData, val: FitData | undefined, ctx: FitContext): Promise<Member> {
+  return fitSpec('cnn', params, netSpecFor(params, shape, ctx.numClasses, ctx.seed), train, val, ctx);
+}
+
+/**
+ * The network a text member runs: the params' layers over [seqLen], or DEFAULT_TEXT_TRANSFORMER.
+ * An `embedding` layer without `vocab` gets the fitted vocabulary's size (unknown before training).
+ */
+export function textNetSpecFor(params: TextNetParams, shape: TextShape, classes: number, seed: number): NetSpec {
+  if (!params.layers) return DEFAULT_TEXT_TRANSFORMER(shape.vocab, shape.seqLen, classes, seed);
+  const layers = params.layers.map((l) => (l['type'] === 'embedding' && l['vocab'] === undefined ? { ...l, vocab: shape.vocab } : l));
+  return { inputShape: [shape.seqLen], layers: layers as NetSpec['layers'], outputDim: classes, seed } as NetSpec;
+}
+
+/** Trains a text member on n × seqLen token ids (train.x) with early stopping on `val`. */
+export function fitTextNet(params: TextNetParams, shape: TextShape, train: FitData, val: FitData | undefined, ctx: FitContext): Promise<Member> {
+  return fitSpec('textnet', params, textNetSpecFor(params, shape, ctx.numClasses, ctx.seed), train, val, ctx);
+}
+
+export function loadTextNet(params: TextNetParams, info: FitInfo, tensors: ReadonlyMap<string, StTensor>, prefix: string, shape: TextShape, classes: number, seed: number): Member {
+  const net = buildNet(textNetSpecFor(params, shape, classes, seed));
+  loadWeights(net, tensors, prefix, 'the model file is damaged or was written for a different network');
+  return new NetMember('textnet', params, info, net);
+}
+
 export function loadNet(params: CnnParams, info: FitInfo, tensors: ReadonlyMap<string, StTensor>, prefix: string, shape: ImageShape, classes: number, seed: number): Member {
   const net = buildNet(netSpecFor(params, shape, classes, seed));
   loadWeights(net, tensors, prefix, 'the model file is damaged or was written for a different network');
-  return new NetMember(params, info, net);
+  return new NetMember('cnn', params, info, net);
 }

@@ -12,6 +12,9 @@ export const FAMILIES = ['logistic', 'mlp', 'xgboost'] as const;
 export const IMAGE_FAMILIES = ['cnn'] as const;
 export type FamilyName = (typeof FAMILIES)[number];
 export type ImageFamilyName = (typeof IMAGE_FAMILIES)[number];
+/** Families for texts (token ids of a stored word vocabulary). */
+export const TEXT_FAMILIES = ['textnet'] as const;
+export type TextFamilyName = (typeof TEXT_FAMILIES)[number];
 /** What `--model` accepts for tables. Images take IMAGE_FAMILIES (or auto, which means cnn). */
 export const MODEL_CHOICES = ['auto', ...FAMILIES] as const;
 export type ModelChoice = (typeof MODEL_CHOICES)[number];
@@ -70,6 +73,25 @@ export const CnnParams = z.strictObject({
   augment: ImageAugmentOptions.optional(),
 });
 export type CnnParams = z.infer<typeof CnnParams>;
+
+/**
+ * The text family: a sequence network over token ids (default: net-spec.ts's
+ * DEFAULT_TEXT_TRANSFORMER for the vocabulary, seqLen and classes), the CNN's training options
+ * without image augmentation. Why these defaults: AdamW at 1e-3 with a cosine schedule is the
+ * usual recipe for small transformers; patience 2 because text sets overfit within a few epochs.
+ */
+export const TextNetParams = z.strictObject({
+  layers: z.array(z.record(z.string(), z.unknown())).optional(),
+  epochs: z.int().positive().default(10),
+  batchSize: z.int().positive().default(32),
+  optimizer: z.enum(['adam', 'adamw', 'sgd']).default('adamw'),
+  lr: z.number().positive().default(1e-3),
+  schedule: z.enum(['constant', 'cosine', 'step']).default('cosine'),
+  weightDecay: z.number().min(0).default(1e-4),
+  patience: z.int().min(0).default(2),
+  classWeights: z.enum(['none', 'balanced']).default('none'),
+});
+export type TextNetParams = z.infer<typeof TextNetParams>;
 
 /**
  * Defaults per family. Why these: logistic is a well-regularised linear baseline; the MLP is
