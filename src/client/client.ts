@@ -161,6 +161,12 @@ export class LeptonClient {
     return this.request('POST', `/v1/projects/${project}/models/${name}/predict${q}`, { images: encoded });
   }
 
+  /** Predicts texts with a text model; `truncated` counts the texts cut at the model's seqLen. */
+  async predictTexts(project: string, name: string, texts: readonly string[], ref: { alias?: string; version?: number } = {}): Promise<PredictResponse> {
+    const q = ref.version !== undefined ? `?version=${ref.version}` : ref.alias ? `?alias=${encodeURIComponent(ref.alias)}` : '';
+    return this.request('POST', `/v1/projects/${project}/models/${name}/predict${q}`, { texts });
+  }
+
   async audit(project: string): Promise<{ entries: AuditEntry[] }> {
     return this.request('GET', `/v1/projects/${project}/audit`);
   }

@@ -29,8 +29,9 @@ export const PredictBody = z
     row: Row.optional().describe('one input row'),
     rows: z.array(Row).optional().describe('several input rows, predicted as one batch'),
     images: z.array(z.string().min(1)).optional().describe('image models: image files (PNG, JPEG, …) as base64 strings, predicted as one batch'),
+    texts: z.array(z.string()).optional().describe('text models: texts, tokenised with the model\'s vocabulary and predicted as one batch'),
   })
-  .describe('exactly one of row, rows (table models) or images (image models)');
+  .describe('exactly one of row, rows (table models), images (image models) or texts (text models)');
 export type PredictBody = z.infer<typeof PredictBody>;
 
 export const Prediction = z.union([
@@ -40,6 +41,7 @@ export const Prediction = z.union([
 export const PredictResponse = z.strictObject({
   model: z.strictObject({ name: z.string(), version: z.number() }),
   predictions: z.array(Prediction),
+  truncated: z.int().min(0).optional().describe('text models: texts longer than the model reads (seqLen words), cut before prediction'),
 });
 export type PredictResponse = z.infer<typeof PredictResponse>;
 

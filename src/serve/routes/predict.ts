@@ -37,17 +37,20 @@ export function registerPredictRoutes(app: FastifyInstance): void {
     async (req) => {
       const { project, name } = req.params;
       await authorize(req, home.registry, project, 'predictor');
-      const { row, rows: many, images } = req.body;
-      if ([row, many, images].filter((v) => v !== undefined).length !== 1) throw new LeptonError('E_VALUE', 'give exactly one of "row" (an object), "rows" (an array of objects) or "images" (base64 strings, image models)', 'e.g. {"row": {"age": 42}}');
-      const count = images?.length ?? many?.length ?? 1;
-      if (count === 0) throw new LeptonError('E_VALUE', `"${images ? 'images' : 'rows'}" is empty`, 'send at least one');
+      const { row, rows: many, images, texts } = req.body;
+      if ([row, many, images, texts].filter((v) => v !== undefined).length !== 1) throw new LeptonError('E_VALUE', 'give exactly one of "row" (an object), "rows" (an array of objects), "images" (base64 strings, image models) or "texts" (strings, text models)', 'e.g. {"row": {"age": 42}}');
+      const count = texts?.length ?? images?.length ?? many?.length ?? 1;
+      if (count === 0) throw new LeptonError('E_VALUE', `"${texts ? 'texts' : images ? 'images' : 'rows'}" is empty`, 'send at least one');
       if (count > options.maxRequestRows) throw new LeptonError('E_LIMIT', `a batch of ${count} rows exceeds the limit of ${options.maxRequestRows} rows per request`, 'split it into several requests');
       const started = performance.now();
       const lease = await pool.acquire(project, name, { alias: req.query.alias, version: req.query.version });
       try {
         const model = lease.model;
         if (!images && model.imageInput) throw new LeptonError('E_VALUE', 'this is an image model: send {"images": ["<base64 image file>", …]}', 'encode each image file as base64');
-        const x = images ? await imageInput(model, images) : model.pipeline.transform(tableFromRows(many ?? [row!], model.inputSchema));
+        if (!texts && model.textInput) throw new LeptonError('E_VALUE', 'this is a text model: send {"texts": ["…", …]}', 'send each text as a string');
+        if (texts && !model.textInput) throw new LeptonError('E_VALUE', `this model reads ${model.imageInput ? 'images' : 'table rows'}, not texts`, model.imageInput ? 'send {"images": [...]}' : 'send {"row": {...}} or {"rows": [...]}');
+        const encoded = texts ? model.encodeTexts(texts) : undefined;
+        const x = encoded ? encoded.ids : images ? await imageInput(model, images) : model.pipeline.transform(tableFromRows(many ?? [row!], model.inputSchema));
         const out = model.fromFeatures(await lease.batcher.submit(x, count, !busy() && lease.concurrent() === 1));
         const predictions = model.toPredictions(out).map((p) =>
           'label' in p ? { label: p.label, probabilities: Object.fromEntries(Object.entries(p.probabilities).map(([k, v]) => [k, finite(v)])) } : { value: finite(p.value) },
@@ -55,7 +58,7 @@ export function registerPredictRoutes(app: FastifyInstance): void {
         const label = `${project}/${name}@${lease.version}`;
         metrics.predictions.inc({ model: label }, count);
         metrics.predictLatency.observe({ model: label }, (performance.now() - started) / 1000);
-        return { model: { name, version: lease.version }, predictions };
+        return { model: { name, version: lease.version }, predictions, ...(encoded ? { truncated: encoded.truncated } : {}) };
       } finally {
         lease.release();
       }
