@@ -1,11 +1,12 @@
 import { existsSync, statSync } from 'node:fs';
-import { readdir } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { extname, join } from 'node:path';
 import type { Command } from 'commander';
 import { decodeImages, IMAGE_EXTENSIONS } from '../data/images.js';
 import { readRaw } from '../data/readers/index.js';
 import { toTable } from '../data/infer.js';
 import { LeptonError } from '../errors.js';
+import { TEXT_EXTENSIONS } from '../data/readers/text-folder.js';
 import { textTable } from '../eval/format.js';
 import { loadModel } from '../models/artifact.js';
 import type { LeptonModel, Prediction } from '../models/model.js';
@@ -57,6 +58,34 @@ export async function predictImageFiles(model: LeptonModel, inputs: readonly str
   return preds.map((prediction, i) => ({ file: files[i]!.name, prediction }));
 }
 
+/** Text inputs: a .txt/.text/.md file, a folder of them (not recursive), or else the argument itself as the text. */
+async function textInputs(inputs: readonly string[]): Promise<{ name: string; text: string }[]> {
+  const out: { name: string; text: string }[] = [];
+  for (const input of inputs) {
+    const isFile = TEXT_EXTENSIONS.includes(extname(input).toLowerCase()) && existsSync(input) && statSync(input).isFile();
+    if (existsSync(input) && statSync(input).isDirectory()) {
+      const files = (await readdir(input)).filter((f) => TEXT_EXTENSIONS.includes(extname(f).toLowerCase())).sort();
+      if (!files.length) throw new LeptonError('E_FILE', `${input} holds no text files`, `give text files (${TEXT_EXTENSIONS.join(' ')}) or the texts themselves`);
+      for (const f of files) out.push({ name: join(input, f), text: await readFile(join(input, f), 'utf8') });
+    } else if (isFile) out.push({ name: input, text: await readFile(input, 'utf8') });
+    else out.push({ name: input, text: input });
+  }
+  return out;
+}
+
+/** Predictions for texts (strings, or .txt files and folders), with the number truncated at the model's seqLen. */
+export async function predictTextInputs(model: LeptonModel, inputs: readonly string[]): Promise<{ results: { input: string; prediction: Prediction }[]; truncated: number }> {
+  const items = await textInputs(inputs);
+  const r = await model.predictTexts(items.map((i) => i.text));
+  const preds = model.toPredictions(r.probabilities);
+  return { results: preds.map((prediction, i) => ({ input: items[i]!.name, prediction })), truncated: r.truncated };
+}
+
+const shorten = (s: string, n = 48) => {
+  const one = s.replace(/\s+/g, ' ').trim();
+  return one.length > n ? `${one.slice(0, n - 1)}…` : one;
+};
+
 export function registerPredict(program: Command): void {
   program
     .command('predict')
@@ -72,7 +101,9 @@ Examples:
   $ lepton predict credit-g.lepton '{"duration": 24, "credit_amount": 4000, "purpose": "radio/tv"}' --json
   $ cat rows.json | lepton predict credit-g.lepton -
   $ lepton predict scans.lepton new/xray-1.png new/xray-2.jpg       # an image model
-  $ lepton predict scans.lepton incoming/ --json                     # every image in a folder`,
+  $ lepton predict scans.lepton incoming/ --json                     # every image in a folder
+  $ lepton predict tickets.lepton "my card was charged twice"        # a text model: strings,
+  $ lepton predict tickets.lepton new-tickets/ --json                #   or .txt files and folders`,
     )
     .action(
       action(async (modelPath: string, inputs: string[], f: { json?: boolean }) => {
@@ -83,6 +114,14 @@ Examples:
             if (f.json) return printJson(results.map((r) => ({ file: r.file, ...r.prediction })));
             const rows = results.map((r) => ('label' in r.prediction ? [r.file, r.prediction.label, ...model.classes.map((c) => (r.prediction as { probabilities: Record<string, number> }).probabilities[c]!.toFixed(4))] : [r.file]));
             process.stdout.write(`${textTable([['image', 'label', ...model.classes.map((c) => `P(${c})`)], ...rows], 2)}\n`);
+            return;
+          }
+          if (model.textInput) {
+            const { results, truncated } = await predictTextInputs(model, inputs);
+            if (truncated > 0) process.stderr.write(`${truncated} of ${results.length} texts are longer than ${model.textInput.seqLen} words and were truncated\n`);
+            if (f.json) return printJson(results.map((r) => ({ input: r.input, ...r.prediction })));
+            const rows = results.map((r) => [shorten(r.input), (r.prediction as { label: string }).label, ...model.classes.map((c) => (r.prediction as { probabilities: Record<string, number> }).probabilities[c]!.toFixed(4))]);
+            process.stdout.write(`${textTable([['text', 'label', ...model.classes.map((c) => `P(${c})`)], ...rows], 2)}\n`);
             return;
           }
           if (inputs.length > 1) throw new LeptonError('E_OPTION', `give one input for a table model, not ${inputs.length}`, 'put the rows in one file, or pass a JSON array');

@@ -1,6 +1,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { readFolder } from '../data/folders.js';
+import type { RawTable } from '../data/infer.js';
 import { basename, extname } from 'node:path';
 import type { Command } from 'commander';
 import { formatLeaderboard, formatReport } from '../eval/format.js';
@@ -9,6 +10,7 @@ import { MODEL_CHOICES, type FamilyName, type ModelChoice } from '../models/spec
 import { LeptonError } from '../errors.js';
 import { checkBalanceMethod } from '../prep/balance.js';
 import { trainImages } from '../train/train-images.js';
+import { textDataset, trainTexts } from '../train/train-texts.js';
 import { train, type TrainOptions } from '../train/train.js';
 import type { LeaderboardEntry } from '../train/candidates.js';
 import type { EvalReport } from '../eval/metrics.js';
@@ -90,7 +92,7 @@ export function trainOptionsFromFlags(f: TrainFlags): TrainOptions {
 export function addCommonTrainOptions(cmd: Command): Command {
   return cmd
     .option('-t, --target <column>', 'column to predict (required for tables)')
-    .option('-m, --model <model>', `model family: ${MODEL_CHOICES.join(', ')} (tables); cnn (images)`, 'auto')
+    .option('-m, --model <model>', `model family: ${MODEL_CHOICES.join(', ')} (tables); cnn (images); textnet (text folders)`, 'auto')
     .option('--task <task>', 'classification or regression (default: from the target column)')
     .option('--seed <n>', 'random seed; the same seed gives the same result', parseIntOption('--seed'), 42)
     .option('--drop <columns>', 'comma-separated columns to leave out (ids, leaks)', parseList)
@@ -118,6 +120,7 @@ export function registerTrain(program: Command): void {
       .option('--project <name>', 'registry project for --register', 'default')
       .option('--size <HxW>', 'image folders: decode every image to this size (default: the most common size)')
       .option('--channels <n>', 'image folders: 1 (grey) or 3 (RGB)')
+      .option('--seq-len <n>', 'text folders: words per text the network reads (default 128; longer texts are truncated)', parseIntOption('--seq-len'))
       .option('--augment <list>', 'image folders: augment training batches, e.g. hflip=0.5,crop=2,rotate=10,brightness=0.1,contrast=0.2,noise=0.05')
       .option('--time <duration>', 'AutoML: total time budget (e.g. 90s, 5m, 1h): tune each family, then ensemble the best of each')
       .option('--trials <n>', 'AutoML: trials per model family (reproducible with the same --seed)'),
@@ -132,14 +135,15 @@ Examples:
   $ lepton train credit-g.arff --target class --time 5m     # AutoML: tune + ensemble
   $ lepton train credit-g.arff --target class --trials 20   # AutoML, reproducible
   $ lepton train scans/ --epochs 10                       # scans/<class>/*.png → a CNN
+  $ lepton train tickets/ --seq-len 64                    # tickets/<class>/*.txt → a text transformer
   $ lepton train /usr/share/datasets/fashion-mnist --size 28x28   # Fashion-MNIST (IDX, train split)`,
     )
     .action(
-      action(async (data: string, f: TrainFlags & { register?: string; alias?: string; project: string; size?: string; channels?: string; augment?: string; time?: string; trials?: string }) => {
+      action(async (data: string, f: TrainFlags & { register?: string; alias?: string; project: string; size?: string; channels?: string; augment?: string; seqLen?: number; time?: string; trials?: string }) => {
         const out = f.out ?? `${basename(data, extname(data))}.lepton`;
         const folder = existsSync(data) && statSync(data).isDirectory();
         if (f.time !== undefined || f.trials !== undefined) return trainAutoMLCommand(data, out, folder, f);
-        if (folder && f.register) throw new LeptonError('E_OPTION', '--register works for tables so far; an image model is saved to --out', `register the file afterwards: lepton models register ${out} --name NAME`);
+        if (folder && f.register) throw new LeptonError('E_OPTION', '--register works for tables so far; an image or text model is saved to --out', `register the file afterwards: lepton models register ${out} --name NAME`);
         const result = folder
           ? await trainImageFolder(data, out, f)
           : f.register ? await trainRegistered(data, out, f as TrainFlags & { register: string; project: string }) : await trainToFile(data, out, f);
@@ -170,10 +174,11 @@ function parseAugment(text: string): Record<string, number> {
   return out;
 }
 
-async function trainImageFolder(dir: string, out: string, f: TrainFlags & { size?: string; channels?: string; augment?: string }): Promise<TrainOutcome> {
-  if (f.model !== 'auto' && f.model !== 'cnn') throw new LeptonError('E_OPTION', `--model ${f.model} is for tables; images train a cnn`, 'leave --model out, or give --model cnn');
+async function trainImageFolder(dir: string, out: string, f: TrainFlags & { size?: string; channels?: string; augment?: string; seqLen?: number }): Promise<TrainOutcome> {
   const folder = await readFolder(dir, { size: f.size ? parseSize(f.size) : undefined, channels: f.channels ? parseChannels(f.channels) : undefined });
-  if (folder.kind !== 'images') throw new LeptonError('E_OPTION', `${dir} holds text documents; text models are not trained from folders yet`, `add it as a table (lepton data add NAME ${dir}) to inspect and label it`);
+  if (folder.kind === 'texts') return trainTextFolder(dir, out, folder.raw, folder.describe, f);
+  if (f.model !== 'auto' && f.model !== 'cnn') throw new LeptonError('E_OPTION', `--model ${f.model} is for tables; images train a cnn`, 'leave --model out, or give --model cnn');
+  if (f.seqLen !== undefined) throw new LeptonError('E_OPTION', '--seq-len is for text folders', 'leave --seq-len out for images');
   const params: Record<string, unknown> = {};
   if (f.epochs !== undefined) params.epochs = f.epochs;
   if (f.lr !== undefined) params.lr = f.lr;
@@ -184,6 +189,30 @@ async function trainImageFolder(dir: string, out: string, f: TrainFlags & { size
   if (!quiet) process.stderr.write(`${dir}: ${folder.describe}\n`);
   const result = await trainImages(folder.set, { params, seed: f.seed, torchThreads: f.threads, onProgress: progressPrinter(quiet), source: dir });
   try {
+    await saveModel(result.model, out);
+  } finally {
+    result.model.dispose();
+  }
+  return result;
+}
+
+/** `lepton train FOLDER` of .txt documents: the sub-folders are the classes; a text transformer learns them. */
+async function trainTextFolder(dir: string, out: string, raw: RawTable, describe: string, f: TrainFlags & { size?: string; channels?: string; augment?: string; seqLen?: number }): Promise<TrainOutcome> {
+  if (f.model !== 'auto' && f.model !== 'textnet') throw new LeptonError('E_OPTION', `--model ${f.model} is for tables; text folders train a textnet`, 'leave --model out, or give --model textnet');
+  for (const [flag, v] of [['--size', f.size], ['--channels', f.channels], ['--augment', f.augment]] as const) {
+    if (v !== undefined) throw new LeptonError('E_OPTION', `${flag} is for image folders`, `leave ${flag} out for texts`);
+  }
+  const params: Record<string, unknown> = {};
+  if (f.epochs !== undefined) params.epochs = f.epochs;
+  if (f.lr !== undefined) params.lr = f.lr;
+  if (f.batchSize !== undefined) params.batchSize = f.batchSize;
+  if (f.classWeights) params.classWeights = f.classWeights;
+  const quiet = Boolean(f.quiet || f.json);
+  if (!quiet) process.stderr.write(`${dir}: ${describe}\n`);
+  const d = textDataset(raw);
+  const result = await trainTexts(d.texts, d.labels, d.classes, { params, seqLen: f.seqLen, seed: f.seed, torchThreads: f.threads, onProgress: progressPrinter(quiet), source: dir });
+  try {
+    if (!quiet && result.truncated > 0) process.stderr.write(`${result.truncated} of ${result.split.train} training texts are longer than ${result.model.textInput!.seqLen} words and were truncated (raise --seq-len to keep more)\n`);
     await saveModel(result.model, out);
   } finally {
     result.model.dispose();

@@ -12,6 +12,7 @@ import type { Table } from '../data/table.js';
 import { LeptonError, listNames } from '../errors.js';
 import type { LeptonModel } from '../models/model.js';
 import { encodeLabels, labelsOf } from '../prep/target.js';
+import { textDataset } from '../train/train-texts.js';
 import { classificationReport, regressionReport, type EvalReport } from './metrics.js';
 
 /** Report from model outputs (probabilities, or standardised values for regression) and encoded targets. */
@@ -31,6 +32,13 @@ export async function evaluate(model: LeptonModel, data: Table | string): Promis
     const folder = await readFolder(data, { size: [shape.height, shape.width], channels: shape.channels === 1 ? 1 : 3, split: 't10k' });
     if (folder.kind !== 'images') throw new LeptonError('E_OPTION', `${data} holds no images`, 'give a folder with one sub-folder per class');
     return evaluateImages(model, folder.set);
+  }
+  if (model.textInput) {
+    if (typeof data !== 'string') throw new LeptonError('E_OPTION', 'a text model is evaluated on texts, not a table', 'give a folder with one sub-folder of .txt files per class');
+    const folder = await readFolder(data);
+    if (folder.kind !== 'texts') throw new LeptonError('E_OPTION', `${data} holds no text documents`, 'give a folder with one sub-folder of .txt files per class');
+    const d = textDataset(folder.raw);
+    return evaluateTexts(model, d.texts, d.labels, d.classes);
   }
   const schema = [...model.inputSchema, model.manifest.targetSchema];
   const table = typeof data === 'string' ? toTable(await readRaw(data), schema) : data;
@@ -64,4 +72,16 @@ export async function evaluateImages(model: LeptonModel, set: ImageSet): Promise
   if (unknown !== undefined) throw new LeptonError('E_TARGET', `class '${unknown}' was not seen in training; the model knows ${listNames(t.classes)}`, 'remove that folder or retrain with it');
   const y = Int32Array.from(set.labels, (l) => index.get(set.classes[l]!)!);
   return classificationReport(await model.predictImages(set), y, t.classes);
+}
+
+/** Report on labelled texts (`labels` index into `classes`, matched to the model's classes by name). */
+export async function evaluateTexts(model: LeptonModel, texts: readonly string[], labels: Int32Array, classes: readonly string[]): Promise<EvalReport> {
+  const t = model.target;
+  if (t.task !== 'classification') throw new LeptonError('E_OPTION', 'text models classify');
+  const index = new Map(t.classes.map((c, i) => [c, i]));
+  const unknown = classes.find((c) => !index.has(c));
+  if (unknown !== undefined) throw new LeptonError('E_TARGET', `class '${unknown}' was not seen in training; the model knows ${listNames(t.classes)}`, 'remove that folder or retrain with it');
+  if (texts.length === 0) throw new LeptonError('E_VALUE', 'no texts to evaluate', 'give a folder with .txt files');
+  const y = Int32Array.from(labels, (l) => index.get(classes[l]!)!);
+  return classificationReport((await model.predictTexts(texts)).probabilities, y, t.classes);
 }

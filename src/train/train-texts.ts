@@ -11,6 +11,7 @@
  *   await saveModel(model, 'grain.lepton');
  * @module
  */
+import type { RawTable } from '../data/infer.js';
 import { LeptonError } from '../errors.js';
 import { classificationReport, type ClassificationReport } from '../eval/metrics.js';
 import { FORMAT_VERSION, type Manifest } from '../models/artifact.js';
@@ -116,4 +117,22 @@ export async function trainTexts(texts: readonly string[], labels: Int32Array | 
     model.dispose();
     throw e;
   }
+}
+
+/** Texts, class indices and sorted class names from a text folder's table (readFolder kind 'texts'). */
+export function textDataset(raw: RawTable): { texts: string[]; labels: Int32Array; classes: string[] } {
+  const ti = raw.names.indexOf('text');
+  const li = raw.names.indexOf('label');
+  if (ti < 0 || li < 0) throw new LeptonError('E_COLUMN', `${raw.source ?? 'the data'} has no text and label columns`, 'give a folder with one sub-folder of .txt files per class');
+  const texts: string[] = [];
+  const names: string[] = [];
+  raw.cells[ti]!.forEach((t, i) => {
+    const l = raw.cells[li]![i];
+    if (t === null || t === undefined || l === null || l === undefined) return;
+    texts.push(String(t));
+    names.push(String(l));
+  });
+  const classes = [...new Set(names)].sort();
+  const index = new Map(classes.map((c, i) => [c, i]));
+  return { texts, labels: Int32Array.from(names, (n) => index.get(n)!), classes };
 }
