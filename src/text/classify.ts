@@ -1,8 +1,9 @@
 /**
  * Text classification glue for the sequence networks: read a (text, class) ARFF such as
  * ReutersGrain, fit a word vocabulary, encode, train a TorchNet text classifier
- * (DEFAULT_TEXT_GRU or DEFAULT_TEXT_TRANSFORMER) and score it. Not yet a LeptonModel family:
- * the artifact (vocabulary JSON + state dict + spec) is the next step.
+ * (DEFAULT_TEXT_GRU or DEFAULT_TEXT_TRANSFORMER) and score it: a bare network for experiments.
+ * For a saved, served LeptonModel (vocabulary in the manifest), use src/train/train-texts.ts's
+ * trainTexts.
  * @module
  */
 import { readFile } from 'node:fs/promises';
