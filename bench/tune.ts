@@ -4,10 +4,13 @@
  * n_jobs threads). Both search the same space (Lepton's default XGBoost space) on the same
  * encoded train/validation matrices (Lepton's fixed split for seed 42), with the same number of
  * parallel workers (2) and the cores divided between them, under the same time budget.
+ * Second part (`tuneMlpBench`): an MLP on a Fashion-MNIST subset, Lepton beside Optuna + PyTorch
+ * (bench/peers/tune_optuna_mlp.py), same space, split, workers and threads.
  *   node dist/bench/tune.js [seconds] [targetAuc]
+ *   node dist/bench/tune.js mlp [seconds] [targetAuc]
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -16,7 +19,8 @@ import { packageRoot } from '../src/package-root.js';
 import { openHome } from '../src/registry/open.js';
 import { prepareObjective } from '../src/tune/objective.js';
 import { runStudy } from '../src/tune/runner.js';
-import { DEFAULT_SPACES } from '../src/tune/space.js';
+import { DEFAULT_SPACES, type SearchSpace } from '../src/tune/space.js';
+import { locateFashionMnist, readIdx } from '../src/data/readers/idx.js';
 
 interface Side {
   timeToTargetS: number | null;
@@ -33,7 +37,7 @@ function summarize(events: { t: number; state: string; value: number | null }[],
   return { timeToTargetS: hit ? hit.t : null, best: values.length ? Math.max(...values) : null, trials: sorted.length, complete: values.length, pruned: sorted.filter((e) => e.state === 'pruned').length };
 }
 
-export async function tuneBench(options: { seconds?: number; target?: number; workers?: number; seed?: number } = {}): Promise<Record<string, unknown>> {
+export async function tuneBench(options: { seconds?: number; target?: number; workers?: number; seed?: number; mlpSeconds?: number; mlpTarget?: number } = {}): Promise<Record<string, unknown>> {
   const root = packageRoot();
   const seconds = options.seconds ?? 60;
   const target = options.target ?? 0.9;
@@ -77,10 +81,103 @@ export async function tuneBench(options: { seconds?: number; target?: number; wo
     ['Lepton TPE + ASHA', fmt(lepton.timeToTargetS, 1), fmt(lepton.best), String(lepton.trials), String(lepton.complete), String(lepton.pruned)],
     [`Optuna ${peer.optuna} TPE + MedianPruner`, fmt(optuna.timeToTargetS, 1), fmt(optuna.best), String(optuna.trials), String(optuna.complete), String(optuna.pruned)],
   ]));
-  return { config: { seconds, target, workers, threads, seed, space: 'DEFAULT_SPACES.xgboost' }, lepton, optuna, versions: { optuna: peer.optuna, xgboostPython: peer.xgboost } };
+  const mlp = await tuneMlpBench({ workers, seed, seconds: options.mlpSeconds, target: options.mlpTarget });
+  return { config: { seconds, target, workers, threads, seed, space: 'DEFAULT_SPACES.xgboost' }, lepton, optuna, versions: { optuna: peer.optuna, xgboostPython: peer.xgboost }, mlp };
+}
+
+/**
+ * The MLP search space both sides search: learning rate, hidden widths, dropout and weight decay;
+ * batch size and epochs are fixed (single choices), and epochs are ASHA's / the pruner's resource.
+ */
+export const MLP_BENCH_SPACE: SearchSpace = {
+  lr: { type: 'loguniform', low: 1e-4, high: 1e-2 },
+  hidden: { type: 'categorical', choices: [[64], [128], [256], [256, 128]] },
+  dropout: { type: 'uniform', low: 0, high: 0.5 },
+  weightDecay: { type: 'loguniform', low: 1e-6, high: 1e-2 },
+  batchSize: { type: 'categorical', choices: [128] },
+  epochs: { type: 'categorical', choices: [10] },
+};
+
+/**
+ * Tuning an MLP on a Fashion-MNIST subset beside Optuna: the first `rows` training images (784
+ * pixels scaled to 0–1, 10 classes) written as a CSV that Lepton's study reads; Lepton's fixed
+ * split (70/15/15, seed) and fitted standardisation give the train/validation matrices, which are
+ * written for the Optuna peer so both sides train on identical numbers. Objective on both sides:
+ * validation macro one-vs-rest ROC-AUC (Lepton's classification objective); 1 torch thread per
+ * worker on both sides.
+ */
+export async function tuneMlpBench(options: { seconds?: number; target?: number; workers?: number; seed?: number; rows?: number } = {}): Promise<Record<string, unknown>> {
+  const root = packageRoot();
+  const seconds = options.seconds ?? 120;
+  const target = options.target ?? 0.988;
+  const workers = options.workers ?? 2;
+  const seed = options.seed ?? 42;
+  const rows = options.rows ?? 10_000;
+  const dir = mkdtempSync(join(tmpdir(), 'lepton-tune-mlp-bench-'));
+
+  // The subset as a CSV (pixels / 255).
+  const fm = locateFashionMnist();
+  const gz = (f: string) => (existsSync(join(fm, `${f}.gz`)) ? join(fm, `${f}.gz`) : join(fm, f));
+  const images = await readIdx(gz('train-images-idx3-ubyte'));
+  const labels = await readIdx(gz('train-labels-idx1-ubyte'));
+  const px = images.shape.slice(1).reduce((a, b) => a * b, 1);
+  const n = Math.min(rows, images.shape[0]!);
+  const lines = [[...Array.from({ length: px }, (_, p) => `p${p}`), 'label'].join(',')];
+  for (let i = 0; i < n; i++) {
+    const row = new Array<string>(px + 1);
+    for (let p = 0; p < px; p++) {
+      const v = images.data[i * px + p]!;
+      row[p] = v === 0 ? '0' : (v / 255).toFixed(4);
+    }
+    row[px] = `c${labels.data[i]}`;
+    lines.push(row.join(','));
+  }
+  const data = join(dir, 'fashion-subset.csv');
+  writeFileSync(data, lines.join('\n') + '\n');
+
+  // The same matrices for the peer.
+  const obj = await prepareObjective(data, { target: 'label', seed });
+  writeFileSync(join(dir, 'xtrain.f32'), obj.train.x);
+  writeFileSync(join(dir, 'ytrain.i32'), obj.train.y as Int32Array);
+  writeFileSync(join(dir, 'xval.f32'), obj.val.x);
+  writeFileSync(join(dir, 'yval.i32'), obj.val.y as Int32Array);
+
+  // Lepton: ASHA rungs at 3 and 9 epochs (min 3, factor 3, max 10).
+  const home = await openHome({ dir: join(dir, 'home') });
+  const events: { t: number; state: string; value: number | null }[] = [];
+  try {
+    await runStudy(home, { keyId: null, name: 'bench' }, {
+      data, target: 'label', model: 'mlp', space: MLP_BENCH_SPACE, sampler: 'tpe', time: seconds, parallel: workers, study: 'bench-mlp', seed,
+      onTrial: (e) => events.push({ t: e.elapsedMs / 1000, state: e.trial.state, value: e.trial.state === 'complete' ? e.trial.value : null }),
+    });
+  } finally {
+    await home.close();
+  }
+  const lepton = summarize(events.filter((e) => !(e.state === 'failed')), target);
+
+  // Optuna: MedianPruner on −validation log-loss per epoch, no pruning before epoch 3 (ASHA's first rung).
+  const cfg = { dir, numFeatures: obj.numFeatures, numClasses: obj.numClasses, space: MLP_BENCH_SPACE, seconds, workers, seed, warmupEpochs: 2 };
+  writeFileSync(join(dir, 'cfg.json'), JSON.stringify(cfg));
+  const python = process.env.PEER_PYTHON ?? '/usr/bin/python3';
+  const peer = JSON.parse(execFileSync(python, [join(root, 'bench', 'peers', 'tune_optuna_mlp.py'), join(dir, 'cfg.json')], { encoding: 'utf8', maxBuffer: 1 << 26 })) as { optuna: string; torch: string; events: { t: number; state: string; value: number | null }[] };
+  const optuna = summarize(peer.events, target);
+
+  const fmt = (v: number | null, d = 4) => (v === null ? '—' : v.toFixed(d));
+  console.log(`\nTuning an MLP on Fashion-MNIST (first ${n} training images; ${obj.rows.train} train / ${obj.rows.val} validation rows, seed ${seed}): ${workers} workers × 1 torch thread, ${seconds} s budget, up to 10 epochs, target validation macro ROC-AUC ${target}`);
+  console.log(textTable([
+    ['tuner', 'time to target (s)', 'best AUC', 'trials', 'complete', 'pruned'],
+    ['Lepton TPE + ASHA', fmt(lepton.timeToTargetS, 1), fmt(lepton.best), String(lepton.trials), String(lepton.complete), String(lepton.pruned)],
+    [`Optuna ${peer.optuna} TPE + MedianPruner (torch ${peer.torch})`, fmt(optuna.timeToTargetS, 1), fmt(optuna.best), String(optuna.trials), String(optuna.complete), String(optuna.pruned)],
+  ]));
+  return { config: { seconds, target, workers, threads: 1, seed, rows: { subset: n, ...obj.rows }, space: MLP_BENCH_SPACE }, lepton, optuna, versions: { optuna: peer.optuna, torchPython: peer.torch } };
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  const [seconds, target] = process.argv.slice(2).map(Number);
-  await tuneBench({ seconds: seconds || undefined, target: target || undefined });
+  if (process.argv[2] === 'mlp') {
+    const [seconds, target] = process.argv.slice(3).map(Number);
+    await tuneMlpBench({ seconds: seconds || undefined, target: target || undefined });
+  } else {
+    const [seconds, target] = process.argv.slice(2).map(Number);
+    await tuneBench({ seconds: seconds || undefined, target: target || undefined });
+  }
 }
