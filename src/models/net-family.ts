@@ -7,11 +7,10 @@
  */
 import { callNative, callNativeSync, type NativeTorchNet } from '../engine/addon.js';
 import type { StTensor } from '../engine/safetensors.js';
-import { LeptonError } from '../errors.js';
-import { balancedWeights, throwIfCancelled, type FitContext, type FitData, type FitInfo, type Member } from './member.js';
+import { throwIfCancelled, type FitContext, type FitData, type FitInfo, type Member } from './member.js';
 import { buildNet, DEFAULT_CNN, DEFAULT_TEXT_TRANSFORMER, type NetSpec } from './net-spec.js';
-import { loadWeights, weightsOf } from './torch-weights.js';
-import { lrSchedule, type CnnParams, type TextNetParams } from './spec.js';
+import { loadWeights, trainTorchNet, weightsOf } from './torch-weights.js';
+import type { CnnParams, TextNetParams } from './spec.js';
 
 export type ImageShape = [channels: number, height: number, width: number];
 
@@ -55,36 +54,8 @@ export function netSpecFor(params: CnnParams, shape: ImageShape, classes: number
 async function fitSpec(family: 'cnn' | 'textnet', params: CnnParams | TextNetParams, spec: NetSpec, train: FitData, val: FitData | undefined, ctx: FitContext): Promise<Member> {
   throwIfCancelled(ctx.signal, family);
   const net = buildNet(spec);
-  const onAbort = () => net.cancel();
-  ctx.signal?.addEventListener('abort', onAbort);
-  try {
-    const summary = await callNative(`${family} fit`, () =>
-      net.fit(
-        { x: train.x, y: train.y, xVal: val?.x, yVal: val?.y },
-        {
-          task: 'classification',
-          epochs: params.epochs,
-          batchSize: params.batchSize,
-          optimizer: params.optimizer,
-          lrPerEpoch: lrSchedule(params),
-          weightDecay: params.weightDecay,
-          patience: params.patience,
-          classWeights: params.classWeights === 'balanced' ? balancedWeights(train.y as Int32Array, ctx.numClasses) : undefined,
-          seed: ctx.seed,
-          threads: ctx.torchThreads,
-          augment: 'augment' in params ? params.augment : undefined,
-        },
-        (r) => ctx.onEpoch?.({ epoch: r.epoch, maxEpochs: params.epochs, trainLoss: r.trainLoss, valLoss: r.valLoss }),
-      ),
-    );
-    if (summary.stopReason === 'cancelled') throw new LeptonError('E_CANCELLED', `${family} training was cancelled`);
-    return new NetMember(family, params, { epochs: summary.epochs, bestEpoch: summary.bestEpoch, stopReason: summary.stopReason }, net);
-  } catch (e) {
-    net.dispose();
-    throw e;
-  } finally {
-    ctx.signal?.removeEventListener('abort', onAbort);
-  }
+  const info = await trainTorchNet(family, net, params, train, val, { ...ctx, task: 'classification' }, 'augment' in params ? params.augment : undefined);
+  return new NetMember(family, params, info, net);
 }
 
 export function fitNet(params: CnnParams, shape: ImageShape, train: FitData, val: FitData | undefined, ctx: FitContext): Promise<Member> {

@@ -5,10 +5,9 @@
  */
 import { addon, callNative, callNativeSync, type NativeTorchMlp } from '../engine/addon.js';
 import type { StTensor } from '../engine/safetensors.js';
-import { LeptonError } from '../errors.js';
-import { balancedWeights, throwIfCancelled, type FitContext, type FitData, type FitInfo, type Member } from './member.js';
-import { loadWeights, weightsOf } from './torch-weights.js';
-import { lrSchedule, type TorchParams } from './spec.js';
+import { throwIfCancelled, type FitContext, type FitData, type FitInfo, type Member } from './member.js';
+import { loadWeights, trainTorchNet, weightsOf } from './torch-weights.js';
+import type { TorchParams } from './spec.js';
 
 class TorchMember implements Member {
   constructor(
@@ -53,36 +52,8 @@ export async function fitTorch(family: 'logistic' | 'mlp', params: TorchParams, 
   // An abort before this point has no listener to hear it.
   throwIfCancelled(ctx.signal, family);
   const net = build(params, ctx);
-  const classification = ctx.task === 'classification';
-  const onAbort = () => net.cancel();
-  ctx.signal?.addEventListener('abort', onAbort);
-  try {
-    const summary = await callNative(`${family} fit`, () =>
-      net.fit(
-        { x: train.x, y: train.y, xVal: val?.x, yVal: val?.y },
-        {
-          task: ctx.task,
-          epochs: params.epochs,
-          batchSize: params.batchSize,
-          optimizer: params.optimizer,
-          lrPerEpoch: lrSchedule(params),
-          weightDecay: params.weightDecay,
-          patience: params.patience,
-          classWeights: classification && params.classWeights === 'balanced' ? balancedWeights(train.y as Int32Array, ctx.numClasses) : undefined,
-          seed: ctx.seed,
-          threads: ctx.torchThreads,
-        },
-        (r) => ctx.onEpoch?.({ epoch: r.epoch, maxEpochs: params.epochs, trainLoss: r.trainLoss, valLoss: r.valLoss }),
-      ),
-    );
-    if (summary.stopReason === 'cancelled') throw new LeptonError('E_CANCELLED', `${family} training was cancelled`);
-    return new TorchMember(family, params, { epochs: summary.epochs, bestEpoch: summary.bestEpoch, stopReason: summary.stopReason }, net, classification);
-  } catch (e) {
-    net.dispose();
-    throw e;
-  } finally {
-    ctx.signal?.removeEventListener('abort', onAbort);
-  }
+  const info = await trainTorchNet(family, net, params, train, val, ctx);
+  return new TorchMember(family, params, info, net, ctx.task === 'classification');
 }
 
 export function loadTorch(

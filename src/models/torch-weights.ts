@@ -1,9 +1,12 @@
 /**
- * Weights of a torch network (MLP or TorchNet) to and from the artifact's tensors, shared by
- * the torch families.
+ * What every torch network (MLP or TorchNet, one engine core) needs from TypeScript, shared by
+ * the torch families: training with cancellation and progress, and weights to and from the
+ * artifact's tensors.
  * @module
  */
-import { callNativeSync, type NamedTensor } from '../engine/addon.js';
+import { callNative, callNativeSync, type NamedTensor, type NativeImageAugment, type TorchFitData, type TorchFitOptions, type EpochReport, type FitSummary } from '../engine/addon.js';
+import { balancedWeights, type FitContext, type FitData, type FitInfo } from './member.js';
+import { lrSchedule, type TorchParams } from './spec.js';
 import type { StTensor } from '../engine/safetensors.js';
 import { LeptonError } from '../errors.js';
 
@@ -28,5 +31,52 @@ export function loadWeights(net: HasState, tensors: ReadonlyMap<string, StTensor
   } catch (e) {
     net.dispose();
     throw new LeptonError('E_MODEL_FILE', (e as Error).message, hint, { cause: e });
+  }
+}
+
+interface Trainable {
+  fit(data: TorchFitData, options: TorchFitOptions & { augment?: NativeImageAugment }, onEpoch?: (r: EpochReport) => void): Promise<FitSummary>;
+  cancel(): void;
+  dispose(): void;
+}
+
+/** The training options the torch families share (TorchParams, CnnParams and TextNetParams all have them). */
+type TrainParams = Pick<TorchParams, 'epochs' | 'batchSize' | 'optimizer' | 'lr' | 'schedule' | 'weightDecay' | 'patience' | 'classWeights'>;
+
+/**
+ * Fits `net` with early stopping on `val`, wiring `ctx.signal` to the engine's cancel and its
+ * epochs to `ctx.onEpoch`. On failure (or cancellation) the network is disposed.
+ */
+export async function trainTorchNet(family: string, net: Trainable, params: TrainParams, train: FitData, val: FitData | undefined, ctx: FitContext, augment?: NativeImageAugment): Promise<FitInfo> {
+  const classification = ctx.task === 'classification';
+  const onAbort = () => net.cancel();
+  ctx.signal?.addEventListener('abort', onAbort);
+  try {
+    const summary = await callNative(`${family} fit`, () =>
+      net.fit(
+        { x: train.x, y: train.y, xVal: val?.x, yVal: val?.y },
+        {
+          task: ctx.task,
+          epochs: params.epochs,
+          batchSize: params.batchSize,
+          optimizer: params.optimizer,
+          lrPerEpoch: lrSchedule(params),
+          weightDecay: params.weightDecay,
+          patience: params.patience,
+          classWeights: classification && params.classWeights === 'balanced' ? balancedWeights(train.y as Int32Array, ctx.numClasses) : undefined,
+          seed: ctx.seed,
+          threads: ctx.torchThreads,
+          ...(augment ? { augment } : {}),
+        },
+        (r) => ctx.onEpoch?.({ epoch: r.epoch, maxEpochs: params.epochs, trainLoss: r.trainLoss, valLoss: r.valLoss }),
+      ),
+    );
+    if (summary.stopReason === 'cancelled') throw new LeptonError('E_CANCELLED', `${family} training was cancelled`);
+    return { epochs: summary.epochs, bestEpoch: summary.bestEpoch, stopReason: summary.stopReason };
+  } catch (e) {
+    net.dispose();
+    throw e;
+  } finally {
+    ctx.signal?.removeEventListener('abort', onAbort);
   }
 }
