@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { textTable } from '../src/eval/format.js';
 import { buildNet, DEFAULT_CNN } from '../src/models/net-spec.js';
 import { packageRoot } from '../src/package-root.js';
+import { leptonEpochSeconds } from './epochs.js';
 
 export async function cnnBench(): Promise<Record<string, unknown>> {
   const cfg = { rows: 6400, inputShape: [1, 28, 28] as [number, number, number], classes: 10, batchSize: 64, epochs: 3, threads: 1 };
@@ -21,12 +22,7 @@ export async function cnnBench(): Promise<Record<string, unknown>> {
   const y = Int32Array.from({ length: cfg.rows }, () => Math.floor(rand() * cfg.classes));
 
   const net = buildNet(DEFAULT_CNN(cfg.inputShape, cfg.classes));
-  const lepton: number[] = [];
-  let last = 0;
-  await net.fit({ x, y }, { task: 'classification', epochs: cfg.epochs, batchSize: cfg.batchSize, optimizer: 'adam', lrPerEpoch: new Float64Array([1e-3]), weightDecay: 0, patience: 0, seed: 0, threads: cfg.threads }, (e) => {
-    lepton.push(e.seconds - last);
-    last = e.seconds;
-  });
+  const lepton = await leptonEpochSeconds(net, x, y, cfg);
   const parameters = net.numParameters;
   net.dispose();
 

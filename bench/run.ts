@@ -14,6 +14,7 @@ import { packageRoot } from '../src/package-root.js';
 import { automlBench } from './automl.js';
 import { balanceBench } from './balance.js';
 import { cnnBench } from './cnn.js';
+import { leptonEpochSeconds } from './epochs.js';
 import { ingestBench } from './ingest.js';
 import { serveBench } from './serve.js';
 import { lstmBench, textBench } from './text.js';
@@ -32,12 +33,7 @@ async function mlpThroughput(): Promise<void> {
   const x = new Float32Array(cfg.rows * cfg.inputDim).map(() => Math.random() * 2 - 1);
   const y = Int32Array.from({ length: cfg.rows }, () => Math.floor(Math.random() * cfg.classes));
   const net = new TorchMlp({ inputDim: cfg.inputDim, outputDim: cfg.classes, hidden: cfg.hidden, activation: 'relu', dropout: 0, batchNorm: false, seed: 0 });
-  const lepton: number[] = [];
-  let last = 0;
-  await net.fit({ x, y }, { task: 'classification', epochs: cfg.epochs, batchSize: cfg.batchSize, optimizer: 'adam', lrPerEpoch: new Float64Array([1e-3]), weightDecay: 0, patience: 0, seed: 0, threads: cfg.threads }, (e) => {
-    lepton.push(e.seconds - last);
-    last = e.seconds;
-  });
+  const lepton = await leptonEpochSeconds(net, x, y, cfg);
   net.dispose();
   const peer = JSON.parse(python('mlp_throughput.py', [JSON.stringify(cfg)])) as { epochSeconds: number[]; torch: string };
   // First epoch is warm-up (allocator, oneDNN primitive caches) for both.

@@ -19,6 +19,7 @@ import { join } from 'node:path';
 import { textTable } from '../src/eval/format.js';
 import { buildNet } from '../src/models/net-spec.js';
 import { packageRoot } from '../src/package-root.js';
+import { leptonEpochSeconds } from './epochs.js';
 import { positiveF1, readTextArff, trainTextClassifier } from '../src/text/classify.js';
 
 const python = () => process.env.PEER_PYTHON ?? '/usr/bin/python3';
@@ -72,12 +73,7 @@ export async function lstmBench(): Promise<Record<string, unknown>> {
     outputDim: cfg.classes,
     seed: 0,
   });
-  const lepton: number[] = [];
-  let last = 0;
-  await net.fit({ x, y }, { task: 'classification', epochs: cfg.epochs, batchSize: cfg.batchSize, optimizer: 'adam', lrPerEpoch: new Float64Array([1e-3]), weightDecay: 0, patience: 0, seed: 0, threads: cfg.threads }, (e) => {
-    lepton.push(e.seconds - last);
-    last = e.seconds;
-  });
+  const lepton = await leptonEpochSeconds(net, x, y, cfg);
   const parameters = net.numParameters;
   net.dispose();
 

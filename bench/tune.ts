@@ -22,6 +22,14 @@ import { runStudy } from '../src/tune/runner.js';
 import { DEFAULT_SPACES, type SearchSpace } from '../src/tune/space.js';
 import { locateFashionMnist, readIdx } from '../src/data/readers/idx.js';
 
+/** The encoded train/validation matrices, as the files the Python peers read. */
+function writePeerMatrices(dir: string, obj: Awaited<ReturnType<typeof prepareObjective>>): void {
+  writeFileSync(join(dir, 'xtrain.f32'), obj.train.x);
+  writeFileSync(join(dir, 'ytrain.i32'), obj.train.y as Int32Array);
+  writeFileSync(join(dir, 'xval.f32'), obj.val.x);
+  writeFileSync(join(dir, 'yval.i32'), obj.val.y as Int32Array);
+}
+
 interface Side {
   timeToTargetS: number | null;
   best: number | null;
@@ -49,10 +57,7 @@ export async function tuneBench(options: { seconds?: number; target?: number; wo
 
   // The same matrices for the peer.
   const obj = await prepareObjective(data, { target: 'class', seed });
-  writeFileSync(join(dir, 'xtrain.f32'), obj.train.x);
-  writeFileSync(join(dir, 'ytrain.i32'), obj.train.y as Int32Array);
-  writeFileSync(join(dir, 'xval.f32'), obj.val.x);
-  writeFileSync(join(dir, 'yval.i32'), obj.val.y as Int32Array);
+  writePeerMatrices(dir, obj);
 
   // Lepton.
   const home = await openHome({ dir: join(dir, 'home') });
@@ -137,10 +142,7 @@ export async function tuneMlpBench(options: { seconds?: number; target?: number;
 
   // The same matrices for the peer.
   const obj = await prepareObjective(data, { target: 'label', seed });
-  writeFileSync(join(dir, 'xtrain.f32'), obj.train.x);
-  writeFileSync(join(dir, 'ytrain.i32'), obj.train.y as Int32Array);
-  writeFileSync(join(dir, 'xval.f32'), obj.val.x);
-  writeFileSync(join(dir, 'yval.i32'), obj.val.y as Int32Array);
+  writePeerMatrices(dir, obj);
 
   // Lepton: ASHA rungs at 3 and 9 epochs (min 3, factor 3, max 10).
   const home = await openHome({ dir: join(dir, 'home') });

@@ -1,0 +1,22 @@
+/**
+ * Lepton's side of the training-throughput benchmarks: one fit with the loop every peer
+ * mirrors (Adam, lr 1e-3, no validation, no early stopping), timed per epoch by the engine.
+ * @module
+ */
+import type { EpochReport, FitSummary, TorchFitData, TorchFitOptions } from '../src/engine/addon.js';
+
+/** Seconds per epoch of `net.fit` on (x, y). */
+export async function leptonEpochSeconds(
+  net: { fit(data: TorchFitData, options: TorchFitOptions, onEpoch?: (r: EpochReport) => void): Promise<FitSummary> },
+  x: Float32Array,
+  y: Int32Array,
+  cfg: { epochs: number; batchSize: number; threads: number },
+): Promise<number[]> {
+  const seconds: number[] = [];
+  let last = 0;
+  await net.fit({ x, y }, { task: 'classification', epochs: cfg.epochs, batchSize: cfg.batchSize, optimizer: 'adam', lrPerEpoch: new Float64Array([1e-3]), weightDecay: 0, patience: 0, seed: 0, threads: cfg.threads }, (e) => {
+    seconds.push(e.seconds - last);
+    last = e.seconds;
+  });
+  return seconds;
+}
