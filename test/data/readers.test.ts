@@ -59,6 +59,13 @@ describe('data: readers', () => {
     expect(inferType(['1', 'NaN'])).toBe('numeric');
   });
 
+  it("reads ARFF declarations followed by a '% comment' (Weka's supermarket.arff)", async () => {
+    const t = await readTable(file('comment.arff', "@relation x % basket\n@attribute 'a%b' { t}\n@attribute total { low, high} % low < 100\n@data\nt,high\n?,low\n"));
+    expect(t.columnNames).toEqual(['a%b', 'total']);
+    expect(t.schema[1]).toEqual({ name: 'total', type: 'categorical', categories: ['low', 'high'] });
+    expect([t.cell('a%b', 1), t.cell('total', 1)]).toEqual([null, 'low']);
+  });
+
   it('names file, line and fix for malformed input', async () => {
     await expect(readTable(join(dir, 'nope.csv'))).rejects.toThrow(/file not found: '.*nope.csv'/);
     await expect(readTable(file('x.parquetish', 'a'))).rejects.toThrow(/unknown file type '.parquetish'/);

@@ -43,14 +43,28 @@ export function splitQuoted(s: string, at: () => string): string[] {
   return out;
 }
 
+/** The line without a trailing `% comment` outside quotes (Weka allows one after a declaration). */
+function stripComment(line: string): string {
+  let quote: string | undefined;
+  for (let i = 0; i < line.length; i++) {
+    const c = line[i]!;
+    if (quote) {
+      if (c === '\\') i++;
+      else if (c === quote) quote = undefined;
+    } else if (c === "'" || c === '"') quote = c;
+    else if (c === '%') return line.slice(0, i).trimEnd();
+  }
+  return line;
+}
+
 export function parseArff(text: string, source: string): RawTable {
   const lines = text.split(/\r?\n/);
   const declared = new Map<string, ColumnSchema>();
   const names: string[] = [];
   let dataStart = -1;
   for (let ln = 0; ln < lines.length; ln++) {
-    const line = lines[ln]!.trim();
-    if (!line || line.startsWith('%')) continue;
+    const line = stripComment(lines[ln]!.trim());
+    if (!line) continue;
     const at = () => `${source} line ${ln + 1}`;
     const lower = line.toLowerCase();
     if (lower.startsWith('@relation')) continue;
