@@ -1,7 +1,7 @@
 // The torch model core (fit / predict / state dicts over any network; see torch_net.h) and
 // TorchNet, a network assembled from a layer spec: conv2d, batchnorm2d, relu, gelu, maxpool2d,
 // avgpool2d, globalavgpool, dropout, flatten, linear and residual blocks, and for sequences
-// embedding, lstm, gru, transformer and pool (with a padding mask; see SeqLayer). JS hands over rows as
+// embedding, mask, lstm, gru, transformer and pool (with a padding mask; see SeqLayer). JS hands over rows as
 // Float32Array views that are read in place (from_blob) as N × inputShape; training and
 // prediction run on libuv worker threads, epochs are reported through an
 // AsyncProgressQueueWorker (a thread-safe function underneath).
@@ -557,10 +557,10 @@ std::string ShapeText(const std::vector<int64_t>& s) {
 // its last non-pad token (at least 1, so that a row of pads still has a defined output). The
 // mask is not module state (predictions may run concurrently on one network): the network's
 // forward walks its layers itself and hands a per-call `lengths` tensor (N, int64, CPU) to every
-// layer that reads or sets it (SeqLayer). The embedding layer sets it from its input ids; LSTM
-// and GRU pack their input by it, the transformer turns it into a key-padding mask and pooling
-// ignores the steps past it. Without an embedding (numeric sequences) it stays undefined: every
-// step counts.
+// layer that reads or sets it (SeqLayer). The embedding layer sets it from its input ids and the
+// mask layer from a numeric sequence's validity flag; LSTM and GRU pack their input by it, the
+// transformer turns it into a key-padding mask and pooling ignores the steps past it. Without
+// either (numeric sequences, no flag) it stays undefined: every step counts.
 struct SeqLayer {
   virtual ~SeqLayer() = default;
   virtual torch::Tensor ForwardSeq(const torch::Tensor& x, torch::Tensor* lengths) = 0;
@@ -638,6 +638,23 @@ struct TokenEmbeddingImpl : torch::nn::EmbeddingImpl, SeqLayer {
   int64_t vocab, pad;
 };
 TORCH_MODULE(TokenEmbedding);
+
+// N × L × F -> N × L × (F - 1) for numeric sequences right-padded to seqLen: the last feature is
+// a 0/1 validity flag. It sets the lengths (one past the last valid step, as the embedding does
+// for token ids) and is dropped; the padded steps come out as 0.
+struct StepMaskImpl : torch::nn::Module, SeqLayer {
+  torch::Tensor forward(const torch::Tensor& x) {
+    torch::Tensor lengths;
+    return ForwardSeq(x, &lengths);
+  }
+  torch::Tensor ForwardSeq(const torch::Tensor& x, torch::Tensor* lengths) override {
+    const int64_t L = x.size(1), F = x.size(2);
+    auto pos = torch::arange(1, L + 1, torch::kLong).unsqueeze(0);
+    *lengths = (x.select(2, F - 1).gt(0.5).to(torch::kLong) * pos).amax(1).clamp_min(1);
+    return x.narrow(2, 0, F - 1).masked_fill(PadMask(*lengths, L).unsqueeze(2), 0);
+  }
+};
+TORCH_MODULE(StepMask);
 
 // N × L × F -> N × L × hidden·dirs (batch first); with lengths, the steps past a row's length
 // come out as 0 and never influence the others. The forward direction runs fused over the padded
@@ -791,7 +808,7 @@ TORCH_MODULE(GlobalAvgPool);
 
 const char* const kLayerTypes =
     "conv2d, batchnorm2d, relu, gelu, maxpool2d, avgpool2d, globalavgpool, dropout, flatten, linear, residual, "
-    "embedding, lstm, gru, transformer, pool";
+    "embedding, mask, lstm, gru, transformer, pool";
 
 // Builds the layers of a spec while following the shape of one row through them; every error
 // names the layer by its path in the spec, e.g. "spec.layers[2].layers[0] (conv2d)".
@@ -937,6 +954,12 @@ class NetBuilder {
       sequence = true;
       seq->push_back(TokenEmbedding(vocab, dim, pad));
       s = {s[0], dim};
+    } else if (type == "mask") {
+      NeedSequence(s);
+      if (s[1] < 2) throw EngineError("E_ARG", "needs at least one feature besides the validity flag, got " + ShapeText(s));
+      sequence = true;
+      seq->push_back(StepMask());
+      s = {s[0], s[1] - 1};
     } else if (type == "lstm" || type == "gru") {
       NeedSequence(s);
       const int64_t hidden = Int(L, "hidden", -1, 1), layers = Int(L, "layers", 1, 1);

@@ -95,6 +95,8 @@ export type TorchNetLayer =
   | { type: 'residual'; layers: TorchNetLayer[] }
   /** Token ids [seqLen] (floats holding integers in [0, vocab)) -> [seqLen, dim]; right padding with padIndex (default 0) masks the later layers. */
   | { type: 'embedding'; vocab: number; dim: number; padIndex?: number }
+  /** [seqLen, features] -> [seqLen, features - 1]: numeric sequences right-padded to seqLen; the last feature is a 0/1 validity flag that masks the later layers as padIndex does. */
+  | { type: 'mask' }
   /** [seqLen, features] -> [seqLen, hidden × (bidirectional ? 2 : 1)]; packed by the padding mask, so pads never enter the recurrence. */
   | { type: 'lstm'; hidden: number; layers?: number; bidirectional?: boolean; dropout?: number }
   | { type: 'gru'; hidden: number; layers?: number; bidirectional?: boolean; dropout?: number }

@@ -13,7 +13,7 @@ import { z } from 'zod';
 import { addon, callNativeSync, type NativeTorchNet, type TorchNetLayer, type TorchNetSpec } from '../engine/addon.js';
 import { LeptonError } from '../errors.js';
 
-export const LAYER_TYPES = ['conv2d', 'batchnorm2d', 'relu', 'gelu', 'maxpool2d', 'avgpool2d', 'globalavgpool', 'dropout', 'flatten', 'linear', 'residual', 'embedding', 'lstm', 'gru', 'transformer', 'pool'] as const;
+export const LAYER_TYPES = ['conv2d', 'batchnorm2d', 'relu', 'gelu', 'maxpool2d', 'avgpool2d', 'globalavgpool', 'dropout', 'flatten', 'linear', 'residual', 'embedding', 'mask', 'lstm', 'gru', 'transformer', 'pool'] as const;
 export type LayerType = (typeof LAYER_TYPES)[number];
 export type Layer = TorchNetLayer;
 
@@ -47,6 +47,7 @@ const LayerZ: z.ZodType<TorchNetLayer> = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('flatten') }),
   z.strictObject({ type: z.literal('linear'), out: size }),
   z.strictObject({ type: z.literal('embedding'), vocab: intAtLeast(2), dim: size, padIndex: intAtLeast(0).optional() }),
+  z.strictObject({ type: z.literal('mask') }),
   z.strictObject({ type: z.literal('lstm'), ...recurrent }),
   z.strictObject({ type: z.literal('gru'), ...recurrent }),
   z.strictObject({ type: z.literal('transformer'), heads: size, ff: size, layers: size.optional(), dropout: prob.optional(), norm: z.enum(['pre', 'post']).optional() }),
@@ -157,6 +158,12 @@ function follow(list: readonly Layer[], path: string, shape: number[], out: Laye
         if ((layer.padIndex ?? 0) >= layer.vocab) fail(`padIndex ${layer.padIndex ?? 0} must be below vocab ${layer.vocab}`);
         s = [s[0]!, layer.dim];
         break;
+      case 'mask': {
+        const [l, f] = sequence();
+        if (f < 2) fail(`needs at least one feature besides the validity flag, got ${dims(s)}`, 'the last feature of each step is the 0/1 validity flag');
+        s = [l, f - 1];
+        break;
+      }
       case 'lstm':
       case 'gru':
         s = [sequence()[0], layer.hidden * (layer.bidirectional ? 2 : 1)];
@@ -270,6 +277,20 @@ export function DEFAULT_TEXT_TRANSFORMER(vocab: number, seqLen: number, classes:
   return parseNetSpec({
     inputShape: [seqLen],
     layers: [{ type: 'embedding', vocab, dim: 64 }, { type: 'transformer', heads: 4, ff: 128, layers: 2, dropout: 0.1, norm: 'pre' }, { type: 'pool', mode: pooling }, { type: 'linear', out: classes }],
+    outputDim: classes,
+    seed,
+  });
+}
+
+/**
+ * A numeric-sequence classifier over [seqLen, sensors + 1] (each step's sensors, then its 0/1
+ * validity flag; src/data/sequences.ts): mask → GRU 64 (or LSTM) → the last valid step → dense
+ * `classes`.
+ */
+export function DEFAULT_SEQ_NET(seqLen: number, sensors: number, classes: number, seed = 0, cell: 'gru' | 'lstm' = 'gru'): NetSpec {
+  return parseNetSpec({
+    inputShape: [seqLen, sensors + 1],
+    layers: [{ type: 'mask' }, { type: cell, hidden: 64 }, { type: 'pool', mode: 'last' }, { type: 'linear', out: classes }],
     outputDim: classes,
     seed,
   });
