@@ -1,8 +1,8 @@
 /**
  * Asynchronous successive halving (ASHA, Li et al. 2020, "A System for Massively Parallel
  * Hyperparameter Tuning"), as a pruner: trials report a validation score per epoch or boosting
- * round, and at each rung — resource minResource·η^k — a trial continues only if its score is
- * among the top 1/η of all scores recorded at that rung so far (the first trials at a rung, with
+ * round, and at each rung — resource minResource·η^k, up to maxResource/η — a trial continues
+ * only if its score is among the top 1/η of all scores recorded at that rung so far (the first trials at a rung, with
  * nothing yet to compare against, continue: max(1, ⌊n/η⌋) may pass). Decisions never wait for
  * other trials, so parallel workers are never idle; a trial pruned early costs only
  * minResource steps.
@@ -43,7 +43,7 @@ export interface RungStats {
 }
 
 export class Asha {
-  /** Decision points, minResource·η^k below maxResource. */
+  /** Decision points, minResource·η^k up to maxResource/η. */
   readonly rungs: readonly number[];
   readonly reductionFactor: number;
   readonly maxResource: number;
@@ -62,8 +62,11 @@ export class Asha {
     if (!(Number.isFinite(max) && max > 0)) throw new LeptonError('E_OPTION', `asha: maxResource must be a positive number (got ${max})`);
     if (!(Number.isFinite(min) && min > 0 && min <= max)) throw new LeptonError('E_OPTION', `asha: minResource must be in (0, maxResource] (got ${min})`);
     if (!(Number.isFinite(eta) && eta > 1)) throw new LeptonError('E_OPTION', `asha: reductionFactor must be above 1 (got ${eta})`);
+    // As in the paper, the top rung r·η^⌊log_η(R/r)⌋ is where trials finish, not a decision point:
+    // judging a trial that has spent over 1/η of the full resource saves less than it risks
+    // (an MLP capped at 10 epochs was pruned at 9 of them).
     const rungs: number[] = [];
-    for (let r = min; r < max; r *= eta) rungs.push(r);
+    for (let r = min; r * eta <= max; r *= eta) rungs.push(r);
     this.rungs = rungs;
     this.reductionFactor = eta;
     this.maxResource = max;

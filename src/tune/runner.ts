@@ -34,8 +34,8 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { readFile, writeFile } from 'node:fs/promises';
-import { availableParallelism, hostname } from 'node:os';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { availableParallelism, hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LeptonError, listNames } from '../errors.js';
 import type { EvalReport } from '../eval/metrics.js';
@@ -49,7 +49,8 @@ import { checkName, type Actor, type StudyRecord, type TrialRecord } from '../re
 import { loadInput, train } from '../train/train.js';
 import { Asha } from './asha.js';
 import { parseBudget, type Budget } from './budget.js';
-import { objectiveInfo } from './objective.js';
+import { objectiveInfo, prepareObjective } from './objective.js';
+import { writeObjectiveFile } from './objective-file.js';
 import { summarizeStudy, bestTrial, type StudySummary } from './report.js';
 import { makeSampler, type Sampler } from './samplers.js';
 import { autoSpace, canonicalJson, DEFAULT_SPACES, familyParams, knownAutoParams, knownParams, validateSpace, type Params, type SearchSpace } from './space.js';
@@ -232,6 +233,49 @@ export async function runStudy(home: Home, actor: Actor, o: TuneOptions): Promis
   const requested = o.parallel ?? cores;
   if (!Number.isInteger(requested) || requested < 1) throw new LeptonError('E_OPTION', `--parallel must be a whole number of worker processes above zero (got ${o.parallel})`, `use e.g. --parallel ${cores}`);
   const space = resolveSpace(model, o.space, o.spaceSource);
+  const script = workerScript();
+  // Workers start now, so their imports and libtorch load while this process reads the data;
+  // the search takes them as it needs them, and the rest are stopped.
+  const spare = Array.from({ length: Math.min(requested, budget.trials ?? requested) }, () => forkWorker(script));
+  const dir = await mkdtemp(join(tmpdir(), 'lepton-study-'));
+  try {
+    return await searchStudy(home, actor, o, { t0, budget, model, cores, requested, space, script, spare, dir });
+  } finally {
+    for (const child of spare.splice(0)) child.kill('SIGKILL');
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+function forkWorker(script: string): ChildProcess {
+  const child = fork(script, [WORKER_FLAG], { execArgv: [], stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+  child.on('error', () => undefined); // 'exit' follows; a spare's is seen when it is taken
+  return child;
+}
+
+/** A spare worker that is still alive, else a fresh one. */
+function takeWorker(spare: ChildProcess[], script: string): ChildProcess {
+  for (let child = spare.pop(); child; child = spare.pop()) {
+    if (child.exitCode === null && child.signalCode === null && child.connected) return child;
+  }
+  return forkWorker(script);
+}
+
+interface Checked {
+  t0: number;
+  budget: Budget;
+  model: ModelChoice;
+  cores: number;
+  requested: number;
+  space: SearchSpace;
+  script: string;
+  /** Workers forked before the data was read, not yet in use. */
+  spare: ChildProcess[];
+  /** A scratch folder for this run (the objective file), removed afterwards. */
+  dir: string;
+}
+
+async function searchStudy(home: Home, actor: Actor, o: TuneOptions, c: Checked): Promise<TuneResult> {
+  const { t0, budget, model, cores, requested, space, script, spare } = c;
   let bytes: Buffer;
   try {
     bytes = await readFile(o.data);
@@ -256,7 +300,6 @@ export async function runStudy(home: Home, actor: Actor, o: TuneOptions): Promis
   );
   const studySpace = study.space as SearchSpace;
   const sampler: Sampler = makeSampler(study.sampler, studySpace, { seed: study.seed, direction: study.direction });
-  const script = workerScript();
 
   // ── resume ───────────────────────────────────────────────────────────────
   const { requeued } = await reg.requeueInterruptedTrials(study.id, ownerDead);
@@ -284,6 +327,9 @@ export async function runStudy(home: Home, actor: Actor, o: TuneOptions): Promis
   const remaining = budget.trials === null ? Infinity : Math.max(0, budget.trials - maxNumber) + before.filter((t) => t.state === 'queued' && t.number <= budget.trials!).length;
   const parallel = Math.max(1, Math.min(requested, remaining));
   const threads = Math.max(1, Math.floor(cores / parallel));
+  // The split and the encoding, once: workers read the matrices from this file.
+  const objectiveFile = join(c.dir, 'objective.safetensors');
+  if (remaining > 0) await writeObjectiveFile(objectiveFile, await prepareObjective(table, { target: study.target, seed: study.seed, task: o.task }));
   o.onStart?.({ study, resumed, requeued, parallel, threadsPerWorker: threads, budget, existing: before.length - queued });
 
   // ── the search ───────────────────────────────────────────────────────────
@@ -322,12 +368,11 @@ export async function runStudy(home: Home, actor: Actor, o: TuneOptions): Promis
   };
 
   const spawn = (): Slot => {
-    const child = fork(script, [WORKER_FLAG], { execArgv: [], stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+    const child = takeWorker(spare, script);
     const slot: Slot = { id: nextSlot++, child, ready: false, dead: false, trial: null };
     child.on('message', (m: FromWorker) => onMessage(slot, m));
-    child.on('error', () => undefined); // 'exit' follows
     child.on('exit', (code, signal) => onExit(slot, code, signal));
-    const init: ToWorker = { type: 'init', dataPath: o.data, target: study.target, seed: study.seed, task: o.task, torchThreads: threads, xgbThreads: threads, reportEvery: o.reportEvery ?? 10 };
+    const init: ToWorker = { type: 'init', objectiveFile, seed: study.seed, torchThreads: threads, xgbThreads: threads, reportEvery: o.reportEvery ?? 10 };
     child.send(init);
     slots.push(slot);
     return slot;

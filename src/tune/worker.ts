@@ -4,18 +4,24 @@
  * and the ASHA pruner, so a worker that crashes (a native fault, an out-of-memory kill) loses
  * nothing but its own trial, which the parent records as failed.
  *
- * Protocol (parent → worker): `init` once (data, target, seed, thread counts), then `trial`
+ * Start-up: the runner forks workers before it reads the data, so a worker's imports and the
+ * native addon (libtorch, ~1 s) load while the parent parses and encodes; the parent then writes
+ * the encoded matrices once (objective-file.ts) and `init` names that file, which a worker reads
+ * without parsing anything.
+ *
+ * Protocol (parent → worker): `init` once (the objective file, seed, thread counts), then `trial`
  * messages; `prune` cancels the running trial (AbortSignal), `stop` ends the worker. Worker →
  * parent: `ready` (or `init-error`), `report` per epoch/round, then `done`, `cancelled` or
  * `failed` per trial. When the parent dies the IPC channel closes and the worker exits.
  * @module
  */
+import { addon } from '../engine/addon.js';
 import type { FamilyName } from '../models/spec.js';
-import type { Task } from '../prep/target.js';
-import { prepareObjective, runTrial, type ObjectiveData } from './objective.js';
+import { runTrial, type ObjectiveData } from './objective.js';
+import { readObjectiveFile } from './objective-file.js';
 
 export type ToWorker =
-  | { type: 'init'; dataPath: string; target: string; seed: number; task?: Task; torchThreads: number; xgbThreads: number; reportEvery: number }
+  | { type: 'init'; objectiveFile: string; seed: number; torchThreads: number; xgbThreads: number; reportEvery: number }
   | { type: 'trial'; number: number; family: FamilyName; params: Record<string, unknown> }
   | { type: 'prune'; number: number }
   | { type: 'stop' };
@@ -53,11 +59,20 @@ async function main(): Promise<void> {
   let running: { number: number; abort: AbortController } | undefined;
   const crash = new Set((process.env[CRASH_ENV] ?? '').split(',').filter(Boolean).map(Number));
   process.on('disconnect', () => process.exit(0));
+  // Load libtorch now, while the parent is still reading the data (after the handlers, so a
+  // message that arrives meanwhile waits in the channel).
+  setImmediate(() => {
+    try {
+      addon();
+    } catch {
+      // a missing build fails the first trial with the addon's own message
+    }
+  });
   process.on('message', (m: ToWorker) => {
     switch (m.type) {
       case 'init':
         init = m;
-        prepareObjective(m.dataPath, { target: m.target, seed: m.seed, task: m.task }).then(
+        readObjectiveFile(m.objectiveFile).then(
           (d) => {
             data = d;
             send({ type: 'ready', rows: d.rows });

@@ -17,9 +17,11 @@ function runSequential(asha: Asha, trials: { id: number; score: (t: number) => n
 }
 
 describe('ASHA', () => {
-  it('places rungs at minResource·η^k below the full resource', () => {
+  it('places rungs at minResource·η^k up to the full resource / η (the top rung is where trials finish)', () => {
     expect(new Asha({ maxResource: 81 }).rungs).toEqual([1, 3, 9, 27]);
-    expect(new Asha({ maxResource: 100, minResource: 5, reductionFactor: 2 }).rungs).toEqual([5, 10, 20, 40, 80]);
+    expect(new Asha({ maxResource: 100, minResource: 5, reductionFactor: 2 }).rungs).toEqual([5, 10, 20, 40]);
+    // An MLP capped at 10 epochs is judged at epoch 3 only, never after 9 of its 10 epochs.
+    expect(new Asha({ maxResource: 10, minResource: 3 }).rungs).toEqual([3]);
     expect(new Asha({ maxResource: 1 }).rungs).toEqual([]);
     expect(() => new Asha({ maxResource: 0 })).toThrow(/maxResource must be a positive number/);
     expect(() => new Asha({ maxResource: 10, minResource: 20 })).toThrow(/minResource must be in \(0, maxResource\]/);
