@@ -1,6 +1,7 @@
 // The torch model core (fit / predict / state dicts over any network; see torch_net.h) and
 // TorchNet, a network assembled from a layer spec: conv2d, batchnorm2d, relu, gelu, maxpool2d,
-// avgpool2d, globalavgpool, dropout, flatten, linear and residual blocks, and for sequences
+// avgpool2d, globalavgpool, dropout, flatten, linear, residual blocks, branches (one sub-network
+// per slice of the row, concatenated: mixed inputs), and for sequences
 // embedding, mask, lstm, gru, transformer and pool (with a padding mask; see SeqLayer). JS hands over rows as
 // Float32Array views that are read in place (from_blob) as N × inputShape; training and
 // prediction run on libuv worker threads, epochs are reported through an
@@ -806,8 +807,41 @@ struct GlobalAvgPoolImpl : torch::nn::Module {
 };
 TORCH_MODULE(GlobalAvgPool);
 
+// One branch of a `branches` layer: columns [from, to) of the flat row, reshaped to `shape`
+// ([features], token ids [seqLen], [seqLen, features] or [channels, height, width]), through its
+// own layers. Each branch starts with no padding mask (its own embedding sets one), so one
+// branch's text lengths never leak into another's layers.
+struct BranchImpl : torch::nn::Module {
+  BranchImpl(torch::nn::Sequential seq, int64_t from, int64_t to, std::vector<int64_t> shape)
+      : layers(register_module("layers", std::move(seq))), from(from), to(to), shape(std::move(shape)) {}
+  torch::Tensor forward(const torch::Tensor& x) {
+    std::vector<int64_t> sizes{x.size(0)};
+    sizes.insert(sizes.end(), shape.begin(), shape.end());
+    torch::Tensor lengths;
+    return RunLayers(layers, x.narrow(1, from, to - from).reshape(sizes), &lengths);
+  }
+  torch::nn::Sequential layers;
+  int64_t from, to;
+  std::vector<int64_t> shape;
+};
+TORCH_MODULE(Branch);
+
+// N × D -> N × (d_0 + d_1 + …): every branch reads its slice of the row and ends flat; the
+// outputs are concatenated in order (mixed inputs: tabular features | token ids | pixels).
+// Parameters "branches.1.layers.2.weight", so "layers.0.branches.1.layers.2.weight" in a network.
+struct BranchesImpl : torch::nn::Module {
+  BranchesImpl() : branches(register_module("branches", torch::nn::ModuleList())) {}
+  torch::Tensor forward(const torch::Tensor& x) {
+    std::vector<torch::Tensor> outs;
+    for (auto& b : *branches) outs.push_back(b->as<BranchImpl>()->forward(x));
+    return torch::cat(outs, 1);
+  }
+  torch::nn::ModuleList branches;
+};
+TORCH_MODULE(Branches);
+
 const char* const kLayerTypes =
-    "conv2d, batchnorm2d, relu, gelu, maxpool2d, avgpool2d, globalavgpool, dropout, flatten, linear, residual, "
+    "conv2d, batchnorm2d, relu, gelu, maxpool2d, avgpool2d, globalavgpool, dropout, flatten, linear, residual, branches, "
     "embedding, mask, lstm, gru, transformer, pool";
 
 // Builds the layers of a spec while following the shape of one row through them; every error
@@ -833,6 +867,10 @@ class NetBuilder {
       }
       if (type == "residual") {
         AddResidual(seq, layer, where, shape);
+        continue;
+      }
+      if (type == "branches") {
+        AddBranches(seq, layer, where, shape);
         continue;
       }
       try {
@@ -996,6 +1034,58 @@ class NetBuilder {
     } else {
       throw EngineError("E_ARG", "unknown layer type '" + type + "' (known: " + kLayerTypes + ")");
     }
+  }
+
+  // {type: 'branches', branches: [{from, to, shape, layers}, …]} over a flat row; errors name the
+  // branch, e.g. "spec.layers[0].branches[1]", and its layers "spec.layers[0].branches[1].layers[2]".
+  void AddBranches(torch::nn::Sequential& seq, const Napi::Object& L, const std::string& where, std::vector<int64_t>* shape) {
+    if (shape->size() != 1)
+      throw EngineError("E_ARG", where + " (branches): needs a flat row [features], got " + ShapeText(*shape));
+    const int64_t width = (*shape)[0];
+    Napi::Value bv = L.Get("branches");
+    if (!bv.IsArray() || bv.As<Napi::Array>().Length() == 0)
+      throw EngineError("E_ARG", where + " (branches): 'branches' must be a non-empty array of {from, to, shape, layers}");
+    auto arr = bv.As<Napi::Array>();
+    Branches block;
+    int64_t total = 0;
+    for (uint32_t j = 0; j < arr.Length(); j++) {
+      const std::string at = where + ".branches[" + std::to_string(j) + "]";
+      Napi::Object b = GetObject(arr.Get(j), at);
+      int64_t from = 0, to = 0;
+      std::vector<int64_t> in;
+      try {
+        from = Int(b, "from", -1, 0);
+        to = Int(b, "to", -1, 1);
+        Napi::Value sv = b.Get("shape");
+        if (!sv.IsArray()) throw EngineError("E_ARG", "'shape' must be an array such as [8], [64] or [3, 32, 32]");
+        auto sa = sv.As<Napi::Array>();
+        int64_t size = 1;
+        for (uint32_t i = 0; i < sa.Length(); i++) {
+          Napi::Value d = sa.Get(i);
+          double v = d.IsNumber() ? d.As<Napi::Number>().DoubleValue() : 0;
+          if (v != std::floor(v) || v < 1 || v > (1 << 24)) throw EngineError("E_ARG", "'shape[" + std::to_string(i) + "]' must be a positive integer");
+          in.push_back(static_cast<int64_t>(v));
+          size *= in.back();
+        }
+        if (in.empty() || in.size() > 3) throw EngineError("E_ARG", "'shape' must have 1 to 3 dimensions, got " + ShapeText(in));
+        if (to <= from || to > width)
+          throw EngineError("E_ARG", "columns [" + std::to_string(from) + ", " + std::to_string(to) +
+                                         ") must be a non-empty range inside the row of " + std::to_string(width));
+        if (size != to - from)
+          throw EngineError("E_ARG", "'shape' " + ShapeText(in) + " holds " + std::to_string(size) + " values, but columns [" +
+                                         std::to_string(from) + ", " + std::to_string(to) + ") are " + std::to_string(to - from));
+      } catch (const EngineError& e) {
+        throw EngineError(e.code, at + ": " + e.what());
+      }
+      std::vector<int64_t> s = in;
+      torch::nn::Sequential layers = Build(b.Get("layers"), at + ".layers", &s);
+      if (s.size() != 1)
+        throw EngineError("E_ARG", at + ": a branch must end flat, got " + ShapeText(s) + " (end it with a pool, flatten or linear layer)");
+      total += s[0];
+      block->branches->push_back(Branch(layers, from, to, in));
+    }
+    *shape = {total};
+    seq->push_back(block);
   }
 
   void AddResidual(torch::nn::Sequential& seq, const Napi::Object& L, const std::string& where, std::vector<int64_t>* shape) {

@@ -93,6 +93,11 @@ export type TorchNetLayer =
   | { type: 'flatten' }
   | { type: 'linear'; out: number }
   | { type: 'residual'; layers: TorchNetLayer[] }
+  /**
+   * [features] -> [d_0 + d_1 + …]: each branch reads columns [from, to) of the row as `shape`, runs its own
+   * layers (own padding mask) and ends flat; outputs are concatenated. Weights `layers.0.branches.1.layers.2.weight`.
+   */
+  | { type: 'branches'; branches: { from: number; to: number; shape: number[]; layers: TorchNetLayer[] }[] }
   /** Token ids [seqLen] (floats holding integers in [0, vocab)) -> [seqLen, dim]; right padding with padIndex (default 0) masks the later layers. */
   | { type: 'embedding'; vocab: number; dim: number; padIndex?: number }
   /** [seqLen, features] -> [seqLen, features - 1]: numeric sequences right-padded to seqLen; the last feature is a 0/1 validity flag that masks the later layers as padIndex does. */

@@ -13,7 +13,7 @@ import { z } from 'zod';
 import { addon, callNativeSync, type NativeTorchNet, type TorchNetLayer, type TorchNetSpec } from '../engine/addon.js';
 import { LeptonError } from '../errors.js';
 
-export const LAYER_TYPES = ['conv2d', 'batchnorm2d', 'relu', 'gelu', 'maxpool2d', 'avgpool2d', 'globalavgpool', 'dropout', 'flatten', 'linear', 'residual', 'embedding', 'mask', 'lstm', 'gru', 'transformer', 'pool'] as const;
+export const LAYER_TYPES = ['conv2d', 'batchnorm2d', 'relu', 'gelu', 'maxpool2d', 'avgpool2d', 'globalavgpool', 'dropout', 'flatten', 'linear', 'residual', 'branches', 'embedding', 'mask', 'lstm', 'gru', 'transformer', 'pool'] as const;
 export type LayerType = (typeof LAYER_TYPES)[number];
 export type Layer = TorchNetLayer;
 
@@ -56,6 +56,21 @@ const LayerZ: z.ZodType<TorchNetLayer> = z.discriminatedUnion('type', [
     type: z.literal('residual'),
     get layers() {
       return z.array(LayerZ).min(1, { error: 'a residual block needs at least one layer' });
+    },
+  }),
+  z.strictObject({
+    type: z.literal('branches'),
+    get branches() {
+      return z
+        .array(
+          z.strictObject({
+            from: intAtLeast(0),
+            to: size,
+            shape: z.array(size).min(1).max(3, { error: 'must be [features], [seqLen], [seqLen, features] or [channels, height, width]' }),
+            layers: z.array(LayerZ).min(1, { error: 'a branch needs at least one layer' }),
+          }),
+        )
+        .min(1, { error: 'a branches layer needs at least one branch' });
     },
   }),
 ]);
@@ -215,6 +230,9 @@ function follow(list: readonly Layer[], path: string, shape: number[], out: Laye
         s = end;
         break;
       }
+      case 'branches':
+        s = followBranches(layer.branches, where, s, out);
+        break;
       case 'relu':
       case 'gelu':
       case 'dropout':
@@ -223,6 +241,29 @@ function follow(list: readonly Layer[], path: string, shape: number[], out: Laye
     out.push({ path: where, type: layer.type, input, output: s });
   });
   return s;
+}
+
+/**
+ * A `branches` layer: each branch reads columns [from, to) of the flat row as its `shape`, runs its
+ * layers and must end flat; the outputs are concatenated. Errors name the branch
+ * (`layers[0].branches[1]`) or, through `follow`, the layer inside it.
+ */
+function followBranches(branches: Extract<Layer, { type: 'branches' }>['branches'], where: string, row: number[], out: LayerShape[]): number[] {
+  if (row.length !== 1) throw new LeptonError('E_OPTION', `${where} (branches): needs a flat row [features], got ${dims(row)}`, 'put the branches layer first, over inputShape [features]');
+  let total = 0;
+  branches.forEach((b, j) => {
+    const at = `${where}.branches[${j}]`;
+    const fail = (why: string, hint: string): never => {
+      throw new LeptonError('E_OPTION', `${at}: ${why}`, hint);
+    };
+    if (b.to <= b.from || b.to > row[0]!) fail(`columns [${b.from}, ${b.to}) must be a non-empty range inside the row of ${row[0]}`, 'from is the first column, to is one past the last');
+    const size = b.shape.reduce((a, c) => a * c, 1);
+    if (size !== b.to - b.from) fail(`shape ${dims(b.shape)} holds ${size} values, but columns [${b.from}, ${b.to}) are ${b.to - b.from}`, 'the shape must hold exactly to - from values');
+    const end = follow(b.layers, `${at}.layers`, [...b.shape], out);
+    if (end.length !== 1) fail(`a branch must end flat, got ${dims(end)}`, "end it with { type: 'pool' }, { type: 'flatten' } or { type: 'linear' }");
+    total += end[0]!;
+  });
+  return [total];
 }
 
 /** Why no shortcut (identity, 1×1 strided convolution, linear map of the features) takes `a` to `b`, or undefined. */
@@ -291,6 +332,34 @@ export function DEFAULT_SEQ_NET(seqLen: number, sensors: number, classes: number
   return parseNetSpec({
     inputShape: [seqLen, sensors + 1],
     layers: [{ type: 'mask' }, { type: cell, hidden: 64 }, { type: 'pool', mode: 'last' }, { type: 'linear', out: classes }],
+    outputDim: classes,
+    seed,
+  });
+}
+
+/** Where a mixed row's inputs sit (Pipeline.layout): tabular features in [0, tabular), then each text column's seqLen ids from `from`. */
+export interface MixedLayout {
+  tabular: number;
+  texts: readonly { from: number; seqLen: number; vocab: number }[];
+}
+
+/**
+ * A classifier over mixed rows, Ludwig-style: a `branches` layer with a dense 64 → ReLU branch
+ * for the tabular features and, per text column, embedding 64 → one encoder layer (a pre-norm
+ * transformer block, 4 heads, feed-forward 128; or a bidirectional GRU 32 per direction) → masked
+ * mean pooling; the branch outputs concatenated → dropout 0.1 → dense 64 → ReLU → dense `classes`.
+ */
+export function DEFAULT_MIXED_NET(layout: MixedLayout, classes: number, seed = 0, textEncoder: 'transformer' | 'gru' = 'transformer'): NetSpec {
+  const width = layout.tabular + layout.texts.reduce((s, t) => s + t.seqLen, 0);
+  const branches: Extract<Layer, { type: 'branches' }>['branches'] = [];
+  if (layout.tabular > 0) branches.push({ from: 0, to: layout.tabular, shape: [layout.tabular], layers: [{ type: 'linear', out: 64 }, { type: 'relu' }] });
+  for (const t of layout.texts) {
+    const encoder: Layer = textEncoder === 'gru' ? { type: 'gru', hidden: 32, bidirectional: true } : { type: 'transformer', heads: 4, ff: 128, layers: 1, dropout: 0.1, norm: 'pre' };
+    branches.push({ from: t.from, to: t.from + t.seqLen, shape: [t.seqLen], layers: [{ type: 'embedding', vocab: t.vocab, dim: 64 }, encoder, { type: 'pool', mode: 'mean' }] });
+  }
+  return parseNetSpec({
+    inputShape: [width],
+    layers: [{ type: 'branches', branches }, { type: 'dropout', p: 0.1 }, { type: 'linear', out: 64 }, { type: 'relu' }, { type: 'linear', out: classes }],
     outputDim: classes,
     seed,
   });
