@@ -20,8 +20,28 @@
 
 #include "common.h"
 #include "torch_augment.h"
+#include "torch_bert.h"
 
 namespace lepton {
+
+int64_t SpecInt(const Napi::Object& o, const char* key, int64_t fallback, int64_t min) {
+  Napi::Value v = o.Get(key);
+  if (fallback < 0 && (v.IsUndefined() || v.IsNull())) throw EngineError("E_ARG", std::string("'") + key + "' is required");
+  double d = v.IsUndefined() || v.IsNull() ? static_cast<double>(fallback) : (v.IsNumber() ? v.As<Napi::Number>().DoubleValue() : NAN);
+  if (!(d == std::floor(d)) || d < static_cast<double>(min) || d > (1 << 24))
+    throw EngineError("E_ARG", std::string("'") + key + "' must be an integer in [" + std::to_string(min) + ", " +
+                                   std::to_string(1 << 24) + "]");
+  return static_cast<int64_t>(d);
+}
+
+double SpecProb(const Napi::Object& o, const char* key) {
+  Napi::Value v = o.Get(key);
+  if (v.IsUndefined() || v.IsNull()) return 0;
+  double d = v.IsNumber() ? v.As<Napi::Number>().DoubleValue() : -1;
+  if (!(d >= 0 && d < 1)) throw EngineError("E_ARG", std::string("'") + key + "' must be a number in [0, 1)");
+  return d;
+}
+
 namespace torchmodel {
 
 std::mutex& RngMutex() {
@@ -171,7 +191,11 @@ class FitWorker : public PromiseWorker<Napi::AsyncProgressQueueWorker<EpochRepor
     }
     if (classWeights_.present()) W = torch::from_blob(classWeights_.data, {m.outputDim}, torch::kFloat32).clone();
 
-    auto params = net.parameters();
+    // Frozen parameters (a LoRA layer's base weights) stay out of the optimizer: no updates, no weight decay.
+    std::vector<torch::Tensor> params;
+    for (auto& p : net.parameters())
+      if (p.requires_grad()) params.push_back(p);
+    if (params.empty()) throw EngineError("E_ARG", "the network has no trainable parameters");
     std::unique_ptr<torch::optim::Optimizer> opt;
     double lr0 = opts_.lrPerEpoch.empty() ? 1e-3 : opts_.lrPerEpoch[0];
     if (opts_.optimizer == "adam")
@@ -562,10 +586,7 @@ std::string ShapeText(const std::vector<int64_t>& s) {
 // mask layer from a numeric sequence's validity flag; LSTM and GRU pack their input by it, the
 // transformer turns it into a key-padding mask and pooling ignores the steps past it. Without
 // either (numeric sequences, no flag) it stays undefined: every step counts.
-struct SeqLayer {
-  virtual ~SeqLayer() = default;
-  virtual torch::Tensor ForwardSeq(const torch::Tensor& x, torch::Tensor* lengths) = 0;
-};
+// (SeqLayer, PadMask and TokenIds are declared in torch_net.h for layers in other files.)
 
 // Runs the layers of `seq` in order, through ForwardSeq where a layer takes the mask.
 torch::Tensor RunLayers(torch::nn::Sequential& seq, torch::Tensor x, torch::Tensor* lengths) {
@@ -576,11 +597,6 @@ torch::Tensor RunLayers(torch::nn::Sequential& seq, torch::Tensor x, torch::Tens
       x = m.forward(x);
   }
   return x;
-}
-
-// N × L bool, true at the steps past each row's length (the key-padding mask convention).
-torch::Tensor PadMask(const torch::Tensor& lengths, int64_t L) {
-  return torch::arange(L, torch::kLong).unsqueeze(0).ge(lengths.unsqueeze(1));
 }
 
 struct NetImpl : torch::nn::Module {
@@ -623,18 +639,7 @@ struct TokenEmbeddingImpl : torch::nn::EmbeddingImpl, SeqLayer {
     return ForwardSeq(x, &lengths);
   }
   torch::Tensor ForwardSeq(const torch::Tensor& x, torch::Tensor* lengths) override {
-    auto ids = x.to(torch::kLong);
-    if (ids.numel() > 0) {
-      const int64_t lo = ids.min().item<int64_t>(), hi = ids.max().item<int64_t>();
-      if (lo < 0 || hi >= vocab || !x.eq(ids.to(x.scalar_type())).all().item<bool>())
-        throw EngineError("E_ARG", "embedding: token ids must be integers in [0, " + std::to_string(vocab) + "), got " +
-                                       std::to_string(lo < 0 ? lo : hi));
-    }
-    const int64_t L = ids.size(1);
-    // One past the last non-pad step: argmax of the position weights where the id is not a pad.
-    auto pos = torch::arange(1, L + 1, torch::kLong).unsqueeze(0);
-    *lengths = (ids.ne(pad).to(torch::kLong) * pos).amax(1).clamp_min(1);
-    return torch::nn::EmbeddingImpl::forward(ids);
+    return torch::nn::EmbeddingImpl::forward(TokenIds(x, vocab, pad, lengths, "embedding"));
   }
   int64_t vocab, pad;
 };
@@ -842,7 +847,7 @@ TORCH_MODULE(Branches);
 
 const char* const kLayerTypes =
     "conv2d, batchnorm2d, relu, gelu, maxpool2d, avgpool2d, globalavgpool, dropout, flatten, linear, residual, branches, "
-    "embedding, mask, lstm, gru, transformer, pool";
+    "embedding, bert, mask, lstm, gru, transformer, pool";
 
 // Builds the layers of a spec while following the shape of one row through them; every error
 // names the layer by its path in the spec, e.g. "spec.layers[2].layers[0] (conv2d)".
@@ -884,15 +889,7 @@ class NetBuilder {
   }
 
  private:
-  static int64_t Int(const Napi::Object& o, const char* key, int64_t fallback, int64_t min) {
-    Napi::Value v = o.Get(key);
-    if (fallback < 0 && (v.IsUndefined() || v.IsNull())) throw EngineError("E_ARG", std::string("'") + key + "' is required");
-    double d = v.IsUndefined() || v.IsNull() ? static_cast<double>(fallback) : (v.IsNumber() ? v.As<Napi::Number>().DoubleValue() : NAN);
-    if (!(d == std::floor(d)) || d < static_cast<double>(min) || d > (1 << 24))
-      throw EngineError("E_ARG", std::string("'") + key + "' must be an integer in [" + std::to_string(min) + ", " +
-                                     std::to_string(1 << 24) + "]");
-    return static_cast<int64_t>(d);
-  }
+  static int64_t Int(const Napi::Object& o, const char* key, int64_t fallback, int64_t min) { return SpecInt(o, key, fallback, min); }
 
   static void NeedSequence(const std::vector<int64_t>& shape) {
     if (shape.size() != 2)
@@ -907,13 +904,7 @@ class NetBuilder {
     return v.As<Napi::Boolean>().Value();
   }
 
-  static double Prob(const Napi::Object& o, const char* key) {
-    Napi::Value v = o.Get(key);
-    if (v.IsUndefined() || v.IsNull()) return 0;
-    double d = v.IsNumber() ? v.As<Napi::Number>().DoubleValue() : -1;
-    if (!(d >= 0 && d < 1)) throw EngineError("E_ARG", std::string("'") + key + "' must be a number in [0, 1)");
-    return d;
-  }
+  static double Prob(const Napi::Object& o, const char* key) { return SpecProb(o, key); }
 
   static void NeedImage(const std::vector<int64_t>& shape) {
     if (shape.size() != 3)
@@ -998,6 +989,9 @@ class NetBuilder {
       sequence = true;
       seq->push_back(StepMask());
       s = {s[0], s[1] - 1};
+    } else if (type == "bert") {
+      sequence = true;
+      seq->push_back(MakeBertLayer(L, &s));
     } else if (type == "lstm" || type == "gru") {
       NeedSequence(s);
       const int64_t hidden = Int(L, "hidden", -1, 1), layers = Int(L, "layers", 1, 1);

@@ -12,10 +12,44 @@
 #include <string>
 #include <vector>
 
+#include "common.h"
+
 namespace lepton {
 
 // Registers the TorchNet class (convolutional, dense and sequence layers from a layer spec) on `exports`.
 void InitTorchNet(Napi::Env env, Napi::Object exports);
+
+// Padding masks (see torch_net.cc): a layer that reads or sets the per-call sequence lengths
+// (N, int64) implements ForwardSeq; the network's forward hands the same tensor to each of them.
+struct SeqLayer {
+  virtual ~SeqLayer() = default;
+  virtual torch::Tensor ForwardSeq(const torch::Tensor& x, torch::Tensor* lengths) = 0;
+};
+
+// N × L bool, true at the steps past each row's length (the key-padding mask convention).
+inline torch::Tensor PadMask(const torch::Tensor& lengths, int64_t L) {
+  return torch::arange(L, torch::kLong).unsqueeze(0).ge(lengths.unsqueeze(1));
+}
+
+// N × L token ids held as floats -> int64, checked to be integers in [0, vocab); sets *lengths
+// to one past each row's last non-pad id (at least 1). `layer` names the layer in errors.
+inline torch::Tensor TokenIds(const torch::Tensor& x, int64_t vocab, int64_t pad, torch::Tensor* lengths, const char* layer) {
+  auto ids = x.to(torch::kLong);
+  if (ids.numel() > 0) {
+    const int64_t lo = ids.min().item<int64_t>(), hi = ids.max().item<int64_t>();
+    if (lo < 0 || hi >= vocab || !x.eq(ids.to(x.scalar_type())).all().item<bool>())
+      throw EngineError("E_ARG", std::string(layer) + ": token ids must be integers in [0, " + std::to_string(vocab) + "), got " +
+                                     std::to_string(lo < 0 ? lo : hi));
+  }
+  // One past the last non-pad step: the largest position weight where the id is not a pad.
+  auto pos = torch::arange(1, ids.size(1) + 1, torch::kLong).unsqueeze(0);
+  *lengths = (ids.ne(pad).to(torch::kLong) * pos).amax(1).clamp_min(1);
+  return ids;
+}
+
+// Layer-spec readers: an integer in [min, 2^24] (`fallback` < 0: required), a probability in [0, 1) (default 0).
+int64_t SpecInt(const Napi::Object& o, const char* key, int64_t fallback, int64_t min);
+double SpecProb(const Napi::Object& o, const char* key);
 
 namespace torchmodel {
 

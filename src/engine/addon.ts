@@ -75,6 +75,14 @@ export interface NativeTorchMlp {
   readonly numParameters: number;
 }
 
+/** LoRA adapters on a bert layer: rank r, scaling alpha / r (default alpha = r), dropout on the adapter input, the linear maps they attach to (default query and value). */
+export interface LoraOptions {
+  r: number;
+  alpha?: number;
+  dropout?: number;
+  targets?: ('query' | 'key' | 'value' | 'dense')[];
+}
+
 /**
  * One layer of a TorchNet. Shapes are per row: [channels, height, width] for images, [features]
  * once flat. `padding` defaults to 0 and `stride` to 1 (pools: to `kernel`); a residual block adds
@@ -100,6 +108,12 @@ export type TorchNetLayer =
   | { type: 'branches'; branches: { from: number; to: number; shape: number[]; layers: TorchNetLayer[] }[] }
   /** Token ids [seqLen] (floats holding integers in [0, vocab)) -> [seqLen, dim]; right padding with padIndex (default 0) masks the later layers. */
   | { type: 'embedding'; vocab: number; dim: number; padIndex?: number }
+  /**
+   * Token ids [seqLen] -> [hidden]: a BERT encoder laid out and named as Hugging Face's BertModel
+   * (padIndex → attention mask, token types 0, positions 0..seqLen-1), output tanh(pooler.dense(h[CLS])).
+   * With `lora`, query/value (or `targets`) gain adapters and every base weight of the layer is frozen.
+   */
+  | { type: 'bert'; vocab: number; hidden: number; layers: number; heads: number; intermediate: number; maxPositions: number; typeVocab?: number; layerNormEps?: number; dropout?: number; padIndex?: number; lora?: LoraOptions }
   /** [seqLen, features] -> [seqLen, features - 1]: numeric sequences right-padded to seqLen; the last feature is a 0/1 validity flag that masks the later layers as padIndex does. */
   | { type: 'mask' }
   /** [seqLen, features] -> [seqLen, hidden × (bidirectional ? 2 : 1)]; packed by the padding mask, so pads never enter the recurrence. */

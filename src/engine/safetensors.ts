@@ -1,7 +1,8 @@
 /**
  * safetensors (Hugging Face's tensor file format): 8-byte little-endian header length, a
  * JSON header of {name: {dtype, shape, data_offsets}} plus string `__metadata__`, then raw
- * little-endian bytes. Lepton's model artifact is one safetensors file.
+ * little-endian bytes. Lepton's model artifact is one safetensors file. Reading also takes F16 and
+ * BF16 tensors (Hugging Face checkpoints), widened to F32 on the way in.
  * @module
  */
 import { LeptonError } from '../errors.js';
@@ -63,14 +64,48 @@ export function decodeSafetensors(buf: Uint8Array, source: string, what?: string
   for (const [name, raw] of Object.entries(header)) {
     if (name === '__metadata__') continue;
     const t = raw as { dtype?: string; shape?: number[]; data_offsets?: [number, number] };
-    if ((t.dtype !== 'F32' && t.dtype !== 'U8' && t.dtype !== 'I32') || !Array.isArray(t.shape) || !Array.isArray(t.data_offsets)) throw bad(`tensor '${name}' has an unsupported entry`);
+    const half = t.dtype === 'F16' || t.dtype === 'BF16';
+    if ((!half && t.dtype !== 'F32' && t.dtype !== 'U8' && t.dtype !== 'I32') || !Array.isArray(t.shape) || !Array.isArray(t.data_offsets)) throw bad(`tensor '${name}' has an unsupported entry${typeof t.dtype === 'string' ? ` (dtype ${t.dtype})` : ''}`);
     const [b, e] = t.data_offsets;
     if (!(b >= 0 && e >= b && base + e <= buf.length)) throw bad(`tensor '${name}' points outside the file`);
+    if (half) {
+      tensors.set(name, { dtype: 'F32', shape: t.shape, data: widen(view, base + b, base + e, t.dtype === 'BF16') });
+      continue;
+    }
     // Copy: the file buffer's offsets need not be aligned for a Float32Array view.
     const bytes = buf.slice(base + b, base + e);
     const data = t.dtype === 'F32' ? new Float32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4) : t.dtype === 'I32' ? new Int32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4) : bytes;
-    tensors.set(name, { dtype: t.dtype, shape: t.shape, data });
+    tensors.set(name, { dtype: t.dtype as Dtype, shape: t.shape, data });
   }
   const metadata = (header.__metadata__ ?? {}) as Record<string, string>;
   return { tensors, metadata };
+}
+
+/** Little-endian F16 or BF16 values in bytes [from, to) of `view` as float32. */
+function widen(view: DataView, from: number, to: number, bf16: boolean): Float32Array {
+  const out = new Float32Array(Math.floor((to - from) / 2));
+  for (let i = 0; i < out.length; i++) {
+    const h = view.getUint16(from + 2 * i, true);
+    out[i] = bf16 ? bf16ToFloat(h) : f16ToFloat(h);
+  }
+  return out;
+}
+
+const f32 = new Float32Array(1);
+const u32 = new Uint32Array(f32.buffer);
+
+/** A bfloat16 is the top half of a float32. */
+function bf16ToFloat(h: number): number {
+  u32[0] = h << 16;
+  return f32[0]!;
+}
+
+/** IEEE binary16 → number (subnormals, infinities and NaN included). */
+function f16ToFloat(h: number): number {
+  const sign = h & 0x8000 ? -1 : 1;
+  const exp = (h >> 10) & 0x1f;
+  const frac = h & 0x3ff;
+  if (exp === 0) return sign * frac * 2 ** -24;
+  if (exp === 0x1f) return frac ? Number.NaN : sign * Number.POSITIVE_INFINITY;
+  return sign * (1 + frac / 1024) * 2 ** (exp - 15);
 }

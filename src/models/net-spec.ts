@@ -13,7 +13,7 @@ import { z } from 'zod';
 import { addon, callNativeSync, type NativeTorchNet, type TorchNetLayer, type TorchNetSpec } from '../engine/addon.js';
 import { LeptonError } from '../errors.js';
 
-export const LAYER_TYPES = ['conv2d', 'batchnorm2d', 'relu', 'gelu', 'maxpool2d', 'avgpool2d', 'globalavgpool', 'dropout', 'flatten', 'linear', 'residual', 'branches', 'embedding', 'mask', 'lstm', 'gru', 'transformer', 'pool'] as const;
+export const LAYER_TYPES = ['conv2d', 'batchnorm2d', 'relu', 'gelu', 'maxpool2d', 'avgpool2d', 'globalavgpool', 'dropout', 'flatten', 'linear', 'residual', 'branches', 'embedding', 'mask', 'lstm', 'gru', 'transformer', 'pool', 'bert'] as const;
 export type LayerType = (typeof LAYER_TYPES)[number];
 export type Layer = TorchNetLayer;
 
@@ -48,6 +48,20 @@ const LayerZ: z.ZodType<TorchNetLayer> = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('linear'), out: size }),
   z.strictObject({ type: z.literal('embedding'), vocab: intAtLeast(2), dim: size, padIndex: intAtLeast(0).optional() }),
   z.strictObject({ type: z.literal('mask') }),
+  z.strictObject({
+    type: z.literal('bert'),
+    vocab: intAtLeast(2),
+    hidden: size,
+    layers: size,
+    heads: size,
+    intermediate: size,
+    maxPositions: size,
+    typeVocab: size.optional(),
+    layerNormEps: z.number().positive().optional(),
+    dropout: prob.optional(),
+    padIndex: intAtLeast(0).optional(),
+    lora: z.strictObject({ r: size, alpha: z.number().positive().optional(), dropout: prob.optional(), targets: z.array(z.enum(['query', 'key', 'value', 'dense'])).min(1).optional() }).optional(),
+  }),
   z.strictObject({ type: z.literal('lstm'), ...recurrent }),
   z.strictObject({ type: z.literal('gru'), ...recurrent }),
   z.strictObject({ type: z.literal('transformer'), heads: size, ff: size, layers: size.optional(), dropout: prob.optional(), norm: z.enum(['pre', 'post']).optional() }),
@@ -179,6 +193,13 @@ function follow(list: readonly Layer[], path: string, shape: number[], out: Laye
         s = [l, f - 1];
         break;
       }
+      case 'bert':
+        if (s.length !== 1) fail(`needs token ids [seqLen], got ${dims(s)}`, 'a bert layer reads rows of token ids: inputShape [seqLen]');
+        if (s[0]! > layer.maxPositions) fail(`seqLen ${s[0]} is longer than maxPositions ${layer.maxPositions}`, `use seqLen ≤ ${layer.maxPositions} (the tokenizer truncates longer texts)`);
+        if (layer.hidden % layer.heads !== 0) fail(`hidden ${layer.hidden} must be a multiple of heads ${layer.heads}`);
+        if ((layer.padIndex ?? 0) >= layer.vocab) fail(`padIndex ${layer.padIndex ?? 0} must be below vocab ${layer.vocab}`);
+        s = [layer.hidden];
+        break;
       case 'lstm':
       case 'gru':
         s = [sequence()[0], layer.hidden * (layer.bidirectional ? 2 : 1)];

@@ -46,6 +46,15 @@ export interface Encoded {
   warnings: string[];
 }
 
+/**
+ * What the text pipeline needs from a tokenizer (this word vocabulary, or a Hugging Face
+ * tokenizer.json through src/text/hf-tokenizer.ts): the vocabulary size and fixed-length rows of ids.
+ */
+export interface TextEncoder {
+  readonly size: number;
+  encode(texts: readonly string[], seqLen: number): Encoded;
+}
+
 /** The serialised form: the tokens in id order (specials first). */
 export interface TokenizerJson {
   kind: 'lepton-word-vocab';
@@ -56,7 +65,7 @@ export interface TokenizerJson {
 
 const WORD = /[\p{L}\p{N}]+(?:['’][\p{L}\p{N}]+)*/gu;
 
-export class WordTokenizer {
+export class WordTokenizer implements TextEncoder {
   readonly lowercase: boolean;
   /** Tokens in id order: [PAD], [UNK], [CLS], then the words. */
   readonly tokens: readonly string[];
