@@ -1,10 +1,13 @@
 /**
- * Text for the AutoML leaderboard: each family's best tuned score and OOF score, the weighted
- * average (with its weights) and stacking, and which was chosen.
+ * Text for the AutoML leaderboards: for tables, each family's best tuned score and OOF score, the
+ * weighted average (with its weights) and stacking, and which was chosen; for image and text
+ * folders, the network search's trials.
  * @module
  */
 import { textTable } from '../eval/format.js';
+import { formatParams } from '../tune/report.js';
 import type { AutoMLSummary } from './automl.js';
+import type { NetworkSearchSummary } from './networks.js';
 
 const f4 = (v: number | null) => (v === null || Number.isNaN(v) ? '—' : v.toFixed(4));
 
@@ -23,5 +26,18 @@ export function formatAutoML(s: AutoMLSummary): string {
   lines.push('(per family: the configuration with the lowest OOF loss among its defaults (#0) and best trials on validation)');
   for (const e of s.leaderboard) if (e.params) lines.push(`${e.name} parameters: ${Object.keys(e.params).length ? JSON.stringify(e.params) : '(defaults)'}`);
   lines.push(`time: tuning ${s.seconds.tuning.toFixed(1)} s, out-of-fold ${s.seconds.oof.toFixed(1)} s, refit ${s.seconds.refit.toFixed(1)} s`);
+  return lines.join('\n');
+}
+
+/** The network search's trials, best first (`top` rows), and the kept one. */
+export function formatNetworkSearch(s: NetworkSearchSummary, top = 10): string {
+  const shown = s.leaderboard.slice(0, top);
+  const rows = [['trial', 'state', 'val roc auc', 'epochs', 'seconds', ''], ...shown.map((t) => [`#${t.number}`, t.state, t.state === 'failed' ? '—' : f4(t.value), String(t.epochs), t.seconds.toFixed(1), s.best?.number === t.number ? '← kept' : ''])];
+  const params = ['parameters', ...shown.map((t) => (t.number === 0 ? '(defaults)' : formatParams(t.params)))];
+  const body = textTable(rows, 2).split('\n');
+  const width = Math.max(...body.map((l) => l.length));
+  const lines = body.map((l, i) => `${l.padEnd(width)}  ${params[i]}`);
+  const c = s.counts;
+  lines.push(`${s.family}: ${c.total} trials (${c.complete} complete, ${c.pruned} pruned by ASHA, ${c.failed} failed) in ${s.seconds.toFixed(1)} s; a pruned trial's value is its last −validation log-loss`);
   return lines.join('\n');
 }

@@ -20,7 +20,9 @@ import { localActor, withHome } from './registry.js';
 import { action, parseIntOption, parseList, parseNumberOption, printJson } from './output.js';
 import { progressPrinter } from './progress.js';
 import { checkAutoMLOptions, trainAutoML, type AutoMLResult } from '../automl/automl.js';
-import { formatAutoML } from '../automl/format.js';
+import { formatAutoML, formatNetworkSearch } from '../automl/format.js';
+import { NetworkSearch, type NetworkFamily } from '../automl/networks.js';
+import { parseBudget } from '../tune/budget.js';
 
 export interface TrainFlags {
   target?: string;
@@ -142,8 +144,8 @@ Examples:
       action(async (data: string, f: TrainFlags & { register?: string; alias?: string; project: string; size?: string; channels?: string; augment?: string; seqLen?: number; time?: string; trials?: string }) => {
         const out = f.out ?? `${basename(data, extname(data))}.lepton`;
         const folder = existsSync(data) && statSync(data).isDirectory();
-        if (f.time !== undefined || f.trials !== undefined) return trainAutoMLCommand(data, out, folder, f);
         if (folder && f.register) throw new LeptonError('E_OPTION', '--register works for tables so far; an image or text model is saved to --out', `register the file afterwards: lepton models register ${out} --name NAME`);
+        if (f.time !== undefined || f.trials !== undefined) return trainAutoMLCommand(data, out, folder, f);
         const result = folder
           ? await trainImageFolder(data, out, f)
           : f.register ? await trainRegistered(data, out, f as TrainFlags & { register: string; project: string }) : await trainToFile(data, out, f);
@@ -174,9 +176,12 @@ function parseAugment(text: string): Record<string, number> {
   return out;
 }
 
-async function trainImageFolder(dir: string, out: string, f: TrainFlags & { size?: string; channels?: string; augment?: string; seqLen?: number }): Promise<TrainOutcome> {
+/** With AutoML (--time/--trials), `searchFor` makes the family's search from the fixed parameters. */
+type SearchFor = (family: NetworkFamily, fixed: Record<string, unknown>) => NetworkSearch;
+
+async function trainImageFolder(dir: string, out: string, f: TrainFlags & { size?: string; channels?: string; augment?: string; seqLen?: number }, searchFor?: SearchFor): Promise<TrainOutcome> {
   const folder = await readFolder(dir, { size: f.size ? parseSize(f.size) : undefined, channels: f.channels ? parseChannels(f.channels) : undefined });
-  if (folder.kind === 'texts') return trainTextFolder(dir, out, folder.raw, folder.describe, f);
+  if (folder.kind === 'texts') return trainTextFolder(dir, out, folder.raw, folder.describe, f, searchFor);
   if (f.model !== 'auto' && f.model !== 'cnn') throw new LeptonError('E_OPTION', `--model ${f.model} is for tables; images train a cnn`, 'leave --model out, or give --model cnn');
   if (f.seqLen !== undefined) throw new LeptonError('E_OPTION', '--seq-len is for text folders', 'leave --seq-len out for images');
   const params: Record<string, unknown> = {};
@@ -187,7 +192,7 @@ async function trainImageFolder(dir: string, out: string, f: TrainFlags & { size
   if (f.augment) params.augment = parseAugment(f.augment);
   const quiet = Boolean(f.quiet || f.json);
   if (!quiet) process.stderr.write(`${dir}: ${folder.describe}\n`);
-  const result = await trainImages(folder.set, { params, seed: f.seed, torchThreads: f.threads, onProgress: progressPrinter(quiet), source: dir });
+  const result = await trainImages(folder.set, { params, seed: f.seed, torchThreads: f.threads, onProgress: progressPrinter(quiet || searchFor !== undefined), source: dir, search: searchFor?.('cnn', params) });
   try {
     await saveModel(result.model, out);
   } finally {
@@ -197,7 +202,7 @@ async function trainImageFolder(dir: string, out: string, f: TrainFlags & { size
 }
 
 /** `lepton train FOLDER` of .txt documents: the sub-folders are the classes; a text transformer learns them. */
-async function trainTextFolder(dir: string, out: string, raw: RawTable, describe: string, f: TrainFlags & { size?: string; channels?: string; augment?: string; seqLen?: number }): Promise<TrainOutcome> {
+async function trainTextFolder(dir: string, out: string, raw: RawTable, describe: string, f: TrainFlags & { size?: string; channels?: string; augment?: string; seqLen?: number }, searchFor?: SearchFor): Promise<TrainOutcome> {
   if (f.model !== 'auto' && f.model !== 'textnet') throw new LeptonError('E_OPTION', `--model ${f.model} is for tables; text folders train a textnet`, 'leave --model out, or give --model textnet');
   for (const [flag, v] of [['--size', f.size], ['--channels', f.channels], ['--augment', f.augment]] as const) {
     if (v !== undefined) throw new LeptonError('E_OPTION', `${flag} is for image folders`, `leave ${flag} out for texts`);
@@ -210,7 +215,7 @@ async function trainTextFolder(dir: string, out: string, raw: RawTable, describe
   const quiet = Boolean(f.quiet || f.json);
   if (!quiet) process.stderr.write(`${dir}: ${describe}\n`);
   const d = textDataset(raw);
-  const result = await trainTexts(d.texts, d.labels, d.classes, { params, seqLen: f.seqLen, seed: f.seed, torchThreads: f.threads, onProgress: progressPrinter(quiet), source: dir });
+  const result = await trainTexts(d.texts, d.labels, d.classes, { params, seqLen: f.seqLen, seed: f.seed, torchThreads: f.threads, onProgress: progressPrinter(quiet || searchFor !== undefined), source: dir, search: searchFor?.('textnet', params) });
   try {
     if (!quiet && result.truncated > 0) process.stderr.write(`${result.truncated} of ${result.split.train} training texts are longer than ${result.model.textInput!.seqLen} words and were truncated (raise --seq-len to keep more)\n`);
     await saveModel(result.model, out);
@@ -257,12 +262,37 @@ async function trainRegistered(data: string, out: string, f: TrainFlags & { regi
 }
 
 /**
+ * `lepton train FOLDER --time T` / `--trials N`: AutoML for an image (cnn) or text (textnet)
+ * folder: a search over the family's network (src/automl/networks.ts) on the validation split,
+ * the best trial's network kept and saved.
+ */
+async function searchFolderCommand(dir: string, out: string, f: TrainFlags & { register?: string; time?: string; trials?: string }): Promise<void> {
+  parseBudget({ trials: f.trials, time: f.time }); // a bad budget fails before the folder is read
+  const quiet = Boolean(f.quiet || f.json);
+  let search: NetworkSearch | undefined;
+  const searchFor: SearchFor = (family, fixed) =>
+    (search = new NetworkSearch(family, {
+      trials: f.trials,
+      time: f.time,
+      seed: f.seed,
+      fixed,
+      onTrial: (t) => !quiet && process.stderr.write(`  ${family} trial ${t.number}: ${t.state}${t.value === null ? '' : ` ${t.value.toFixed(4)}`} after ${t.epochs} epoch${t.epochs === 1 ? '' : 's'} (best ${t.best === null ? '—' : t.best.toFixed(4)}, ${t.seconds.toFixed(1)} s)${t.number === 0 ? ' (defaults)' : ''}\n`),
+    }));
+  const result = await trainImageFolder(dir, out, f, searchFor);
+  const summary = search!.summary();
+  if (f.json) return printJson({ model: out, search: summary, test: result.test, split: result.split });
+  const s = result.split;
+  process.stdout.write(`\nAutoML leaderboard (${summary.family}, validation split ${s.val} rows)\n${formatNetworkSearch(summary)}\n\n`);
+  process.stdout.write(`Test split (${s.test} rows held out; the kept trial trained on ${s.trainSplit})\n${formatReport(result.test)}\n\nmodel saved to ${out}\n`);
+}
+
+/**
  * `lepton train DATA --time T` / `--trials N`: AutoML (src/automl). `--model auto` tunes every
  * table family and ensembles them; `--model FAMILY` tunes that family alone. Every option is
  * checked before the first trial.
  */
 async function trainAutoMLCommand(data: string, out: string, folder: boolean, f: TrainFlags & { register?: string; time?: string; trials?: string }): Promise<void> {
-  if (folder) throw new LeptonError('E_OPTION', '--time/--trials (AutoML) work on tables; an image folder trains a cnn', 'leave --time and --trials out');
+  if (folder) return searchFolderCommand(data, out, f);
   if (f.register) throw new LeptonError('E_OPTION', '--register is not supported with AutoML (--time/--trials) yet', `train to a file, then register it: lepton models register ${out} --name NAME`);
   if (f.balance !== undefined && f.balance !== 'none') throw new LeptonError('E_OPTION', '--balance is not supported with AutoML (--time/--trials) yet', 'leave --balance out, or train without --time/--trials');
   const o = trainOptionsFromFlags(f);

@@ -10,6 +10,7 @@
  * @module
  */
 import { availableParallelism } from 'node:os';
+import type { NetworkSearch } from '../automl/networks.js';
 import { imageFeatures, takeImages, type ImageSet } from '../data/images.js';
 import { LeptonError } from '../errors.js';
 import { fitNet } from '../models/net-family.js';
@@ -19,6 +20,8 @@ import { parseNetParams, trainNetwork, type NetworkTrainOptions, type NetworkTra
 export interface ImageTrainOptions extends NetworkTrainOptions {
   /** CNN hyper-parameters (epochs, lr, layers, …); see CnnParams. Threads default to all cores: convolutions scale, unlike small tabular nets. */
   params?: Partial<CnnParams>;
+  /** AutoML: search the CNN's hyper-parameters on the validation split instead of one default fit. */
+  search?: NetworkSearch;
 }
 
 export type ImageTrainResult = NetworkTrainResult;
@@ -26,9 +29,10 @@ export type ImageTrainResult = NetworkTrainResult;
 export async function trainImages(set: ImageSet, options: ImageTrainOptions = {}): Promise<ImageTrainResult> {
   if (set.classes.length < 2) throw new LeptonError('E_TARGET', `the images have ${set.classes.length} class; at least 2 are needed`, 'add a sub-folder per class');
   if (set.n < 20) throw new LeptonError('E_TARGET', `only ${set.n} images; at least 20 are needed`, 'add images');
-  const params = parseNetParams(CnnParams, options.params, 'cnn', 'see `lepton train --help` for the image options');
+  const parse = (p?: Record<string, unknown>) => parseNetParams(CnnParams, { ...options.params, ...p }, 'cnn', 'see `lepton train --help` for the image options');
+  const params = parse();
   const shape: [number, number, number] = [set.channels, set.height, set.width];
-  return trainNetwork({
+  const result = await trainNetwork({
     family: 'cnn',
     labels: set.labels,
     classes: set.classes,
@@ -39,8 +43,16 @@ export async function trainImages(set: ImageSet, options: ImageTrainOptions = {}
       features: (rows) => imageFeatures(takeImages(set, rows)),
       numFeatures: set.channels * set.height * set.width,
       input: { kind: 'image', channels: set.channels, height: set.height, width: set.width },
-      fit: (train, val, ctx) => fitNet(params, shape, train, val, ctx),
+      fit: async (train, val, ctx) => {
+        const search = options.search;
+        if (!search) return fitNet(params, shape, train, val, ctx);
+        const member = await search.run((p, c) => fitNet(parse(p), shape, train, val, c), train, val, ctx);
+        Object.assign(params, parse(search.best!.params)); // the manifest, written after the fit, records the kept trial's
+        return member;
+      },
       summary: () => ({ images: { height: set.height, width: set.width, channels: set.channels } }),
     }),
   });
+  if (options.search) result.model.manifest.training = { ...result.model.manifest.training, automl: options.search.summary() };
+  return result;
 }

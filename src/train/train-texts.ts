@@ -11,6 +11,7 @@
  *   await saveModel(model, 'grain.lepton');
  * @module
  */
+import type { NetworkSearch } from '../automl/networks.js';
 import type { RawTable } from '../data/infer.js';
 import { LeptonError } from '../errors.js';
 import { fitTextNet } from '../models/net-family.js';
@@ -25,6 +26,8 @@ export interface TextTrainOptions extends NetworkTrainOptions {
   seqLen?: number;
   /** Vocabulary options (default minFreq 2, maxSize 20000). */
   tokenizer?: TokenizerOptions;
+  /** AutoML: search the network's hyper-parameters (transformer or GRU, widths, …) on the validation split. */
+  search?: NetworkSearch;
 }
 
 export interface TextTrainResult extends NetworkTrainResult {
@@ -41,7 +44,8 @@ export async function trainTexts(texts: readonly string[], labels: Int32Array | 
   if (texts.length < 20) throw new LeptonError('E_TARGET', `only ${texts.length} texts; at least 20 are needed`, 'add texts');
   const y = Int32Array.from(labels);
   for (const c of y) if (!Number.isInteger(c) || c < 0 || c >= classes.length) throw new LeptonError('E_VALUE', `label ${c} is not a class index (0–${classes.length - 1})`, 'labels index into classes');
-  const params = parseNetParams(TextNetParams, options.params, 'text network', 'see `lepton train --help` for the text options');
+  const parse = (p?: Record<string, unknown>) => parseNetParams(TextNetParams, { ...options.params, ...p }, 'text network', 'see `lepton train --help` for the text options');
+  const params = parse();
   const seqLen = options.seqLen ?? 128;
   if (!Number.isInteger(seqLen) || seqLen < 1) throw new LeptonError('E_OPTION', `seqLen must be a positive integer, got ${seqLen}`, 'e.g. 128');
   const pick = (rows: Int32Array) => Array.from(rows, (r) => texts[r]!);
@@ -65,11 +69,18 @@ export async function trainTexts(texts: readonly string[], labels: Int32Array | 
         },
         numFeatures: seqLen,
         input: { kind: 'text', seqLen, vocab: tok.toJSON() },
-        fit: (train, val, ctx) => fitTextNet(params, { vocab: tok.size, seqLen }, train, val, ctx),
+        fit: async (train, val, ctx) => {
+          const search = options.search;
+          if (!search) return fitTextNet(params, { vocab: tok.size, seqLen }, train, val, ctx);
+          const member = await search.run((p, c) => fitTextNet(parse(p), { vocab: tok.size, seqLen }, train, val, c), train, val, ctx);
+          Object.assign(params, parse(search.best!.params)); // the manifest, written after the fit, records the kept trial's
+          return member;
+        },
         summary: () => ({ text: { seqLen, vocabSize: tok.size, truncatedTrain: truncated } }),
       };
     },
   });
+  if (options.search) result.model.manifest.training = { ...result.model.manifest.training, automl: options.search.summary() };
   return { ...result, vocabSize: tokenizer!.size, truncated };
 }
 

@@ -112,7 +112,7 @@ export interface TrialOutcome {
 }
 
 /** The validation value of a fitted member: ROC-AUC (−log-loss if undefined) or RMSE in target units. */
-export async function validationValue(data: ObjectiveData, member: Member): Promise<number> {
+export async function validationValue(data: Pick<ObjectiveData, 'task' | 'numClasses' | 'val' | 'mean' | 'std'>, member: Member): Promise<number> {
   const out = await member.predict(data.val.x);
   if (data.task === 'regression') {
     return regressionReport(out.map((v) => v * data.std + data.mean), (data.val.y as Float32Array).map((v) => v * data.std + data.mean)).rmse;

@@ -1,0 +1,251 @@
+/**
+ * AutoML for image and text folders (`lepton train FOLDER --time 5m` or `--trials N`): a search
+ * over the CNN (images) or textnet (texts) family on the fixed train/validation split that
+ * `trainImages` / `trainTexts` make, instead of their one default network.
+ *
+ * Spaces: a few high-level knobs per family (learning rate log-uniform, dropout, widths, batch
+ * size, weight decay; textnet also chooses its encoder, a transformer or a bidirectional GRU,
+ * each with its own conditional widths), turned into the family's `layers` for each trial, so
+ * a saved model describes its network exactly as a hand-written one would.
+ *
+ * Trials run in this process, one after another, seeded with the run's seed: TPE's history and
+ * ASHA's rungs depend only on the trials' values, so `--trials N` with the same seed gives the
+ * same leaderboard. Trial 0 is the family's defaults (what `train` fits without AutoML), so the
+ * search never ends worse than the plain model on validation. ASHA judges each epoch's
+ * validation loss (rungs at 1, 3, 9… epochs up to a third of the epoch cap). A time budget
+ * stops starting trials at the deadline and cancels the one running then (recorded as failed);
+ * the defaults trial always completes.
+ *
+ * The kept model is the best trial's network with its best epoch's weights (early stopping on
+ * validation), not a refit: as for `train` on images, an epoch over many images is too dear to
+ * pay twice. It is then evaluated on the untouched test split like any trained network.
+ * @example
+ *   const search = new NetworkSearch('cnn', { trials: 8, seed: 42 }); // checks the budget
+ *   const r = await trainImages(set, { search });
+ *   console.log(search.trials);
+ * @module
+ */
+import { LeptonError } from '../errors.js';
+import type { FitContext, FitData, Member } from '../models/member.js';
+import { Asha } from '../tune/asha.js';
+import { parseBudget, type Budget } from '../tune/budget.js';
+import { validationValue } from '../tune/objective.js';
+import { TpeSampler, type Trial } from '../tune/samplers.js';
+import type { Params, SearchSpace } from '../tune/space.js';
+
+export type NetworkFamily = 'cnn' | 'textnet';
+
+/**
+ * Default spaces. Why these ranges: Adam-family learning rates for small convnets and
+ * transformers sit in 3e-4–1e-2 (3e-3 for attention, which diverges sooner); dropout up to 0.5;
+ * widths around the defaults (CNN 32/64 channels and a 128 dense layer, text dim 64), half to
+ * twice; batch sizes the hardware handles well on a CPU.
+ */
+export const NETWORK_SPACES: Record<NetworkFamily, SearchSpace> = {
+  cnn: {
+    lr: { type: 'loguniform', low: 3e-4, high: 1e-2 },
+    weightDecay: { type: 'loguniform', low: 1e-6, high: 1e-2 },
+    dropout: { type: 'uniform', low: 0, high: 0.5 },
+    channels: { type: 'categorical', choices: [16, 32, 64] },
+    dense: { type: 'categorical', choices: [64, 128, 256] },
+    batchSize: { type: 'categorical', choices: [32, 64, 128] },
+  },
+  textnet: {
+    lr: { type: 'loguniform', low: 3e-4, high: 3e-3 },
+    weightDecay: { type: 'loguniform', low: 1e-6, high: 1e-2 },
+    dropout: { type: 'uniform', low: 0, high: 0.4 },
+    dim: { type: 'categorical', choices: [32, 64, 128] },
+    encoder: { type: 'categorical', choices: ['transformer', 'gru'] },
+    blocks: { type: 'int', low: 1, high: 2, when: { encoder: 'transformer' } },
+    heads: { type: 'categorical', choices: [2, 4], when: { encoder: 'transformer' } },
+    hidden: { type: 'categorical', choices: [32, 64, 128], when: { encoder: 'gru' } },
+    batchSize: { type: 'categorical', choices: [16, 32, 64] },
+  },
+};
+
+/** Knobs that only shape `layers`; the rest (lr, batchSize, …) are the family's own parameters. */
+const SHAPE_KEYS = new Set(['dropout', 'channels', 'dense', 'dim', 'encoder', 'blocks', 'heads', 'hidden']);
+
+/**
+ * A trial's parameters as the family's parameters: the shape knobs become `layers` (the output
+ * layer sized for `classes`; a text embedding's vocabulary is filled in when the vocabulary is
+ * known), the others pass through. An empty trial (the defaults) stays empty.
+ */
+export function networkParams(family: NetworkFamily, trial: Readonly<Params>, classes: number): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(trial)) if (!SHAPE_KEYS.has(k)) out[k] = v;
+  if (![...SHAPE_KEYS].some((k) => k in trial)) return out;
+  const p = Number(trial.dropout ?? 0);
+  if (family === 'cnn') {
+    const ch = Number(trial.channels ?? 32);
+    const block = (c: number) => [{ type: 'conv2d', out: c, kernel: 3, padding: 'same' }, { type: 'batchnorm2d' }, { type: 'relu' }, { type: 'maxpool2d', kernel: 2 }];
+    out.layers = [...block(ch), ...block(2 * ch), { type: 'flatten' }, { type: 'dropout', p }, { type: 'linear', out: Number(trial.dense ?? 128) }, { type: 'relu' }, { type: 'linear', out: classes }];
+    return out;
+  }
+  const dim = Number(trial.dim ?? 64);
+  const encoder =
+    trial.encoder === 'gru'
+      ? { type: 'gru', hidden: Number(trial.hidden ?? 64), bidirectional: true }
+      : { type: 'transformer', heads: Number(trial.heads ?? 4), ff: 2 * dim, layers: Number(trial.blocks ?? 2), dropout: p, norm: 'pre' };
+  out.layers = [{ type: 'embedding', dim }, encoder, { type: 'pool', mode: 'mean' }, { type: 'dropout', p }, { type: 'linear', out: classes }];
+  return out;
+}
+
+export interface NetworkTrial {
+  number: number;
+  state: 'complete' | 'pruned' | 'failed';
+  /** The sampled knobs ({} for the defaults trial). */
+  params: Params;
+  /** Validation ROC-AUC (complete), the last −validation loss (pruned), null (failed). */
+  value: number | null;
+  epochs: number;
+  seconds: number;
+  error?: string;
+}
+
+export interface NetworkSearchSummary {
+  family: NetworkFamily;
+  metric: 'roc_auc';
+  budget: Budget;
+  counts: { total: number; complete: number; pruned: number; failed: number };
+  /** The kept trial: its validation ROC-AUC and sampled knobs. */
+  best: { number: number; value: number; params: Params } | null;
+  /** Complete trials by validation score, then pruned, then failed. */
+  leaderboard: NetworkTrial[];
+  seconds: number;
+}
+
+export interface NetworkSearchOptions {
+  trials?: number | string;
+  time?: number | string;
+  seed?: number;
+  /** Parameters fixed by the user (--epochs, --lr, …): left out of the space, applied to every trial. */
+  fixed?: Record<string, unknown>;
+  /** The space (default NETWORK_SPACES[family]). */
+  space?: SearchSpace;
+  onTrial?: (t: NetworkTrial & { best: number | null }) => void;
+}
+
+/** What a trainer hands the search: how to fit a network with given family parameters. */
+export type FitWith = (params: Record<string, unknown>, ctx: FitContext) => Promise<Member>;
+
+/**
+ * A search to hand `trainImages` / `trainTexts` (their `search` option). After training,
+ * `trials`, `best` and `budget` describe it.
+ */
+export class NetworkSearch {
+  readonly budget: Budget;
+  readonly space: SearchSpace;
+  readonly trials: NetworkTrial[] = [];
+  /** The kept trial and its family parameters, set by `run`. */
+  best: { trial: NetworkTrial; params: Record<string, unknown> } | null = null;
+  seconds = 0;
+
+  constructor(
+    readonly family: NetworkFamily,
+    private readonly o: NetworkSearchOptions = {},
+  ) {
+    this.budget = parseBudget({ trials: o.trials, time: o.time });
+    const fixed = o.fixed ?? {};
+    this.space = Object.fromEntries(Object.entries(o.space ?? NETWORK_SPACES[family]).filter(([k]) => !(k in fixed)));
+  }
+
+  /** The search as recorded in the manifest and printed by --json: budget, trials best first, the kept one. */
+  summary(): NetworkSearchSummary {
+    const rank = (t: NetworkTrial) => (t.state === 'complete' ? 0 : t.state === 'pruned' ? 1 : 2);
+    const leaderboard = [...this.trials].sort((a, b) => rank(a) - rank(b) || (b.value ?? -Infinity) - (a.value ?? -Infinity) || a.number - b.number);
+    const count = (s: NetworkTrial['state']) => this.trials.filter((t) => t.state === s).length;
+    return {
+      family: this.family,
+      metric: 'roc_auc',
+      budget: this.budget,
+      counts: { total: this.trials.length, complete: count('complete'), pruned: count('pruned'), failed: count('failed') },
+      best: this.best ? { number: this.best.trial.number, value: this.best.trial.value!, params: this.best.trial.params } : null,
+      leaderboard,
+      seconds: this.seconds,
+    };
+  }
+
+  /**
+   * Runs the trials on one split and returns the best trial's member (the others are disposed);
+   * `fitWith` parses each trial's family parameters (over the family's defaults). The kept
+   * trial's parameters are `best.params`.
+   */
+  async run(fitWith: FitWith, train: FitData, val: FitData, ctx: FitContext): Promise<Member> {
+    const t0 = performance.now();
+    const deadline = this.budget.timeMs === null ? Infinity : t0 + this.budget.timeMs;
+    const fixed = this.o.fixed ?? {};
+    const seed = this.o.seed ?? ctx.seed;
+    const sampler = Object.keys(this.space).length ? new TpeSampler(this.space, { seed, direction: 'maximize', nStartup: 5 }) : null;
+    let asha: Asha | null = null;
+    const data = { task: 'classification' as const, numClasses: ctx.numClasses, val, mean: 0, std: 1 };
+    const history: (Trial & NetworkTrial)[] = [];
+    let kept: Member | null = null;
+    try {
+      for (let n = 0; this.budget.trials === null || n < this.budget.trials; n++) {
+        if (n > 0 && (performance.now() >= deadline || !sampler)) break;
+        const sampled: Params = n === 0 || !sampler ? {} : sampler.suggest(history);
+        const params = { ...networkParams(this.family, sampled, ctx.numClasses), ...fixed };
+        const abort = new AbortController();
+        const onParent = () => abort.abort();
+        ctx.signal?.addEventListener('abort', onParent);
+        const timer = n > 0 && deadline !== Infinity ? setTimeout(() => abort.abort(), Math.max(0, deadline - performance.now())) : undefined;
+        const intermediate: { step: number; value: number | null }[] = [];
+        let pruned: number | null = null;
+        const ts = performance.now();
+        const trial: Trial & NetworkTrial = { number: n, state: 'failed', params: sampled, value: null, epochs: 0, seconds: 0, intermediate };
+        try {
+          const member = await fitWith(params, {
+            ...ctx,
+            signal: abort.signal,
+            onEpoch: (p) => {
+              ctx.onEpoch?.(p);
+              if (p.valLoss === null || pruned !== null) return;
+              const v = -p.valLoss; // as `lepton tune`: −validation log-loss stands in for the AUC
+              intermediate.push({ step: p.epoch, value: v });
+              asha ??= p.maxEpochs >= 3 ? new Asha({ maxResource: p.maxEpochs, minResource: 1, reductionFactor: 3, direction: 'maximize' }) : null;
+              if (asha?.report(n, p.epoch, v) === 'prune') {
+                pruned = v;
+                abort.abort();
+              }
+            },
+          });
+          trial.epochs = member.info.epochs;
+          // ASHA's decision is final even when the fit ended before the cancel reached it.
+          if (pruned !== null) {
+            member.dispose();
+            Object.assign(trial, { state: 'pruned', value: pruned });
+          } else {
+            const value = await validationValue(data, member);
+            Object.assign(trial, { state: 'complete', value });
+            if (this.best === null || value > this.best.trial.value!) {
+              kept?.dispose();
+              kept = member;
+              this.best = { trial, params };
+            } else member.dispose();
+          }
+        } catch (e) {
+          if (ctx.signal?.aborted) throw e;
+          if (pruned !== null) Object.assign(trial, { state: 'pruned', value: pruned });
+          else if (n === 0 && !(e instanceof LeptonError && e.code === 'E_CANCELLED')) throw e; // the defaults fail: a real problem
+          else trial.error = abort.signal.aborted ? 'budget exhausted: the time budget ran out while the trial was running' : (e as Error).message;
+        } finally {
+          clearTimeout(timer);
+          ctx.signal?.removeEventListener('abort', onParent);
+        }
+        trial.seconds = (performance.now() - ts) / 1000;
+        if (trial.epochs === 0) trial.epochs = intermediate[intermediate.length - 1]?.step ?? 0;
+        history.push(trial);
+        const { intermediate: _i, ...record } = trial;
+        this.trials.push(record);
+        this.o.onTrial?.({ ...record, best: this.best?.trial.value ?? null });
+      }
+    } catch (e) {
+      (kept as Member | null)?.dispose();
+      throw e;
+    }
+    this.seconds = (performance.now() - t0) / 1000;
+    if (!kept) throw new LeptonError('E_LIMIT', 'no trial completed within the budget', 'give more time (--time) or trials');
+    return kept;
+  }
+}
