@@ -118,7 +118,7 @@ Examples:
           }
           if (model.textInput) {
             const { results, truncated } = await predictTextInputs(model, inputs);
-            if (truncated > 0) process.stderr.write(`${truncated} of ${results.length} texts are longer than ${model.textInput.seqLen} words and were truncated\n`);
+            if (truncated > 0) process.stderr.write(`${truncated} of ${results.length} texts are longer than ${model.textInput.seqLen} ${model.textInput.unit} and were truncated\n`);
             if (f.json) return printJson(results.map((r) => ({ input: r.input, ...r.prediction })));
             const rows = results.map((r) => [shorten(r.input), (r.prediction as { label: string }).label, ...model.classes.map((c) => (r.prediction as { probabilities: Record<string, number> }).probabilities[c]!.toFixed(4))]);
             process.stdout.write(`${textTable([['text', 'label', ...model.classes.map((c) => `P(${c})`)], ...rows], 2)}\n`);

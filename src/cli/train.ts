@@ -11,6 +11,7 @@ import { LeptonError } from '../errors.js';
 import { checkBalanceMethod } from '../prep/balance.js';
 import { trainImages } from '../train/train-images.js';
 import { textDataset, trainTexts } from '../train/train-texts.js';
+import { trainPretrainedTexts } from '../train/train-pretrained.js';
 import { train, type TrainOptions } from '../train/train.js';
 import type { LeaderboardEntry } from '../train/candidates.js';
 import type { EvalReport } from '../eval/metrics.js';
@@ -41,6 +42,9 @@ export interface TrainFlags {
   threads?: number;
   quiet?: boolean;
   json?: boolean;
+  /** Text folders: fine-tune this Hugging Face BERT checkpoint folder; --lora R trains adapters only. */
+  checkpoint?: string;
+  lora?: number;
 }
 
 export function checkModel(m: string): ModelChoice {
@@ -122,6 +126,8 @@ export function registerTrain(program: Command): void {
       .option('--project <name>', 'registry project for --register', 'default')
       .option('--size <HxW>', 'image folders: decode every image to this size (default: the most common size)')
       .option('--channels <n>', 'image folders: 1 (grey) or 3 (RGB)')
+      .option('--checkpoint <dir>', 'text folders: fine-tune a Hugging Face BERT checkpoint (a folder with config.json, model.safetensors, tokenizer.json)')
+      .option('--lora <r>', 'with --checkpoint: train rank-r LoRA adapters on query/value and the head only; the checkpoint stays frozen', parseIntOption('--lora'))
       .option('--seq-len <n>', 'text folders: words per text the network reads (default 128; longer texts are truncated)', parseIntOption('--seq-len'))
       .option('--augment <list>', 'image folders: augment training batches, e.g. hflip=0.5,crop=2,rotate=10,brightness=0.1,contrast=0.2,noise=0.05')
       .option('--time <duration>', 'AutoML: total time budget (e.g. 90s, 5m, 1h): tune each family, then ensemble the best of each')
@@ -138,12 +144,14 @@ Examples:
   $ lepton train credit-g.arff --target class --trials 20   # AutoML, reproducible
   $ lepton train scans/ --epochs 10                       # scans/<class>/*.png → a CNN
   $ lepton train tickets/ --seq-len 64                    # tickets/<class>/*.txt → a text transformer
+  $ lepton train tickets/ --checkpoint bert-base-uncased/ --lora 8 --epochs 3   # fine-tune BERT with LoRA
   $ lepton train /usr/share/datasets/fashion-mnist --size 28x28   # Fashion-MNIST (IDX, train split)`,
     )
     .action(
       action(async (data: string, f: TrainFlags & { register?: string; alias?: string; project: string; size?: string; channels?: string; augment?: string; seqLen?: number; time?: string; trials?: string }) => {
         const out = f.out ?? `${basename(data, extname(data))}.lepton`;
         const folder = existsSync(data) && statSync(data).isDirectory();
+        checkCheckpointFlags(f, folder);
         if (folder && f.register) throw new LeptonError('E_OPTION', '--register works for tables so far; an image or text model is saved to --out', `register the file afterwards: lepton models register ${out} --name NAME`);
         if (f.time !== undefined || f.trials !== undefined) return trainAutoMLCommand(data, out, folder, f);
         const result = folder
@@ -184,6 +192,7 @@ async function trainImageFolder(dir: string, out: string, f: TrainFlags & { size
   if (folder.kind === 'texts') return trainTextFolder(dir, out, folder.raw, folder.describe, f, searchFor);
   if (f.model !== 'auto' && f.model !== 'cnn') throw new LeptonError('E_OPTION', `--model ${f.model} is for tables; images train a cnn`, 'leave --model out, or give --model cnn');
   if (f.seqLen !== undefined) throw new LeptonError('E_OPTION', '--seq-len is for text folders', 'leave --seq-len out for images');
+  if (f.checkpoint !== undefined) throw new LeptonError('E_OPTION', '--checkpoint is for text folders', 'leave --checkpoint out for images');
   const params: Record<string, unknown> = {};
   if (f.epochs !== undefined) params.epochs = f.epochs;
   if (f.lr !== undefined) params.lr = f.lr;
@@ -215,14 +224,25 @@ async function trainTextFolder(dir: string, out: string, raw: RawTable, describe
   const quiet = Boolean(f.quiet || f.json);
   if (!quiet) process.stderr.write(`${dir}: ${describe}\n`);
   const d = textDataset(raw);
-  const result = await trainTexts(d.texts, d.labels, d.classes, { params, seqLen: f.seqLen, seed: f.seed, torchThreads: f.threads, onProgress: progressPrinter(quiet || searchFor !== undefined), source: dir, search: searchFor?.('textnet', params) });
+  const common = { params, seqLen: f.seqLen, seed: f.seed, torchThreads: f.threads, onProgress: progressPrinter(quiet || searchFor !== undefined), source: dir };
+  const result = f.checkpoint
+    ? await trainPretrainedTexts(d.texts, d.labels, d.classes, { ...common, checkpoint: f.checkpoint, lora: f.lora === undefined ? undefined : { r: f.lora } })
+    : await trainTexts(d.texts, d.labels, d.classes, { ...common, search: searchFor?.('textnet', params) });
   try {
-    if (!quiet && result.truncated > 0) process.stderr.write(`${result.truncated} of ${result.split.train} training texts are longer than ${result.model.textInput!.seqLen} words and were truncated (raise --seq-len to keep more)\n`);
+    if (!quiet && result.truncated > 0) process.stderr.write(`${result.truncated} of ${result.split.train} training texts are longer than ${result.model.textInput!.seqLen} ${result.model.textInput!.unit} and were truncated (raise --seq-len to keep more)\n`);
     await saveModel(result.model, out);
   } finally {
     result.model.dispose();
   }
   return result;
+}
+
+/** --checkpoint and --lora fine-tune on a text folder, one network (no AutoML). */
+function checkCheckpointFlags(f: TrainFlags & { time?: string; trials?: string }, folder: boolean): void {
+  if (f.lora !== undefined && f.checkpoint === undefined) throw new LeptonError('E_OPTION', '--lora needs --checkpoint', 'give the pretrained model to adapt: --checkpoint DIR --lora 8');
+  if (f.checkpoint === undefined) return;
+  if (!folder) throw new LeptonError('E_OPTION', '--checkpoint fine-tunes on a text folder (one sub-folder of .txt files per class)', 'give a text folder, or leave --checkpoint out for tables');
+  if (f.time !== undefined || f.trials !== undefined) throw new LeptonError('E_OPTION', '--checkpoint trains one network; --time/--trials (AutoML) do not apply', 'leave --time and --trials out');
 }
 
 interface TrainOutcome {

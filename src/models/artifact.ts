@@ -21,7 +21,8 @@ import { loadXgb } from './xgboost-family.js';
 /**
  * Bump when a reader of the old version could not load the new one (2: image models). Text
  * models are format 2 as well: a format-2 reader without them rejects their manifest as damaged
- * rather than misreading it, and every older format-2 file still loads.
+ * rather than misreading it, and every older format-2 file still loads. So are text models with a
+ * Hugging Face tokenizer in place of the word vocabulary (pretrained checkpoints).
  */
 export const FORMAT_VERSION = 2;
 
@@ -30,6 +31,9 @@ const ColumnSchemaZ = z.object({
   type: z.enum(['numeric', 'categorical', 'boolean', 'text', 'date']),
   categories: z.array(z.string()).optional(),
 });
+
+/** tokenizer.json verbatim (and tokenizer_config.json): what HfTokenizer.fromJSON reads back. */
+const HfTokenizerZ = z.object({ kind: z.literal('hf'), json: z.string(), config: z.record(z.string(), z.unknown()).optional() });
 
 const StepZ = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('scale'), column: z.string(), median: z.number(), mean: z.number(), std: z.number() }),
@@ -62,7 +66,9 @@ export const ManifestZ = z.object({
       z.object({
         kind: z.literal('text'),
         seqLen: z.int().positive(),
-        vocab: z.object({ kind: z.literal('lepton-word-vocab'), version: z.literal(1), lowercase: z.boolean(), tokens: z.array(z.string()).min(4) }),
+        vocab: z.object({ kind: z.literal('lepton-word-vocab'), version: z.literal(1), lowercase: z.boolean(), tokens: z.array(z.string()).min(4) }).optional(),
+        /** A Hugging Face tokenizer.json (pretrained checkpoints) in place of the word vocabulary. */
+        tokenizer: HfTokenizerZ.optional(),
       }),
     ])
     .optional(),
@@ -162,7 +168,7 @@ export function decodeModel(buf: Uint8Array, path: string): LeptonModel {
       }
       if (m.family === 'textnet') {
         if (input?.kind !== 'text') throw new LeptonError('E_MODEL_FILE', `${path} has a text member but no text input`, 'train the model again');
-        members.push(loadTextNet(TextNetParams.parse(m.params), m.info, tensors, prefix, { vocab: input.vocab.tokens.length, seqLen: input.seqLen }, ctx.numClasses, manifest.seed));
+        members.push(loadTextNet(TextNetParams.parse(m.params), m.info, tensors, prefix, { vocab: input.vocab?.tokens.length ?? 0, seqLen: input.seqLen }, ctx.numClasses, manifest.seed));
         return;
       }
       members.push(

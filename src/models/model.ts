@@ -14,7 +14,8 @@ import type { ColumnSchema, Table } from '../data/table.js';
 import { LeptonError } from '../errors.js';
 import { Pipeline } from '../prep/pipeline.js';
 import type { TargetEncoder } from '../prep/target.js';
-import { WordTokenizer } from '../text/tokenizer.js';
+import { HfTokenizer } from '../text/hf-tokenizer.js';
+import { WordTokenizer, type TextEncoder } from '../text/tokenizer.js';
 import type { Member } from './member.js';
 import type { Manifest } from './artifact.js';
 
@@ -33,7 +34,7 @@ export interface TextPredictions {
 export class LeptonModel {
   readonly pipeline: Pipeline;
   private disposed = false;
-  private tokenizer: WordTokenizer | undefined;
+  private tokenizer: TextEncoder | undefined;
 
   constructor(
     readonly manifest: Manifest,
@@ -65,12 +66,15 @@ export class LeptonModel {
     return i?.kind === 'image' ? i : undefined;
   }
 
-  /** The row length and vocabulary a text model reads; undefined for table and image models. */
-  get textInput(): { seqLen: number; vocab: WordTokenizer } | undefined {
+  /**
+   * The row length and tokenizer (word vocabulary, or a checkpoint's tokenizer.json) a text model
+   * reads, and what seqLen counts; undefined for other models.
+   */
+  get textInput(): { seqLen: number; vocab: TextEncoder; unit: 'words' | 'tokens' } | undefined {
     const i = this.manifest.input;
     if (i?.kind !== 'text') return undefined;
-    this.tokenizer ??= WordTokenizer.fromJSON(i.vocab);
-    return { seqLen: i.seqLen, vocab: this.tokenizer };
+    this.tokenizer ??= i.tokenizer ? HfTokenizer.fromJSON(i.tokenizer) : WordTokenizer.fromJSON(i.vocab);
+    return { seqLen: i.seqLen, vocab: this.tokenizer, unit: i.tokenizer ? 'tokens' : 'words' };
   }
 
   /** Token ids (n × seqLen) for texts, with the stored vocabulary; throws for non-text models and bad input. */

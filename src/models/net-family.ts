@@ -51,9 +51,10 @@ export function netSpecFor(params: CnnParams, shape: ImageShape, classes: number
   return { inputShape: [...shape], layers: params.layers as NetSpec['layers'], outputDim: classes, seed } as NetSpec;
 }
 
-async function fitSpec(family: 'cnn' | 'textnet', params: CnnParams | TextNetParams, spec: NetSpec, train: FitData, val: FitData | undefined, ctx: FitContext): Promise<Member> {
+async function fitSpec(family: 'cnn' | 'textnet', params: CnnParams | TextNetParams, spec: NetSpec, train: FitData, val: FitData | undefined, ctx: FitContext, init?: (net: NativeTorchNet) => void): Promise<Member> {
   throwIfCancelled(ctx.signal, family);
   const net = buildNet(spec);
+  init?.(net); // loadWeights frees the network if the weights do not fit
   const info = await trainTorchNet(family, net, params, train, val, { ...ctx, task: 'classification' }, 'augment' in params ? params.augment : undefined);
   return new NetMember(family, params, info, net);
 }
@@ -72,9 +73,9 @@ export function textNetSpecFor(params: TextNetParams, shape: TextShape, classes:
   return { inputShape: [shape.seqLen], layers: layers as NetSpec['layers'], outputDim: classes, seed } as NetSpec;
 }
 
-/** Trains a text member on n × seqLen token ids (train.x) with early stopping on `val`. */
-export function fitTextNet(params: TextNetParams, shape: TextShape, train: FitData, val: FitData | undefined, ctx: FitContext): Promise<Member> {
-  return fitSpec('textnet', params, textNetSpecFor(params, shape, ctx.numClasses, ctx.seed), train, val, ctx);
+/** Trains a text member on n × seqLen token ids (train.x) with early stopping on `val`; `init` sets starting weights (a pretrained checkpoint's). */
+export function fitTextNet(params: TextNetParams, shape: TextShape, train: FitData, val: FitData | undefined, ctx: FitContext, init?: (net: NativeTorchNet) => void): Promise<Member> {
+  return fitSpec('textnet', params, textNetSpecFor(params, shape, ctx.numClasses, ctx.seed), train, val, ctx, init);
 }
 
 export function loadTextNet(params: TextNetParams, info: FitInfo, tensors: ReadonlyMap<string, StTensor>, prefix: string, shape: TextShape, classes: number, seed: number): Member {

@@ -16,7 +16,7 @@ import type { RawTable } from '../data/infer.js';
 import { LeptonError } from '../errors.js';
 import { fitTextNet } from '../models/net-family.js';
 import { TextNetParams } from '../models/spec.js';
-import { WordTokenizer, type TokenizerOptions } from '../text/tokenizer.js';
+import { WordTokenizer, type TextEncoder, type TokenizerOptions } from '../text/tokenizer.js';
 import { parseNetParams, trainNetwork, type NetworkTrainOptions, type NetworkTrainResult } from './train-network.js';
 
 export interface TextTrainOptions extends NetworkTrainOptions {
@@ -39,11 +39,7 @@ export interface TextTrainResult extends NetworkTrainResult {
 
 /** Trains a text classifier; `labels` index into `classes`. */
 export async function trainTexts(texts: readonly string[], labels: Int32Array | readonly number[], classes: readonly string[], options: TextTrainOptions = {}): Promise<TextTrainResult> {
-  if (texts.length !== labels.length) throw new LeptonError('E_VALUE', `${texts.length} texts but ${labels.length} labels`, 'give one label per text');
-  if (classes.length < 2) throw new LeptonError('E_TARGET', `the texts have ${classes.length} class; at least 2 are needed`, 'add a sub-folder per class');
-  if (texts.length < 20) throw new LeptonError('E_TARGET', `only ${texts.length} texts; at least 20 are needed`, 'add texts');
-  const y = Int32Array.from(labels);
-  for (const c of y) if (!Number.isInteger(c) || c < 0 || c >= classes.length) throw new LeptonError('E_VALUE', `label ${c} is not a class index (0–${classes.length - 1})`, 'labels index into classes');
+  const y = checkTextLabels(texts, labels, classes);
   const parse = (p?: Record<string, unknown>) => parseNetParams(TextNetParams, { ...options.params, ...p }, 'text network', 'see `lepton train --help` for the text options');
   const params = parse();
   const seqLen = options.seqLen ?? 128;
@@ -62,11 +58,7 @@ export async function trainTexts(texts: readonly string[], labels: Int32Array | 
       // The vocabulary sees the training split only: validation and test words are [UNK] as at prediction time.
       const tok = (tokenizer = WordTokenizer.fit(pick(split.train), { minFreq: 2, maxSize: 20000, ...options.tokenizer }));
       return {
-        features: (rows) => {
-          const enc = tok.encode(pick(rows), seqLen);
-          if (rows === split.train) truncated = enc.truncated;
-          return enc.ids;
-        },
+        features: textFeatures(tok, texts, seqLen, split.train, (n) => (truncated = n)),
         numFeatures: seqLen,
         input: { kind: 'text', seqLen, vocab: tok.toJSON() },
         fit: async (train, val, ctx) => {
@@ -82,6 +74,25 @@ export async function trainTexts(texts: readonly string[], labels: Int32Array | 
   });
   if (options.search) result.model.manifest.training = { ...result.model.manifest.training, automl: options.search.summary() };
   return { ...result, vocabSize: tokenizer!.size, truncated };
+}
+
+/** Network input of the given rows: seqLen ids per text; the training split's truncation count goes to `onTrain`. */
+export function textFeatures(tok: TextEncoder, texts: readonly string[], seqLen: number, trainRows: Int32Array, onTrain: (truncated: number) => void): (rows: Int32Array) => Float32Array {
+  return (rows) => {
+    const enc = tok.encode(Array.from(rows, (r) => texts[r]!), seqLen);
+    if (rows === trainRows) onTrain(enc.truncated);
+    return enc.ids;
+  };
+}
+
+/** The labels as class indices, after checking there is one per text, at least 2 classes and 20 texts. */
+export function checkTextLabels(texts: readonly string[], labels: Int32Array | readonly number[], classes: readonly string[]): Int32Array {
+  if (texts.length !== labels.length) throw new LeptonError('E_VALUE', `${texts.length} texts but ${labels.length} labels`, 'give one label per text');
+  if (classes.length < 2) throw new LeptonError('E_TARGET', `the texts have ${classes.length} class; at least 2 are needed`, 'add a sub-folder per class');
+  if (texts.length < 20) throw new LeptonError('E_TARGET', `only ${texts.length} texts; at least 20 are needed`, 'add texts');
+  const y = Int32Array.from(labels);
+  for (const c of y) if (!Number.isInteger(c) || c < 0 || c >= classes.length) throw new LeptonError('E_VALUE', `label ${c} is not a class index (0–${classes.length - 1})`, 'labels index into classes');
+  return y;
 }
 
 /** Texts, class indices and sorted class names from a text folder's table (readFolder kind 'texts'). */
