@@ -73,9 +73,19 @@ export function inferType(cells: readonly RawCell[]): ColumnType {
   if (numeric) return 'numeric';
   if (bool) return 'boolean';
   if (date) return 'date';
-  // Free text: mostly unique values of several words. Otherwise a category.
-  if (distinct.size > 0.5 * seen && distinct.size > 20 && words / seen >= 3) return 'text';
-  return 'categorical';
+  return isFreeText(distinct.size, seen, words) ? 'text' : 'categorical';
+}
+
+/**
+ * The one rule for free text, for every reader (the DuckDB scanner applies it to its sample):
+ * more than 20 distinct values, over half of the values distinct (or over 1,000: inferType stops
+ * counting there), and at least 3 whitespace-separated words per value on average. Identifiers
+ * are one word and categories repeat, so both stay categorical. Text columns feed mixed models
+ * and textnet as token ids (`lepton train --model auto` picks them from here); the tabular
+ * families skip them.
+ */
+export function isFreeText(distinct: number, seen: number, words: number): boolean {
+  return (distinct > 0.5 * seen || distinct > 1000) && distinct > 20 && words / seen >= 3;
 }
 
 /**

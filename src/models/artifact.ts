@@ -13,8 +13,8 @@ import { VERSION } from '../package-root.js';
 import { Pipeline } from '../prep/pipeline.js';
 import { LeptonModel } from './model.js';
 import type { Member } from './member.js';
-import { loadNet, loadTextNet } from './net-family.js';
-import { CnnParams, FAMILIES, IMAGE_FAMILIES, TEXT_FAMILIES, TextNetParams, TorchParams, XgbParams } from './spec.js';
+import { loadMixedNet, loadNet, loadTextNet } from './net-family.js';
+import { CnnParams, FAMILIES, IMAGE_FAMILIES, MIXED_FAMILIES, MixedNetParams, TEXT_FAMILIES, TextNetParams, TorchParams, XgbParams } from './spec.js';
 import { loadTorch } from './torch-family.js';
 import { loadXgb } from './xgboost-family.js';
 
@@ -35,9 +35,12 @@ const ColumnSchemaZ = z.object({
 /** tokenizer.json verbatim (and tokenizer_config.json): what HfTokenizer.fromJSON reads back. */
 const HfTokenizerZ = z.object({ kind: z.literal('hf'), json: z.string(), config: z.record(z.string(), z.unknown()).optional() });
 
+const VocabZ = z.object({ kind: z.literal('lepton-word-vocab'), version: z.literal(1), lowercase: z.boolean(), tokens: z.array(z.string()).min(4) });
+
 const StepZ = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('scale'), column: z.string(), median: z.number(), mean: z.number(), std: z.number() }),
   z.object({ kind: z.literal('onehot'), column: z.string(), categories: z.array(z.string()), fill: z.string() }),
+  z.object({ kind: z.literal('tokens'), column: z.string(), seqLen: z.int().positive(), vocab: VocabZ }),
 ]);
 
 export const ManifestZ = z.object({
@@ -63,10 +66,12 @@ export const ManifestZ = z.object({
   input: z
     .discriminatedUnion('kind', [
       z.object({ kind: z.literal('image'), channels: z.int().positive(), height: z.int().positive(), width: z.int().positive() }),
+      /** Mixed models read table rows: the pipeline turns them into [tabular features | token ids per text column] (its `tokens` steps hold each text column's vocabulary and seqLen). */
+      z.object({ kind: z.literal('mixed') }),
       z.object({
         kind: z.literal('text'),
         seqLen: z.int().positive(),
-        vocab: z.object({ kind: z.literal('lepton-word-vocab'), version: z.literal(1), lowercase: z.boolean(), tokens: z.array(z.string()).min(4) }).optional(),
+        vocab: VocabZ.optional(),
         /** A Hugging Face tokenizer.json (pretrained checkpoints) in place of the word vocabulary. */
         tokenizer: HfTokenizerZ.optional(),
       }),
@@ -76,7 +81,7 @@ export const ManifestZ = z.object({
   selected: z.string(),
   members: z.array(
     z.object({
-      family: z.enum([...FAMILIES, ...IMAGE_FAMILIES, ...TEXT_FAMILIES]),
+      family: z.enum([...FAMILIES, ...IMAGE_FAMILIES, ...TEXT_FAMILIES, ...MIXED_FAMILIES]),
       params: z.record(z.string(), z.unknown()),
       info: z.object({ epochs: z.number(), bestEpoch: z.number(), stopReason: z.string() }),
       weight: z.number().positive(),
@@ -164,6 +169,11 @@ export function decodeModel(buf: Uint8Array, path: string): LeptonModel {
       if (m.family === 'cnn') {
         if (input?.kind !== 'image') throw new LeptonError('E_MODEL_FILE', `${path} has a CNN member but no image input`, 'train the model again');
         members.push(loadNet(CnnParams.parse(m.params), m.info, tensors, prefix, [input.channels, input.height, input.width], ctx.numClasses, manifest.seed));
+        return;
+      }
+      if (m.family === 'mixed') {
+        if (input?.kind !== 'mixed') throw new LeptonError('E_MODEL_FILE', `${path} has a mixed member but no mixed input`, 'train the model again');
+        members.push(loadMixedNet(MixedNetParams.parse(m.params), m.info, tensors, prefix, new Pipeline(manifest.pipeline).layout, ctx.numClasses, manifest.seed));
         return;
       }
       if (m.family === 'textnet') {

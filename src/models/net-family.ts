@@ -2,15 +2,17 @@
  * The CNN family on the engine's generic TorchNet: layers from a JSON spec (default
  * DEFAULT_CNN for the images' shape), the same training loop, early stopping and state dicts
  * as the MLP. Inputs are n × channels × height × width floats in [0, 1]. The text family
- * ('textnet') runs the same way over n × seqLen token ids (default DEFAULT_TEXT_TRANSFORMER).
+ * ('textnet') runs the same way over n × seqLen token ids (default DEFAULT_TEXT_TRANSFORMER), and
+ * the mixed family ('mixed') over pipeline rows [tabular features | token ids per text column]
+ * (DEFAULT_MIXED_NET: one branch per kind of input, concatenated).
  * @module
  */
 import { callNative, callNativeSync, type NativeTorchNet } from '../engine/addon.js';
 import type { StTensor } from '../engine/safetensors.js';
 import { throwIfCancelled, type FitContext, type FitData, type FitInfo, type Member } from './member.js';
-import { buildNet, DEFAULT_CNN, DEFAULT_TEXT_TRANSFORMER, type NetSpec } from './net-spec.js';
+import { buildNet, DEFAULT_CNN, DEFAULT_MIXED_NET, DEFAULT_TEXT_TRANSFORMER, type MixedLayout, type NetSpec } from './net-spec.js';
 import { loadWeights, trainTorchNet, weightsOf } from './torch-weights.js';
-import type { CnnParams, TextNetParams } from './spec.js';
+import type { CnnParams, MixedNetParams, TextNetParams } from './spec.js';
 
 export type ImageShape = [channels: number, height: number, width: number];
 
@@ -22,8 +24,8 @@ export interface TextShape {
 
 class NetMember implements Member {
   constructor(
-    readonly family: 'cnn' | 'textnet',
-    readonly params: CnnParams | TextNetParams,
+    readonly family: 'cnn' | 'textnet' | 'mixed',
+    readonly params: CnnParams | TextNetParams | MixedNetParams,
     readonly info: FitInfo,
     private readonly net: NativeTorchNet,
   ) {}
@@ -51,7 +53,7 @@ export function netSpecFor(params: CnnParams, shape: ImageShape, classes: number
   return { inputShape: [...shape], layers: params.layers as NetSpec['layers'], outputDim: classes, seed } as NetSpec;
 }
 
-async function fitSpec(family: 'cnn' | 'textnet', params: CnnParams | TextNetParams, spec: NetSpec, train: FitData, val: FitData | undefined, ctx: FitContext, init?: (net: NativeTorchNet) => void): Promise<Member> {
+async function fitSpec(family: 'cnn' | 'textnet' | 'mixed', params: CnnParams | TextNetParams | MixedNetParams, spec: NetSpec, train: FitData, val: FitData | undefined, ctx: FitContext, init?: (net: NativeTorchNet) => void): Promise<Member> {
   throwIfCancelled(ctx.signal, family);
   const net = buildNet(spec);
   init?.(net); // loadWeights frees the network if the weights do not fit
@@ -82,6 +84,17 @@ export function loadTextNet(params: TextNetParams, info: FitInfo, tensors: Reado
   const net = buildNet(textNetSpecFor(params, shape, classes, seed));
   loadWeights(net, tensors, prefix, 'the model file is damaged or was written for a different network');
   return new NetMember('textnet', params, info, net);
+}
+
+/** Trains a mixed member on pipeline rows laid out as `layout` (Pipeline.layout) with early stopping on `val`. */
+export function fitMixedNet(params: MixedNetParams, layout: MixedLayout, train: FitData, val: FitData | undefined, ctx: FitContext): Promise<Member> {
+  return fitSpec('mixed', params, DEFAULT_MIXED_NET(layout, ctx.numClasses, ctx.seed, params.textEncoder), train, val, ctx);
+}
+
+export function loadMixedNet(params: MixedNetParams, info: FitInfo, tensors: ReadonlyMap<string, StTensor>, prefix: string, layout: MixedLayout, classes: number, seed: number): Member {
+  const net = buildNet(DEFAULT_MIXED_NET(layout, classes, seed, params.textEncoder));
+  loadWeights(net, tensors, prefix, 'the model file is damaged or was written for a different network');
+  return new NetMember('mixed', params, info, net);
 }
 
 export function loadNet(params: CnnParams, info: FitInfo, tensors: ReadonlyMap<string, StTensor>, prefix: string, shape: ImageShape, classes: number, seed: number): Member {

@@ -1,12 +1,15 @@
 /**
  * The fitted preprocessing pipeline: median imputation + standardisation for numeric-like
- * columns, most-frequent imputation + one-hot with an unknown bucket for categories. Fitted
- * on the training split only, serialised into the model artifact, applied identically at
- * prediction time.
+ * columns, most-frequent imputation + one-hot with an unknown bucket for categories, and, for
+ * networks that read text (mixed models, src/train/train-mixed.ts), free-text columns as seqLen
+ * token ids of a word vocabulary (the `tokens` step; after every tabular step, so a row is
+ * [tabular features | ids of text column 1 | …]). Fitted on the training split only, serialised
+ * into the model artifact, applied identically at prediction time.
  * @module
  */
 import { LeptonError, listNames } from '../errors.js';
 import { isAllMissing, isDict, type Column, type ColumnSchema, type Table } from '../data/table.js';
+import { WordTokenizer, type TokenizerJson, type TokenizerOptions } from '../text/tokenizer.js';
 
 /** One-hot keeps the most frequent categories; rarer ones share the unknown bucket. */
 export const MAX_ONE_HOT = 100;
@@ -14,7 +17,16 @@ export const UNKNOWN = '__unknown__';
 
 export type FeatureStep =
   | { kind: 'scale'; column: string; median: number; mean: number; std: number }
-  | { kind: 'onehot'; column: string; categories: string[]; fill: string };
+  | { kind: 'onehot'; column: string; categories: string[]; fill: string }
+  /** A free-text column as `seqLen` word ids (right-padded with 0; a missing text is all padding). */
+  | { kind: 'tokens'; column: string; seqLen: number; vocab: TokenizerJson };
+
+/** How free-text columns become token ids; without it (tabular families) they are skipped. */
+export interface TextFeatureOptions {
+  seqLen: number;
+  /** Vocabulary options (default minFreq 2, maxSize 20000, as trainTexts). */
+  tokenizer?: TokenizerOptions;
+}
 
 export interface PipelineState {
   version: 1;
@@ -26,11 +38,14 @@ export interface PipelineState {
 }
 
 export class Pipeline {
+  private readonly tokenizers = new Map<FeatureStep, WordTokenizer>();
+
   constructor(readonly state: PipelineState) {}
 
-  /** Fits on `rows` of `table` using `columns` as features. */
-  static fit(table: Table, columns: readonly string[], rows: ArrayLike<number>): Pipeline {
+  /** Fits on `rows` of `table` using `columns` as features; free text becomes token ids when `text` is given. */
+  static fit(table: Table, columns: readonly string[], rows: ArrayLike<number>, text?: TextFeatureOptions): Pipeline {
     const steps: FeatureStep[] = [];
+    const tokenSteps: FeatureStep[] = [];
     const skipped: PipelineState['skipped'] = [];
     const inputs: ColumnSchema[] = [];
     for (const name of columns) {
@@ -39,12 +54,18 @@ export class Pipeline {
         throw new LeptonError('E_COLUMN', `column '${name}' is empty in every row${table.source ? ` of ${table.source}` : ''}`, `remove it from the file or pass --drop ${name}`);
       }
       if (col.type === 'text') {
-        skipped.push({ column: name, reason: 'free text is not featurised yet' });
+        if (!text) {
+          skipped.push({ column: name, reason: 'free text is read by mixed models only (--model mixed)' });
+          continue;
+        }
+        inputs.push({ name, type: 'text' });
+        tokenSteps.push(fitTokens(col, rows, text));
         continue;
       }
       inputs.push(col.type === 'categorical' ? { name, type: col.type, categories: col.dictionary } : { name, type: col.type });
       steps.push(col.type === 'categorical' ? fitOneHot(col, rows) : fitScale(col, rows));
     }
+    steps.push(...tokenSteps);
     if (steps.length === 0) {
       throw new LeptonError('E_COLUMN', 'no usable feature columns', 'give at least one numeric, boolean, date or categorical column besides the target');
     }
@@ -52,11 +73,30 @@ export class Pipeline {
   }
 
   get outputDim(): number {
-    return this.state.steps.reduce((s, st) => s + (st.kind === 'scale' ? 1 : st.categories.length + 1), 0);
+    return this.state.steps.reduce((s, st) => s + stepWidth(st), 0);
   }
 
   get featureNames(): string[] {
-    return this.state.steps.flatMap((st) => (st.kind === 'scale' ? [st.column] : [...st.categories, UNKNOWN].map((c) => `${st.column}=${c}`)));
+    return this.state.steps.flatMap((st) =>
+      st.kind === 'scale' ? [st.column] : st.kind === 'tokens' ? Array.from({ length: st.seqLen }, (_, i) => `${st.column}[${i}]`) : [...st.categories, UNKNOWN].map((c) => `${st.column}=${c}`),
+    );
+  }
+
+  /**
+   * Where each step's features sit in a transformed row: the tabular steps first ([0, tabular)),
+   * then one span per text column. Networks over mixed inputs are built from this.
+   */
+  get layout(): { tabular: number; texts: { column: string; from: number; seqLen: number; vocab: number }[] } {
+    let offset = 0;
+    let tabular = 0;
+    const texts: { column: string; from: number; seqLen: number; vocab: number }[] = [];
+    for (const st of this.state.steps) {
+      if (st.kind === 'tokens') texts.push({ column: st.column, from: offset, seqLen: st.seqLen, vocab: st.vocab.tokens.length });
+      else if (texts.length > 0) throw new LeptonError('E_MODEL_FILE', `pipeline step '${st.column}' comes after a text column`, 'train the model again');
+      else tabular += stepWidth(st);
+      offset += stepWidth(st);
+    }
+    return { tabular, texts };
   }
 
   /** Row-major float32 features for `rows` (default: all rows). */
@@ -82,6 +122,15 @@ export class Pipeline {
           out[i * d + offset] = ((Number.isNaN(v) ? st.median : v) - st.mean) / st.std;
         }
         offset += 1;
+      } else if (st.kind === 'tokens') {
+        if (!isDict(col)) throw typeMismatch(st.column, 'text', col.type);
+        // Each distinct text is tokenised once; rows copy its ids.
+        const ids = this.tokenizer(st).encode(col.dictionary, st.seqLen).ids;
+        for (let i = 0; i < n; i++) {
+          const code = col.codes[rows ? rows[i]! : i]!;
+          if (code >= 0) out.set(ids.subarray(code * st.seqLen, (code + 1) * st.seqLen), i * d + offset);
+        }
+        offset += st.seqLen;
       } else {
         if (!isDict(col)) throw typeMismatch(st.column, 'categorical', col.type);
         // Map this table's dictionary codes to the fitted category positions once.
@@ -97,6 +146,29 @@ export class Pipeline {
     }
     return out;
   }
+
+  private tokenizer(st: FeatureStep & { kind: 'tokens' }): WordTokenizer {
+    let tok = this.tokenizers.get(st);
+    if (!tok) this.tokenizers.set(st, (tok = WordTokenizer.fromJSON(st.vocab)));
+    return tok;
+  }
+}
+
+function stepWidth(st: FeatureStep): number {
+  return st.kind === 'scale' ? 1 : st.kind === 'tokens' ? st.seqLen : st.categories.length + 1;
+}
+
+/** The word vocabulary of a text column's training rows, as trainTexts fits it. */
+function fitTokens(col: Column, rows: ArrayLike<number>, text: TextFeatureOptions): FeatureStep {
+  if (!isDict(col)) throw new Error('unreachable');
+  if (!Number.isInteger(text.seqLen) || text.seqLen < 1) throw new LeptonError('E_OPTION', `seqLen must be a positive integer, got ${text.seqLen}`, 'e.g. 64');
+  const texts: string[] = [];
+  for (let i = 0; i < rows.length; i++) {
+    const c = col.codes[rows[i]!]!;
+    if (c >= 0) texts.push(col.dictionary[c]!);
+  }
+  const tok = WordTokenizer.fit(texts, { minFreq: 2, maxSize: 20000, ...text.tokenizer });
+  return { kind: 'tokens', column: col.name, seqLen: text.seqLen, vocab: tok.toJSON() };
 }
 
 function typeMismatch(column: string, want: string, got: string): LeptonError {

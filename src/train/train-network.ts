@@ -1,5 +1,5 @@
 /**
- * What trainImages and trainTexts share: the seeded stratified 70/15/15 split, one network fitted
+ * What trainImages, trainTexts and trainMixed share: the seeded stratified 70/15/15 split, one network fitted
  * with early stopping on validation loss (best epoch's weights kept), the model manifest with the
  * input description, progress events, the leaderboard entry and the report on the untouched test
  * split. Each caller only says how rows become features and which network to fit.
@@ -8,6 +8,7 @@
 import type { z } from 'zod';
 import { LeptonError } from '../errors.js';
 import { classificationReport, type ClassificationReport } from '../eval/metrics.js';
+import type { ColumnSchema } from '../data/table.js';
 import { FORMAT_VERSION, type Manifest } from '../models/artifact.js';
 import type { FitContext, FitData, Member } from '../models/member.js';
 import { LeptonModel } from '../models/model.js';
@@ -25,6 +26,8 @@ export interface NetworkTrainOptions {
   signal?: AbortSignal;
   /** Name of the data for the manifest. */
   source?: string;
+  /** The table's target column (default: a categorical 'label', as folders of classes have). */
+  targetSchema?: ColumnSchema;
 }
 
 export interface NetworkTrainResult {
@@ -40,6 +43,8 @@ export interface NetworkInputs {
   features(rows: Int32Array): Float32Array;
   numFeatures: number;
   input: NonNullable<Manifest['input']>;
+  /** The fitted pipeline, for inputs read from table rows (mixed models); none for images and texts. */
+  pipeline?: Manifest['pipeline'];
   fit(train: FitData, val: FitData, ctx: FitContext): Promise<Member>;
   /** Extra training facts for the manifest (image size, vocabulary size, …), read after the fit. */
   summary(): Record<string, unknown>;
@@ -54,7 +59,7 @@ export function parseNetParams<S extends z.ZodType>(schema: S, input: unknown, w
 }
 
 export async function trainNetwork(o: {
-  family: 'cnn' | 'textnet';
+  family: 'cnn' | 'textnet' | 'mixed';
   labels: Int32Array;
   classes: readonly string[];
   params: Record<string, unknown>;
@@ -87,9 +92,9 @@ export async function trainNetwork(o: {
     leptonVersion: VERSION,
     createdAt: new Date().toISOString(),
     seed,
-    target: { task: 'classification', column: 'label', classes },
-    targetSchema: { name: 'label', type: 'categorical', categories: classes },
-    pipeline: { version: 1, inputs: [], steps: [], skipped: [] },
+    target: { task: 'classification', column: options.targetSchema?.name ?? 'label', classes },
+    targetSchema: options.targetSchema ?? { name: 'label', type: 'categorical', categories: classes },
+    pipeline: inputs.pipeline ?? { version: 1, inputs: [], steps: [], skipped: [] },
     input: inputs.input,
     selected: family,
     members: [{ family, params: { ...o.params }, info: member.info, weight: 1 }],

@@ -13,9 +13,11 @@
  */
 import type { NetworkSearch } from '../automl/networks.js';
 import type { RawTable } from '../data/infer.js';
-import { LeptonError } from '../errors.js';
+import type { Table } from '../data/table.js';
+import { LeptonError, listNames } from '../errors.js';
 import { fitTextNet } from '../models/net-family.js';
 import { TextNetParams } from '../models/spec.js';
+import { fitTarget, type Task } from '../prep/target.js';
 import { WordTokenizer, type TextEncoder, type TokenizerOptions } from '../text/tokenizer.js';
 import { parseNetParams, trainNetwork, type NetworkTrainOptions, type NetworkTrainResult } from './train-network.js';
 
@@ -111,4 +113,27 @@ export function textDataset(raw: RawTable): { texts: string[]; labels: Int32Arra
   const classes = [...new Set(names)].sort();
   const index = new Map(classes.map((c, i) => [c, i]));
   return { texts, labels: Int32Array.from(names, (n) => index.get(n)!), classes };
+}
+
+/**
+ * Texts and class indices from a table whose only feature is a free-text column (what
+ * `lepton train --model auto` trains textnet on); the classes keep fitTarget's order.
+ */
+export function tableTextDataset(table: Table, target: string, task?: Task): { texts: string[]; labels: Int32Array; classes: string[] } {
+  const features = table.columnNames.filter((c) => c !== target);
+  const text = features.filter((c) => table.column(c).type === 'text');
+  if (features.length !== 1 || text.length !== 1) {
+    throw new LeptonError('E_COLUMN', `textnet reads one free-text column; the features are ${listNames(features, 20)}`, text.length ? 'use --model mixed for text beside other columns, or --drop the others' : 'no column holds free text: leave --model out');
+  }
+  const { encoder, y, rows } = fitTarget(table, target, task);
+  if (encoder.task !== 'classification') throw new LeptonError('E_TARGET', `text models classify; '${target}' is a regression target`, 'leave --model out, or pass --task classification');
+  const texts: string[] = [];
+  const labels: number[] = [];
+  rows.forEach((r, i) => {
+    const t = table.cell(text[0]!, r);
+    if (t === null) return;
+    texts.push(String(t));
+    labels.push(y[i]!);
+  });
+  return { texts, labels: Int32Array.from(labels), classes: encoder.classes };
 }

@@ -1,0 +1,105 @@
+/**
+ * `trainMixed`: one network over table rows whose columns mix tabular values with free text
+ * (the 'mixed' family), Ludwig-style: the pipeline, fitted on the training split only, turns a
+ * row into [scaled / one-hot tabular features | seqLen word ids per text column] (each text
+ * column's vocabulary comes from its training rows); DEFAULT_MIXED_NET encodes each part in its
+ * own branch and a dense head combines them. The same split, early stopping and test report as
+ * the other networks (train-network.ts). The model reads table rows, so `predict`, `eval` and
+ * serving `{"rows": [...]}` work as for any table model.
+ *
+ * `chooseTableFamily` is what `lepton train --model auto` does with a table: no free-text column
+ * (src/data/infer.ts's isFreeText) → the tabular candidates; the only feature is text → textnet;
+ * text beside other columns → mixed.
+ * @example
+ *   const { model, test } = await trainMixed('tickets.csv', { target: 'priority', seqLen: 64 });
+ *   const [p] = await model.predict({ subject: 'card charged twice', amount: 120 });
+ * @module
+ */
+import type { Table } from '../data/table.js';
+import { LeptonError, listNames } from '../errors.js';
+import { fitMixedNet } from '../models/net-family.js';
+import { MixedNetParams } from '../models/spec.js';
+import { Pipeline } from '../prep/pipeline.js';
+import { fitTarget, type Task } from '../prep/target.js';
+import type { TokenizerOptions } from '../text/tokenizer.js';
+import { parseNetParams, trainNetwork, type NetworkTrainOptions, type NetworkTrainResult } from './train-network.js';
+import { loadInput, MIN_ROWS } from './train.js';
+
+export interface MixedTrainOptions extends NetworkTrainOptions {
+  /** Column to predict (classification). */
+  target: string;
+  task?: Task;
+  /** Columns to leave out (identifiers, leaks). */
+  drop?: string[];
+  /** Network hyper-parameters (textEncoder, epochs, lr, …); see MixedNetParams. Threads default to 1. */
+  params?: Partial<MixedNetParams>;
+  /** Words per text the network reads, per text column (default 64); longer texts are truncated. */
+  seqLen?: number;
+  /** Vocabulary options (default minFreq 2, maxSize 20000). */
+  tokenizer?: TokenizerOptions;
+}
+
+export interface FamilyChoice {
+  family: 'tabular' | 'textnet' | 'mixed';
+  /** The free-text feature columns. */
+  textColumns: string[];
+  /** One line for the user: why this family. */
+  reason: string;
+}
+
+/** The free-text columns among `columns`. */
+export function textColumns(table: Table, columns: readonly string[]): string[] {
+  return columns.filter((c) => table.column(c).type === 'text');
+}
+
+/** `--model auto` for a table: which family reads its feature columns (see the module comment). */
+export function chooseTableFamily(table: Table, target: string, task?: Task): FamilyChoice {
+  const features = table.columnNames.filter((c) => c !== target);
+  const texts = textColumns(table, features);
+  const named = `free-text column${texts.length > 1 ? 's' : ''} ${listNames(texts)}`;
+  if (texts.length === 0) return { family: 'tabular', textColumns: [], reason: 'no free-text column' };
+  if (fitTarget(table, target, task).encoder.task !== 'classification') {
+    return { family: 'tabular', textColumns: texts, reason: `${named} left out: text models classify, and '${target}' is a regression target` };
+  }
+  if (features.length === 1) return { family: 'textnet', textColumns: texts, reason: `the only feature, '${texts[0]}', is free text` };
+  const others = features.length - texts.length;
+  return { family: 'mixed', textColumns: texts, reason: `${named} beside ${others} other column${others === 1 ? '' : 's'}` };
+}
+
+/** Trains a mixed classifier on a table (or file) with at least one free-text column. */
+export async function trainMixed(data: Table | string, options: MixedTrainOptions): Promise<NetworkTrainResult> {
+  const table = await loadInput(data, options.drop);
+  const { encoder, y, rows } = fitTarget(table, options.target, options.task);
+  if (encoder.task !== 'classification') {
+    throw new LeptonError('E_TARGET', `mixed models classify; '${options.target}' is a regression target`, 'leave --model out (the text columns are then left out), or pass --task classification');
+  }
+  if (rows.length < MIN_ROWS) throw new LeptonError('E_TARGET', `only ${rows.length} rows have a value in '${options.target}'; at least ${MIN_ROWS} are needed`, 'add labelled rows');
+  const features = table.columnNames.filter((c) => c !== options.target);
+  if (textColumns(table, features).length === 0) {
+    throw new LeptonError('E_COLUMN', `no free-text column among ${listNames(features, 20)}`, 'mixed models read text beside other columns; leave --model out to train the tabular families');
+  }
+  const params = parseNetParams(MixedNetParams, options.params, 'mixed network', 'see `lepton train --help` for the mixed options');
+  const seqLen = options.seqLen ?? 64;
+  return trainNetwork({
+    family: 'mixed',
+    labels: y as Int32Array,
+    classes: encoder.classes,
+    params,
+    options: { ...options, targetSchema: table.schema.find((s) => s.name === options.target), source: options.source ?? table.source },
+    defaultThreads: 1,
+    prepare: (split) => {
+      const at = (positions: Int32Array) => Int32Array.from(positions, (p) => rows[p]!);
+      // Scaling statistics and vocabularies see the training split only.
+      const pipeline = Pipeline.fit(table, features, at(split.train), { seqLen, tokenizer: options.tokenizer });
+      const l = pipeline.layout;
+      return {
+        features: (positions) => pipeline.transform(table, at(positions)),
+        numFeatures: pipeline.outputDim,
+        input: { kind: 'mixed' },
+        pipeline: pipeline.state,
+        fit: (train, val, ctx) => fitMixedNet(params, l, train, val, ctx),
+        summary: () => ({ mixed: { tabularFeatures: l.tabular, texts: l.texts.map((t) => ({ column: t.column, seqLen: t.seqLen, vocabSize: t.vocab })) } }),
+      };
+    },
+  });
+}
