@@ -49,6 +49,7 @@ import { fitXgb } from '../models/xgboost-family.js';
 import { Pipeline } from '../prep/pipeline.js';
 import { stratifiedFolds } from '../prep/split.js';
 import type { EncodedTarget } from '../prep/target.js';
+import { fitTrainingRows } from '../train/candidates.js';
 import { prepareTraining, type TrainOptions } from '../train/train.js';
 import { Asha } from '../tune/asha.js';
 import { parseBudget, type Budget } from '../tune/budget.js';
@@ -57,7 +58,7 @@ import { TpeSampler, type Trial } from '../tune/samplers.js';
 import { DEFAULT_SPACES, type Params, type SearchSpace } from '../tune/space.js';
 import { blend, greedyWeights, keepEnsemble, mean, rowLosses, stackOof, type KeepDecision } from './ensemble.js';
 
-export interface AutoMLOptions extends Omit<TrainOptions, 'model' | 'balance' | 'refit' | 'onProgress'> {
+export interface AutoMLOptions extends Omit<TrainOptions, 'model' | 'refit' | 'onProgress'> {
   /** Families to tune (default: logistic, mlp, xgboost). One family: tuning only, no ensemble. */
   families?: readonly FamilyName[];
   /** Trials per family. */
@@ -221,10 +222,13 @@ export async function fitAutoML(table: Table, encoded: EncodedTarget, features: 
   }
 
   // ── 1. tuning on the fixed train/validation split ─────────────────────────
-  const pipeline = Pipeline.fit(table, features, rowsOf(trainPos));
+  // --balance resamples every set a model trains on (the tuning split's training rows, each
+  // fold's training part, the refit rows), never the rows it is scored on.
+  const fitOn = (pos: Int32Array) => fitTrainingRows(table, encoded, features, pos, options.balance, seed);
+  const { pipeline, data: tuneTrain } = fitOn(trainPos);
   const data: ObjectiveData = {
     ...info,
-    train: { x: pipeline.transform(table, rowsOf(trainPos)), y: pick(trainPos) },
+    train: tuneTrain,
     val: { x: pipeline.transform(table, rowsOf(valPos)), y: pick(valPos) },
     numFeatures: pipeline.outputDim,
     mean: enc.task === 'regression' ? enc.mean : 0,
@@ -359,8 +363,7 @@ export async function fitAutoML(table: Table, encoded: EncodedTarget, features: 
   for (let f = 0; f < k; f++) {
     const held = folds[f]!;
     const rest = Int32Array.from(folds.flatMap((fold, i) => (i === f ? [] : Array.from(fold))));
-    const foldPipe = Pipeline.fit(table, features, rowsOf(rest.map((i) => allPos[i]!)));
-    const d: FitData = { x: foldPipe.transform(table, rowsOf(rest.map((i) => allPos[i]!))), y: yAll instanceof Int32Array ? Int32Array.from(rest, (i) => yAll[i]!) : Float32Array.from(rest, (i) => yAll[i]!) };
+    const { pipeline: foldPipe, data: d } = fitOn(rest.map((i) => allPos[i]!));
     const xHeld = foldPipe.transform(table, rowsOf(held.map((i) => allPos[i]!)));
     for (const [ci, c] of cands.entries()) {
       for (const [j, t] of c.configs.entries()) {
@@ -438,8 +441,7 @@ export async function fitAutoML(table: Table, encoded: EncodedTarget, features: 
 
   // ── 3. refit on train + validation ────────────────────────────────────────
   options.onStage?.('refit', chosen.map((r) => r.family).join(' + '));
-  const finalPipeline = Pipeline.fit(table, features, rowsOf(allPos));
-  const all: FitData = { x: finalPipeline.transform(table, rowsOf(allPos)), y: yAll };
+  const { pipeline: finalPipeline, data: all } = fitOn(allPos);
   const members: Member[] = [];
   try {
     for (const r of chosen) members.push(await fitConfig(r.family, r.trial, all, finalPipeline.outputDim));
@@ -452,7 +454,7 @@ export async function fitAutoML(table: Table, encoded: EncodedTarget, features: 
   const s = (a: number, b: number) => (b - a) / 1000;
   return {
     model: new LeptonModel(manifest, members),
-    trainRows: allPos.length,
+    trainRows: all.y.length,
     metric: info.metric,
     leaderboard,
     weights: Object.fromEntries(chosen.map((r, j) => [r.family, weights[j]!])),

@@ -20,7 +20,7 @@ import { parseChannels, parseSize } from './data.js';
 import { localActor, withHome } from './registry.js';
 import { action, parseIntOption, parseList, parseNumberOption, printJson } from './output.js';
 import { progressPrinter } from './progress.js';
-import { checkAutoMLOptions, trainAutoML, type AutoMLResult } from '../automl/automl.js';
+import { checkAutoMLOptions, trainAutoML, type AutoMLOptions, type AutoMLResult, type AutoMLSummary } from '../automl/automl.js';
 import { formatAutoML, formatNetworkSearch } from '../automl/format.js';
 import { NetworkSearch, type NetworkFamily } from '../automl/networks.js';
 import { parseBudget } from '../tune/budget.js';
@@ -269,7 +269,7 @@ async function trainRegistered(data: string, out: string, f: TrainFlags & { regi
   return withHome(async (home) => {
     const { done } = await startTrainingJob(
       home,
-      { project: f.project, dataPath: data, target: o.target, model: o.model, seed: o.seed, drop: o.drop, params: o.params, register: { name: f.register, alias: f.alias } },
+      { project: f.project, dataPath: data, target: o.target, model: o.model, seed: o.seed, drop: o.drop, params: o.params, balance: o.balance, register: { name: f.register, alias: f.alias } },
       localActor(),
       { onEvent: (e) => e.type !== 'finished' && o.onProgress?.(e) },
     );
@@ -311,39 +311,48 @@ async function searchFolderCommand(dir: string, out: string, f: TrainFlags & { r
  * table family and ensembles them; `--model FAMILY` tunes that family alone. Every option is
  * checked before the first trial.
  */
-async function trainAutoMLCommand(data: string, out: string, folder: boolean, f: TrainFlags & { register?: string; time?: string; trials?: string }): Promise<void> {
+async function trainAutoMLCommand(data: string, out: string, folder: boolean, f: TrainFlags & { register?: string; alias?: string; project?: string; time?: string; trials?: string }): Promise<void> {
   if (folder) return searchFolderCommand(data, out, f);
-  if (f.register) throw new LeptonError('E_OPTION', '--register is not supported with AutoML (--time/--trials) yet', `train to a file, then register it: lepton models register ${out} --name NAME`);
-  if (f.balance !== undefined && f.balance !== 'none') throw new LeptonError('E_OPTION', '--balance is not supported with AutoML (--time/--trials) yet', 'leave --balance out, or train without --time/--trials');
   const o = trainOptionsFromFlags(f);
   const families = o.model === 'auto' || o.model === undefined ? undefined : [o.model];
   checkAutoMLOptions({ trials: f.trials, time: f.time, families });
   if (!existsSync(data)) throw new LeptonError('E_FILE', `file not found: '${data}'`, 'check the path');
   const quiet = Boolean(f.quiet || f.json);
   const say = (s: string) => !quiet && process.stderr.write(s);
-  const result: AutoMLResult = await trainAutoML(data, {
-    target: o.target,
-    task: o.task,
-    seed: o.seed,
-    drop: o.drop,
-    params: o.params,
-    torchThreads: o.torchThreads,
-    families,
-    trials: f.trials,
-    time: f.time,
+  const events: Pick<AutoMLOptions, 'onTrial' | 'onStage'> = {
     onStage: (stage, detail) => say(`${stage === 'tuning' ? 'tuning' : stage === 'oof' ? 'out-of-fold predictions:' : 'refit on train + validation:'} ${detail}\n`),
     onTrial: (e) => say(`  ${e.family} trial ${e.number}: ${e.state}${e.value === null ? '' : ` ${e.value.toFixed(4)}`} (best ${e.best === null ? '—' : e.best.toFixed(4)}, ${e.seconds.toFixed(1)} s)\n`),
-  });
-  try {
-    await saveModel(result.model, out);
-  } finally {
-    result.model.dispose();
+  };
+  let result: AutoMLSummary & Pick<AutoMLResult, 'test' | 'split'> & { selected: string };
+  let registered = '';
+  if (f.register) {
+    // A recorded run whose model becomes a registry version, as `train --register` without AutoML.
+    const reg = { name: f.register, alias: f.alias };
+    result = await withHome(async (home) => {
+      const spec = { project: f.project ?? 'default', dataPath: data, target: o.target, model: o.model, seed: o.seed, drop: o.drop, params: o.params, balance: o.balance, automl: { trials: f.trials, time: f.time }, register: reg };
+      const { done } = await startTrainingJob(home, spec, localActor(), { automl: events });
+      const r = await done;
+      if (r.status !== 'succeeded') throw new LeptonError('E_ENGINE', `run ${r.runId} ${r.status}: ${r.error}`, 'see the message above; the run is recorded as failed');
+      await writeFile(out, await home.artifacts.get(r.artifact!));
+      registered = `registered as ${f.register}@${r.modelVersion}${f.alias ? ` (${f.alias})` : ''} (run ${r.runId})\n`;
+      return r.metrics as unknown as typeof result;
+    });
+  } else {
+    const r = await trainAutoML(data, { target: o.target, task: o.task, seed: o.seed, drop: o.drop, params: o.params, balance: o.balance, torchThreads: o.torchThreads, families, trials: f.trials, time: f.time, ...events });
+    try {
+      await saveModel(r.model, out);
+    } finally {
+      r.model.dispose();
+    }
+    const { model, ...rest } = r;
+    result = { ...rest, selected: model.manifest.selected };
   }
   if (f.json) {
-    printJson({ model: out, selected: result.model.manifest.selected, leaderboard: result.leaderboard, weights: result.weights, decision: result.decision, stacking: result.stacking, test: result.test, split: result.split, seconds: result.seconds, budget: result.budget, folds: result.folds });
+    printJson({ model: out, selected: result.selected, leaderboard: result.leaderboard, weights: result.weights, decision: result.decision, stacking: result.stacking, test: result.test, split: result.split, seconds: result.seconds, budget: result.budget, folds: result.folds });
     return;
   }
   const s = result.split;
-  process.stdout.write(`\nAutoML leaderboard (validation split ${s.val} rows; out-of-fold over ${s.train} train + validation rows, ${result.folds} folds)\n${formatAutoML(result)}\n\n`);
-  process.stdout.write(`Test split (${s.test} rows held out; refitted on ${s.train})\n${formatReport(result.test)}\n\nmodel saved to ${out}\n`);
+  const balanced = s.train !== s.trainSplit + s.val ? `, ${s.train} after balancing` : '';
+  process.stdout.write(`\nAutoML leaderboard (validation split ${s.val} rows; out-of-fold over ${s.trainSplit + s.val} train + validation rows, ${result.folds} folds)\n${formatAutoML(result)}\n\n`);
+  process.stdout.write(`Test split (${s.test} rows held out; refitted on ${s.trainSplit + s.val}${balanced})\n${formatReport(result.test)}\n\nmodel saved to ${out}\n${registered}`);
 }

@@ -1,6 +1,7 @@
 /**
  * A training run as a recorded job: the run row, its per-epoch metric series, the artifact in
- * the content-addressed store and, when asked, the registered model version and alias. The
+ * the content-addressed store and, when asked, the registered model version and alias. With
+ * `automl` the run is an AutoML search (trainAutoML) instead of `train`'s fixed candidates. The
  * CLI (`train --register`) and the HTTP API run the same code; if the process dies midway the
  * run is left `running` under this pid and the next start marks it failed
  * (Registry.failOrphanedRuns). A version is only created after its artifact is stored.
@@ -18,6 +19,8 @@ import { sha256 } from '../registry/artifact-store.js';
 import type { Actor } from '../registry/registry.js';
 import type { ProgressEvent } from '../train/candidates.js';
 import { train } from '../train/train.js';
+import { checkAutoMLOptions, trainAutoML, type AutoMLOptions } from '../automl/automl.js';
+import type { BalanceMethod } from '../prep/balance.js';
 
 export interface TrainingJobSpec {
   project: string;
@@ -30,6 +33,10 @@ export interface TrainingJobSpec {
   seed?: number;
   drop?: string[];
   params?: Partial<Record<FamilyName, Record<string, unknown>>>;
+  /** Class balancing of the training rows only (classification). */
+  balance?: BalanceMethod;
+  /** AutoML (`train --time/--trials`): the budget, per family for trials; `model` names one family or auto. */
+  automl?: { trials?: number | string; time?: number | string };
   register?: { name: string; alias?: string };
 }
 
@@ -46,8 +53,17 @@ export interface RunOutcome {
   metrics?: Record<string, unknown>;
 }
 
+/** AutoML's families for a model choice: every table family for auto (or none given), else that one. */
+const automlFamilies = (model: ModelChoice | undefined): FamilyName[] | undefined => (model === undefined || model === 'auto' ? undefined : [model as FamilyName]);
+
 /** Starts the job and returns once the run is recorded; `done` settles when training ends. */
-export async function startTrainingJob(home: Home, spec: TrainingJobSpec, actor: Actor, options: { onEvent?: (e: RunEvent) => void; signal?: AbortSignal } = {}): Promise<{ runId: number; done: Promise<RunOutcome> }> {
+export async function startTrainingJob(
+  home: Home,
+  spec: TrainingJobSpec,
+  actor: Actor,
+  options: { onEvent?: (e: RunEvent) => void; signal?: AbortSignal; automl?: Pick<AutoMLOptions, 'onTrial' | 'onStage'> } = {},
+): Promise<{ runId: number; done: Promise<RunOutcome> }> {
+  if (spec.automl) checkAutoMLOptions({ ...spec.automl, families: automlFamilies(spec.model) }); // before the run is recorded
   const reg = home.registry;
   let path: string;
   let datasetId: number | undefined;
@@ -74,26 +90,27 @@ export async function startTrainingJob(home: Home, spec: TrainingJobSpec, actor:
   let writes: Promise<unknown> = Promise.resolve();
   const done = (async (): Promise<RunOutcome> => {
     try {
-      const result = await train(path, {
-        target: spec.target,
-        model: spec.model,
-        seed: spec.seed,
-        drop: spec.drop,
-        params: spec.params,
-        signal: options.signal,
-        onProgress: (e) => {
-          emit({ ...e, runId });
-          if (e.type === 'epoch') writes = writes.then(() => reg.logRunMetric(runId, e.candidate, e.epoch, { trainLoss: e.trainLoss, valLoss: e.valLoss })).catch(() => undefined);
-        },
-      });
+      const common = { target: spec.target, seed: spec.seed, drop: spec.drop, params: spec.params, balance: spec.balance, signal: options.signal };
+      const result = spec.automl
+        ? await trainAutoML(path, { ...common, ...spec.automl, families: automlFamilies(spec.model), ...options.automl })
+        : await train(path, {
+            ...common,
+            model: spec.model,
+            onProgress: (e) => {
+              emit({ ...e, runId });
+              if (e.type === 'epoch') writes = writes.then(() => reg.logRunMetric(runId, e.candidate, e.epoch, { trainLoss: e.trainLoss, valLoss: e.valLoss })).catch(() => undefined);
+            },
+          });
       let artifact: string;
+      const selected = result.model.manifest.selected;
       try {
         artifact = await home.artifacts.put(encodeModel(result.model));
       } finally {
         result.model.dispose();
       }
       await writes;
-      const metrics = { test: result.test, leaderboard: result.leaderboard, split: result.split };
+      const { model: _m, ...rest } = result;
+      const metrics = 'folds' in rest ? { ...rest, selected } : { test: rest.test, leaderboard: rest.leaderboard, split: rest.split };
       let modelVersion: number | undefined;
       if (spec.register) {
         const mv = await reg.registerModelVersion(spec.project, { name: spec.register.name, runId, artifact, formatVersion: FORMAT_VERSION, task: result.test.task, metrics: { test: result.test } }, actor);

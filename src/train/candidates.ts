@@ -61,6 +61,31 @@ export interface FittedCandidates {
   trainRows: number;
 }
 
+/**
+ * Training rows (positions `pos` into `encoded`) ready for fitting: the pipeline fitted on them
+ * and their matrix, balanced when asked. `smote` with categorical features is SMOTE-NC on the raw
+ * rows (balanceTable appends synthetic rows to a copy of the table, then the pipeline is fitted
+ * on the balanced rows); other methods balance the encoded matrix. Only these rows are balanced:
+ * validation, test and held-out fold rows go through the returned pipeline unchanged.
+ */
+export function fitTrainingRows(table: Table, encoded: EncodedTarget, features: readonly string[], pos: Int32Array, balancing: BalanceMethod | undefined, seed: number): { pipeline: Pipeline; data: FitData } {
+  const enc = encoded.encoder;
+  const rows = pos.map((p) => encoded.rows[p]!);
+  const y = encoded.y instanceof Int32Array ? Int32Array.from(pos, (p) => encoded.y[p]!) : Float32Array.from(pos, (p) => encoded.y[p]!);
+  const classes = enc.task === 'classification' ? enc.classes.length : 0;
+  const method = balancing !== 'none' && classes > 0 ? balancing : undefined;
+  const raw = method ? balanceTable(method, table, features, rows, y as Int32Array, classes, seed) : undefined;
+  if (raw) {
+    const pipeline = Pipeline.fit(raw.table, features, raw.rows);
+    return { pipeline, data: { x: pipeline.transform(raw.table, raw.rows), y: raw.y } };
+  }
+  const pipeline = Pipeline.fit(table, features, rows);
+  const data: FitData = { x: pipeline.transform(table, rows), y };
+  if (!method) return { pipeline, data };
+  const b = balance(method, data.x, pipeline.outputDim, y as Int32Array, classes, seed);
+  return { pipeline, data: { x: b.x, y: b.y } };
+}
+
 /** Positions index into `encoded.rows` / `encoded.y`. */
 export async function fitCandidates(
   table: Table,
@@ -76,24 +101,7 @@ export async function fitCandidates(
   const valRows = valPos.map((p) => encoded.rows[p]!);
   const pick = (pos: Int32Array) => (encoded.y instanceof Int32Array ? Int32Array.from(pos, (p) => encoded.y[p]!) : Float32Array.from(pos, (p) => encoded.y[p]!));
   const enc = encoded.encoder;
-  const balancing = options.balance && options.balance !== 'none' && enc.task === 'classification' ? options.balance : undefined;
-  // Training rows (positions `pos`) ready for fitting: `smote` with categorical features is
-  // SMOTE-NC on the raw rows (balanceTable appends synthetic rows to a copy of the table, then the
-  // pipeline is fitted on the balanced rows); other methods balance the encoded matrix.
-  const fitOn = (pos: Int32Array): { pipeline: Pipeline; data: FitData } => {
-    const rows = pos.map((p) => encoded.rows[p]!);
-    const y = pick(pos);
-    const raw = balancing && enc.task === 'classification' ? balanceTable(balancing, table, features, rows, y as Int32Array, enc.classes.length, seed) : undefined;
-    if (raw) {
-      const pipeline = Pipeline.fit(raw.table, features, raw.rows);
-      return { pipeline, data: { x: pipeline.transform(raw.table, raw.rows), y: raw.y } };
-    }
-    const pipeline = Pipeline.fit(table, features, rows);
-    const data: FitData = { x: pipeline.transform(table, rows), y };
-    if (!balancing || enc.task !== 'classification') return { pipeline, data };
-    const b = balance(balancing, data.x, pipeline.outputDim, y as Int32Array, enc.classes.length, seed);
-    return { pipeline, data: { x: b.x, y: b.y } };
-  };
+  const fitOn = (pos: Int32Array) => fitTrainingRows(table, encoded, features, pos, options.balance, seed);
   const { pipeline, data: train } = fitOn(trainPos);
   const val: FitData | undefined = valPos.length > 0 ? { x: pipeline.transform(table, valRows), y: pick(valPos) } : undefined;
   const numClasses = enc.task === 'classification' ? enc.classes.length : 1;

@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadModel } from '../../src/models/artifact.js';
+import { openHome } from '../../src/registry/open.js';
 import { CANCER, CREDIT, cli, tmp } from '../helpers.js';
 
 const SMALL = ['--trials', '2', '--epochs', '20', '--rounds', '60', '--threads', '1'];
@@ -53,8 +54,7 @@ describe('lepton train --time / --trials (AutoML)', () => {
       [['--trials', '0'], /whole number of trials/],
       [['--trials', '2', '--target', 'nope'], /target column 'nope' not found/],
       [['--trials', '2', '--model', 'forest'], /unknown model 'forest'/],
-      [['--trials', '2', '--register', 'credit'], /--register is not supported with AutoML/],
-      [['--trials', '2', '--balance', 'smote'], /--balance is not supported with AutoML/],
+      [['--trials', '2', '--balance', 'smoot'], /unknown balancing 'smoot'/],
     ];
     for (const [args, message] of cases) {
       const r = await cli(['train', CREDIT, '--target', 'class', ...args, '--out', join(tmp(), 'x.lepton')]);
@@ -62,5 +62,37 @@ describe('lepton train --time / --trials (AutoML)', () => {
       expect(r.stderr, args.join(' ')).toMatch(message);
       expect(r.stderr).not.toContain('trial 0');
     }
+  }, 60_000);
+
+  it('--balance resamples training rows only and --register records the run and the model version', async () => {
+    const cwd = tmp(); // the registry is ./.lepton of the working folder
+    const out = join(cwd, 'credit.lepton');
+    const r = await cli(['train', CREDIT, '--target', 'class', '--model', 'logistic', ...SMALL, '--balance', 'undersample', '--register', 'credit', '--alias', 'staging', '--out', out, '--json'], { cwd });
+    expect(r.code, r.stderr).toBe(0);
+    const j = JSON.parse(r.stdout) as { split: { train: number; val: number; test: number; trainSplit: number }; test: { n: number; perClass: { label: string; support: number }[]; rocAuc: number } };
+    // credit-g: 700 good / 300 bad; the test split keeps its 150 rows and its class mix, and the
+    // refit's train + validation rows (255 bad) are undersampled to 2 × 255.
+    expect(j.split).toEqual({ train: 510, val: 150, test: 150, trainSplit: 700 });
+    expect(j.test.n).toBe(150);
+    expect(j.test.perClass.map((c) => [c.label, c.support])).toEqual([['good', 105], ['bad', 45]]);
+    expect(existsSync(out)).toBe(true);
+    const show = JSON.parse((await cli(['models', 'show', 'credit@staging', '--json'], { cwd })).stdout) as { version: number; runId: number; metrics: { test: { rocAuc: number } } }[];
+    expect(show[0]).toMatchObject({ version: 1, runId: 1 });
+    expect(show[0]!.metrics.test.rocAuc).toBeCloseTo(j.test.rocAuc, 10);
+    const home = await openHome({ dir: join(cwd, '.lepton') });
+    try {
+      const run = await home.registry.run('default', 1);
+      expect(run.status).toBe('succeeded');
+      expect(run.params).toMatchObject({ balance: 'undersample', automl: { trials: '2' }, register: { name: 'credit', alias: 'staging' } });
+      expect((run.metrics as { selected: string; folds: number }).folds).toBe(5);
+    } finally {
+      await home.close();
+    }
+    const p = await cli(['predict', out, CREDIT, '--json'], { cwd });
+    expect(p.code, p.stderr).toBe(0);
+    // Without AutoML too, a registered run balances as asked (700 training rows, 210 bad → 420).
+    const plain = await cli(['train', CREDIT, '--target', 'class', '--model', 'logistic', '--balance', 'undersample', '--register', 'credit', '--json'], { cwd });
+    expect(plain.code, plain.stderr).toBe(0);
+    expect((JSON.parse(plain.stdout) as { split: { train: number; trainSplit: number } }).split).toMatchObject({ train: 420, trainSplit: 700 });
   }, 60_000);
 });
