@@ -285,17 +285,21 @@ class FitWorker : public PromiseWorker<Napi::AsyncProgressQueueWorker<EpochRepor
   }
 
   // Best weights so far: parameters, then buffers (BatchNorm running statistics).
+  // Frozen parameters (a LoRA layer's base weights) cannot change during the fit: only the
+  // trainable ones and the buffers are kept, so a frozen BERT is not copied at every improvement.
   void Snapshot(std::vector<torch::Tensor>* out) {
     torch::NoGradGuard ng;
     out->clear();
-    for (auto& p : model_->module().parameters()) out->push_back(p.detach().clone());
+    for (auto& p : model_->module().parameters())
+      if (p.requires_grad()) out->push_back(p.detach().clone());
     for (auto& b : model_->module().buffers()) out->push_back(b.detach().clone());
   }
 
   void Restore(const std::vector<torch::Tensor>& saved) {
     torch::NoGradGuard ng;
     size_t i = 0;
-    for (auto& p : model_->module().parameters()) p.copy_(saved[i++]);
+    for (auto& p : model_->module().parameters())
+      if (p.requires_grad()) p.copy_(saved[i++]);
     for (auto& b : model_->module().buffers()) b.copy_(saved[i++]);
   }
 
@@ -847,7 +851,7 @@ TORCH_MODULE(Branches);
 
 const char* const kLayerTypes =
     "conv2d, batchnorm2d, relu, gelu, maxpool2d, avgpool2d, globalavgpool, dropout, flatten, linear, residual, branches, "
-    "embedding, bert, mask, lstm, gru, transformer, pool";
+    "embedding, mask, lstm, gru, transformer, pool, bert";
 
 // Builds the layers of a spec while following the shape of one row through them; every error
 // names the layer by its path in the spec, e.g. "spec.layers[2].layers[0] (conv2d)".

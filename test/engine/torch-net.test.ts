@@ -161,7 +161,7 @@ describe('engine: TorchNet', () => {
     // The engine checks specs itself: these bypass net-spec.ts.
     const bad = (layers: unknown[], outputDim = 3, inputShape = [1, 12, 12]) => () => new TorchNet({ inputShape, layers: layers as TorchNetLayer[], outputDim, seed: 0 });
     expect(bad([{ type: 'conv2d', out: 4, kernel: 13 }])).toThrow(/spec.layers\[0\] \(conv2d\): kernel 13 is larger than the input 12×12/);
-    expect(bad([{ type: 'flatten' }, { type: 'residual', layers: [{ type: 'conv3d' }] }])).toThrow(/spec.layers\[1\].layers\[0\]: unknown layer type 'conv3d' \(known: conv2d, batchnorm2d, .*residual, embedding, mask, lstm, gru, transformer, pool\)/);
+    expect(bad([{ type: 'flatten' }, { type: 'residual', layers: [{ type: 'conv3d' }] }])).toThrow(/spec.layers\[1\].layers\[0\]: unknown layer type 'conv3d' \(known: conv2d, batchnorm2d, .*residual, branches, embedding, mask, lstm, gru, transformer, pool, bert\)/);
     expect(bad([{ type: 'linear', out: 3 }])).toThrow(/spec.layers\[0\] \(linear\): needs a flat input, got \[1, 12, 12\]/);
     expect(bad([{ type: 'flatten' }, { type: 'linear', out: 4 }])).toThrow(/end with output \[4\], but outputDim is 3/);
     expect(bad([{ type: 'conv2d', out: -4, kernel: 3 }])).toThrow(/spec.layers\[0\] \(conv2d\): 'out' must be an integer in \[1, 16777216\]/);

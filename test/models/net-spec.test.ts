@@ -71,7 +71,7 @@ describe('models: network layer specs', () => {
     fails(spec([{ type: 'dropout', p: 1 }]), /layers\[0\] \(dropout\)\.p: must be in \[0, 1\), got 1/);
     fails(spec([{ type: 'flatten' }], 3, [1, -8, 8]), /^inputShape\[1\]: must be a positive integer, got -8$/);
     fails(spec([{ type: 'flatten' }], 3, [2, 2, 8, 8]), /^inputShape: must be \[features\] \(or token ids \[seqLen\]\), \[seqLen, features\] or \[channels, height, width\]$/);
-    fails(spec([{ type: 'relu' }, { type: 'conv3d', out: 4 }]), /^layers\[1\]: unknown layer type "conv3d" \(known: conv2d, batchnorm2d, relu, gelu, maxpool2d, avgpool2d, globalavgpool, dropout, flatten, linear, residual, embedding, mask, lstm, gru, transformer, pool\)$/);
+    fails(spec([{ type: 'relu' }, { type: 'conv3d', out: 4 }]), /^layers\[1\]: unknown layer type "conv3d" \(known: conv2d, batchnorm2d, relu, gelu, maxpool2d, avgpool2d, globalavgpool, dropout, flatten, linear, residual, branches, embedding, mask, lstm, gru, transformer, pool, bert\)$/);
     fails(spec([{ type: 'residual', layers: [{ type: 'relu' }, { type: 'rnn' }] }]), /^layers\[0\]\.layers\[1\]: unknown layer type "rnn"/);
     fails(spec([{ type: 'lstm', hidden: 0 }]), /^layers\[0\] \(lstm\)\.hidden: must be a positive integer, got 0$/);
     fails(spec([{ type: 'transformer', heads: 2, ff: 8, norm: 'sandwich' }]), /^layers\[0\] \(transformer\)\.norm: /);
