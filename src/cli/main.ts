@@ -48,6 +48,7 @@ registerLabel(program);
 registerServe(program);
 (await import('./tune.js')).registerTune(program);
 (await import('./segment.js')).registerSegment(program);
+(await import('./recommend.js')).registerRecommend(program);
 program
   .command('info')
   .description('print versions of Lepton and its engines')

@@ -4,9 +4,10 @@
  * @module
  */
 import cliProgress from 'cli-progress';
+import type { RecommendProgress } from '../recommend/recommend.js';
 import type { ProgressEvent } from '../train/candidates.js';
 
-export function progressPrinter(quiet: boolean): (e: ProgressEvent) => void {
+export function progressPrinter(quiet: boolean): (e: ProgressEvent | RecommendProgress) => void {
   if (quiet) return () => {};
   const tty = Boolean(process.stderr.isTTY);
   let bar: cliProgress.SingleBar | undefined;

@@ -14,6 +14,7 @@ import { Pipeline } from '../prep/pipeline.js';
 import { LeptonModel } from './model.js';
 import type { Member } from './member.js';
 import { loadMixedNet, loadNet, loadTextNet } from './net-family.js';
+import { isRecommendFamily, loadRecommendMember, RECOMMEND_FAMILIES } from '../recommend/families.js';
 import { CnnParams, FAMILIES, IMAGE_FAMILIES, MIXED_FAMILIES, MixedNetParams, TEXT_FAMILIES, TextNetParams, TorchParams, XgbParams } from './spec.js';
 import { loadTorch } from './torch-family.js';
 import { loadXgb } from './xgboost-family.js';
@@ -75,13 +76,15 @@ export const ManifestZ = z.object({
         /** A Hugging Face tokenizer.json (pretrained checkpoints) in place of the word vocabulary. */
         tokenizer: HfTokenizerZ.optional(),
       }),
+      /** Recommendation models: a history of item names (the classes), the `seqLen` most recent read; `popular` (item index, share of training interactions) answers empty histories. */
+      z.object({ kind: z.literal('history'), seqLen: z.int().positive(), order: z.enum(['random', 'column', 'time', 'file']), popular: z.array(z.tuple([z.int().min(0), z.number()])) }),
     ])
     .optional(),
   /** Name of the chosen candidate: a family, or 'ensemble'. */
   selected: z.string(),
   members: z.array(
     z.object({
-      family: z.enum([...FAMILIES, ...IMAGE_FAMILIES, ...TEXT_FAMILIES, ...MIXED_FAMILIES]),
+      family: z.enum([...FAMILIES, ...IMAGE_FAMILIES, ...TEXT_FAMILIES, ...MIXED_FAMILIES, ...RECOMMEND_FAMILIES]),
       params: z.record(z.string(), z.unknown()),
       info: z.object({ epochs: z.number(), bestEpoch: z.number(), stopReason: z.string() }),
       weight: z.number().positive(),
@@ -174,6 +177,10 @@ export function decodeModel(buf: Uint8Array, path: string): LeptonModel {
       if (m.family === 'mixed') {
         if (input?.kind !== 'mixed') throw new LeptonError('E_MODEL_FILE', `${path} has a mixed member but no mixed input`, 'train the model again');
         members.push(loadMixedNet(MixedNetParams.parse(m.params), m.info, tensors, prefix, new Pipeline(manifest.pipeline).layout, ctx.numClasses, manifest.seed));
+        return;
+      }
+      if (isRecommendFamily(m.family)) {
+        members.push(loadRecommendMember(m.family, m.params, m.info, tensors, prefix, input, ctx.numClasses, manifest.seed, path));
         return;
       }
       if (m.family === 'textnet') {

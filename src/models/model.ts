@@ -77,6 +77,12 @@ export class LeptonModel {
     return { seqLen: i.seqLen, vocab: this.tokenizer, unit: i.tokenizer ? 'tokens' : 'words' };
   }
 
+  /** What a recommendation model reads (item histories, the classes being the items); undefined for other models. */
+  get historyInput(): { seqLen: number; items: string[]; popular: [item: number, share: number][] } | undefined {
+    const i = this.manifest.input;
+    return i?.kind === 'history' ? { seqLen: i.seqLen, items: this.classes, popular: i.popular } : undefined;
+  }
+
   /** Token ids (n × seqLen) for texts, with the stored vocabulary; throws for non-text models and bad input. */
   encodeTexts(texts: readonly string[]): { ids: Float32Array; truncated: number; warnings: string[] } {
     const want = this.textInput;
@@ -143,6 +149,7 @@ export class LeptonModel {
   async predictTable(table: Table): Promise<Float32Array> {
     if (this.imageInput) throw new LeptonError('E_OPTION', 'this is an image model; it predicts from images, not table rows', 'give image files (lepton predict MODEL a.png b.jpg) or base64 images');
     if (this.textInput) throw new LeptonError('E_OPTION', 'this is a text model; it predicts from texts, not table rows', 'give strings or .txt files (lepton predict MODEL "some text") or {"texts": [...]}');
+    if (this.historyInput) throw new LeptonError('E_OPTION', 'this is a recommendation model; it ranks items for a history, not table rows', 'use lepton recommend predict MODEL --history "a,b,c" or {"history": [...], "k": 10}');
     if (table.numRows === 0) return new Float32Array(0);
     return this.fromFeatures(await this.predictFeatures(this.pipeline.transform(table)));
   }

@@ -22,10 +22,11 @@ export interface TextShape {
   seqLen: number;
 }
 
-class NetMember implements Member {
+/** A fitted TorchNet (any family): softmax outputs, its state dict as the artifact's tensors. */
+export class NetMember implements Member {
   constructor(
-    readonly family: 'cnn' | 'textnet' | 'mixed',
-    readonly params: CnnParams | TextNetParams | MixedNetParams,
+    readonly family: Member['family'],
+    readonly params: Member['params'],
     readonly info: FitInfo,
     private readonly net: NativeTorchNet,
   ) {}
