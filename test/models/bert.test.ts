@@ -16,11 +16,11 @@ const REFERENCE = join(__dirname, 'fixtures', 'bert_reference.py');
 const TEXTS = ['good', 'the movie was great and the food was really nice', 'bad service', 'I hate this broken phone, the worst day', 'zebra quokka good'];
 
 /** Logits of BertForSequenceClassification by the hand-written PyTorch reference. */
-function reference(dir: string, ids: Float32Array, seqLen: number, pad: number, lora?: { file: string; scaling: number }): number[][] {
+function reference(dir: string, ids: Float32Array, seqLen: number, pad: number, lora?: { file: string; scaling: number }, float64 = false): number[][] {
   const rows = Array.from({ length: ids.length / seqLen }, (_, i) => Array.from(ids.subarray(i * seqLen, (i + 1) * seqLen)));
   const req = join(dir, 'ids.json');
   writeFileSync(req, JSON.stringify({ ids: rows, pad }));
-  const r = spawnSync(PYTHON, [REFERENCE, dir, req, ...(lora ? [lora.file, String(lora.scaling)] : [])], { encoding: 'utf8' });
+  const r = spawnSync(PYTHON, [REFERENCE, ...(float64 ? ['--float64'] : []), dir, req, ...(lora ? [lora.file, String(lora.scaling)] : [])], { encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`reference failed: ${r.stderr}`);
   return (JSON.parse(r.stdout) as { logits: number[][] }).logits;
 }
@@ -46,7 +46,10 @@ describe('pretrained BERT checkpoints', () => {
     expect(new Set(Array.from({ length: TEXTS.length }, (_, i) => enc.ids.subarray(i * 16, (i + 1) * 16).filter((v) => v !== 0).length)).size).toBeGreaterThan(2);
 
     const net = await tinyNet(ckpt);
-    const full = maxDiff(await net.predict(enc.ids, { softmax: false }), reference(dir, enc.ids, 16, ckpt.tokenizer.padId));
+    const logits = await net.predict(enc.ids, { softmax: false });
+    const full = maxDiff(logits, reference(dir, enc.ids, 16, ckpt.tokenizer.padId));
+    // The same forward in float64: how far float32 rounding takes either implementation.
+    const exact = maxDiff(logits, reference(dir, enc.ids, 16, ckpt.tokenizer.padId, undefined, true));
     net.dispose();
 
     // LoRA on query and value with non-zero B, so the adapters change the output.
@@ -68,8 +71,9 @@ describe('pretrained BERT checkpoints', () => {
     const lora = maxDiff(withLora, reference(dir, enc.ids, 16, ckpt.tokenizer.padId, { file: loraFile, scaling: 2 }));
     const loraEffect = maxDiff(withLora, reference(dir, enc.ids, 16, ckpt.tokenizer.padId));
     lnet.dispose();
-    console.log(`BERT parity vs PyTorch: max |diff| full ${full.toExponential(2)}, LoRA ${lora.toExponential(2)} (LoRA moves logits by ${loraEffect.toFixed(3)})`);
+    console.log(`BERT parity vs PyTorch (float32): max |diff| full ${full.toExponential(2)}, LoRA ${lora.toExponential(2)}; vs float64 ${exact.toExponential(2)} (LoRA moves logits by ${loraEffect.toFixed(3)})`);
     expect(full).toBeLessThan(1e-4);
+    expect(exact).toBeLessThan(1e-4);
     expect(lora).toBeLessThan(1e-4);
     expect(loraEffect).toBeGreaterThan(1e-2);
   }, 30_000);
