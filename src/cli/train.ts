@@ -10,9 +10,11 @@ import { MODEL_CHOICES, type FamilyName, type ModelChoice } from '../models/spec
 import { LeptonError } from '../errors.js';
 import { checkBalanceMethod } from '../prep/balance.js';
 import { trainImages } from '../train/train-images.js';
-import { textDataset, trainTexts } from '../train/train-texts.js';
+import { tableTextDataset, textDataset, trainTexts } from '../train/train-texts.js';
+import { chooseTableFamily, trainMixed } from '../train/train-mixed.js';
+import type { NetworkTrainResult } from '../train/train-network.js';
 import { trainPretrainedTexts } from '../train/train-pretrained.js';
-import { train, type TrainOptions } from '../train/train.js';
+import { loadInput, train, type TrainOptions } from '../train/train.js';
 import type { LeaderboardEntry } from '../train/candidates.js';
 import type { EvalReport } from '../eval/metrics.js';
 import { startTrainingJob } from '../jobs/training-job.js';
@@ -98,7 +100,7 @@ export function trainOptionsFromFlags(f: TrainFlags): TrainOptions {
 export function addCommonTrainOptions(cmd: Command): Command {
   return cmd
     .option('-t, --target <column>', 'column to predict (required for tables)')
-    .option('-m, --model <model>', `model family: ${MODEL_CHOICES.join(', ')} (tables); cnn (images); textnet (text folders)`, 'auto')
+    .option('-m, --model <model>', `model family: ${MODEL_CHOICES.join(', ')} (tables); mixed or textnet (tables with free text; auto picks them); cnn (images); textnet (text folders)`, 'auto')
     .option('--task <task>', 'classification or regression (default: from the target column)')
     .option('--seed <n>', 'random seed; the same seed gives the same result', parseIntOption('--seed'), 42)
     .option('--drop <columns>', 'comma-separated columns to leave out (ids, leaks)', parseList)
@@ -128,7 +130,7 @@ export function registerTrain(program: Command): void {
       .option('--channels <n>', 'image folders: 1 (grey) or 3 (RGB)')
       .option('--checkpoint <dir>', 'text folders: fine-tune a Hugging Face BERT checkpoint (a folder with config.json, model.safetensors, tokenizer.json)')
       .option('--lora <r>', 'with --checkpoint: train rank-r LoRA adapters on query/value and the head only; the checkpoint stays frozen', parseIntOption('--lora'))
-      .option('--seq-len <n>', 'text folders: words per text the network reads (default 128; longer texts are truncated)', parseIntOption('--seq-len'))
+      .option('--seq-len <n>', 'text folders and free-text columns: words per text the network reads (default 128 for folders, 64 for columns; longer texts are truncated)', parseIntOption('--seq-len'))
       .option('--augment <list>', 'image folders: augment training batches, e.g. hflip=0.5,crop=2,rotate=10,brightness=0.1,contrast=0.2,noise=0.05')
       .option('--time <duration>', 'AutoML: total time budget (e.g. 90s, 5m, 1h): tune each family, then ensemble the best of each')
       .option('--trials <n>', 'AutoML: trials per model family (reproducible with the same --seed)'),
@@ -144,6 +146,8 @@ Examples:
   $ lepton train credit-g.arff --target class --trials 20   # AutoML, reproducible
   $ lepton train scans/ --epochs 10                       # scans/<class>/*.png → a CNN
   $ lepton train tickets/ --seq-len 64                    # tickets/<class>/*.txt → a text transformer
+  $ lepton train claims.csv --target fraud                # a free-text column beside others → a mixed network
+  $ lepton train reviews.csv --target stars --model textnet --seq-len 96   # the text column alone
   $ lepton train tickets/ --checkpoint bert-base-uncased/ --lora 8 --epochs 3   # fine-tune BERT with LoRA
   $ lepton train /usr/share/datasets/fashion-mnist --size 28x28   # Fashion-MNIST (IDX, train split)`,
     )
@@ -156,7 +160,7 @@ Examples:
         if (f.time !== undefined || f.trials !== undefined) return trainAutoMLCommand(data, out, folder, f);
         const result = folder
           ? await trainImageFolder(data, out, f)
-          : f.register ? await trainRegistered(data, out, f as TrainFlags & { register: string; project: string }) : await trainToFile(data, out, f);
+          : f.register ? await trainRegistered(data, out, f as TrainFlags & { register: string; project: string }) : await trainTable(data, out, f);
         if (f.json) {
           printJson({ model: out, leaderboard: result.leaderboard, test: result.test, split: result.split });
           return;
@@ -193,11 +197,7 @@ async function trainImageFolder(dir: string, out: string, f: TrainFlags & { size
   if (f.model !== 'auto' && f.model !== 'cnn') throw new LeptonError('E_OPTION', `--model ${f.model} is for tables; images train a cnn`, 'leave --model out, or give --model cnn');
   if (f.seqLen !== undefined) throw new LeptonError('E_OPTION', '--seq-len is for text folders', 'leave --seq-len out for images');
   if (f.checkpoint !== undefined) throw new LeptonError('E_OPTION', '--checkpoint is for text folders', 'leave --checkpoint out for images');
-  const params: Record<string, unknown> = {};
-  if (f.epochs !== undefined) params.epochs = f.epochs;
-  if (f.lr !== undefined) params.lr = f.lr;
-  if (f.batchSize !== undefined) params.batchSize = f.batchSize;
-  if (f.classWeights) params.classWeights = f.classWeights;
+  const params = netParamsFromFlags(f);
   if (f.augment) params.augment = parseAugment(f.augment);
   const quiet = Boolean(f.quiet || f.json);
   if (!quiet) process.stderr.write(`${dir}: ${folder.describe}\n`);
@@ -216,11 +216,7 @@ async function trainTextFolder(dir: string, out: string, raw: RawTable, describe
   for (const [flag, v] of [['--size', f.size], ['--channels', f.channels], ['--augment', f.augment]] as const) {
     if (v !== undefined) throw new LeptonError('E_OPTION', `${flag} is for image folders`, `leave ${flag} out for texts`);
   }
-  const params: Record<string, unknown> = {};
-  if (f.epochs !== undefined) params.epochs = f.epochs;
-  if (f.lr !== undefined) params.lr = f.lr;
-  if (f.batchSize !== undefined) params.batchSize = f.batchSize;
-  if (f.classWeights) params.classWeights = f.classWeights;
+  const params = netParamsFromFlags(f);
   const quiet = Boolean(f.quiet || f.json);
   if (!quiet) process.stderr.write(`${dir}: ${describe}\n`);
   const d = textDataset(raw);
@@ -253,8 +249,17 @@ interface TrainOutcome {
   runId?: number;
 }
 
-async function trainToFile(data: string, out: string, f: TrainFlags): Promise<TrainOutcome> {
-  const result = await train(data, trainOptionsFromFlags(f));
+/** The network families' options from flags (cnn, textnet, mixed). */
+function netParamsFromFlags(f: TrainFlags): Record<string, unknown> {
+  const params: Record<string, unknown> = {};
+  if (f.epochs !== undefined) params.epochs = f.epochs;
+  if (f.lr !== undefined) params.lr = f.lr;
+  if (f.batchSize !== undefined) params.batchSize = f.batchSize;
+  if (f.classWeights) params.classWeights = f.classWeights;
+  return params;
+}
+
+async function saved<R extends TrainOutcome & Pick<NetworkTrainResult, 'model'>>(result: R, out: string): Promise<R> {
   try {
     await saveModel(result.model, out);
   } finally {
@@ -263,8 +268,36 @@ async function trainToFile(data: string, out: string, f: TrainFlags): Promise<Tr
   return result;
 }
 
+/**
+ * `lepton train TABLE`: `--model auto` picks the family from the columns (chooseTableFamily: no
+ * free text → the tabular candidates; a text column alone → textnet; text beside other columns →
+ * mixed) and says which and why on stderr; `--model mixed|textnet` forces one.
+ */
+async function trainTable(data: string, out: string, f: TrainFlags & { seqLen?: number }): Promise<TrainOutcome> {
+  const textFamily = f.model === 'mixed' || f.model === 'textnet' ? f.model : undefined;
+  const o = trainOptionsFromFlags(textFamily ? { ...f, model: 'auto' } : f);
+  if (o.model !== 'auto' && !textFamily) {
+    if (f.seqLen !== undefined) throw new LeptonError('E_OPTION', `--seq-len is for text; --model ${o.model} leaves text columns out`, 'leave --seq-len out, or use --model mixed');
+    return saved(await train(data, o), out);
+  }
+  const table = await loadInput(data, o.drop);
+  const choice = textFamily ? { family: textFamily, reason: `--model ${textFamily}` } : chooseTableFamily(table, o.target, o.task);
+  // On stderr even with --json (stdout stays JSON): which family, and why.
+  if (!f.quiet) process.stderr.write(`${data}: ${choice.family === 'tabular' ? 'tabular candidates' : choice.family} (${choice.reason})\n`);
+  if (choice.family === 'tabular') {
+    if (f.seqLen !== undefined) throw new LeptonError('E_OPTION', `--seq-len is for text, and ${data} is trained without it (${choice.reason})`, 'leave --seq-len out');
+    return saved(await train(table, { ...o, drop: undefined }), out);
+  }
+  if (o.balance !== undefined && o.balance !== 'none') throw new LeptonError('E_OPTION', `--balance works for the tabular families, not ${choice.family}`, 'leave --balance out, or use --class-weights balanced');
+  const common = { params: netParamsFromFlags(f), seqLen: f.seqLen, seed: o.seed, torchThreads: o.torchThreads, onProgress: o.onProgress, source: data };
+  if (choice.family === 'mixed') return saved(await trainMixed(table, { ...common, target: o.target, task: o.task }), out);
+  const d = tableTextDataset(table, o.target, o.task);
+  return saved(await trainTexts(d.texts, d.labels, d.classes, { ...common, targetSchema: table.schema.find((s) => s.name === o.target) }), out);
+}
+
 /** The same training, as a recorded run whose model becomes a registry version. */
 async function trainRegistered(data: string, out: string, f: TrainFlags & { register: string; alias?: string; project: string }): Promise<TrainOutcome> {
+  if (f.model === 'mixed' || f.model === 'textnet') throw new LeptonError('E_OPTION', `--register trains the tabular families; --model ${f.model} is saved to --out`, `register the file afterwards: lepton models register ${out} --name NAME`);
   const o = trainOptionsFromFlags(f);
   return withHome(async (home) => {
     const { done } = await startTrainingJob(

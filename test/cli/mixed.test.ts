@@ -1,0 +1,59 @@
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { tableFromRows } from '../../src/data/readers/index.js';
+import { toCsv } from '../../src/data/writers/csv.js';
+import { cli, expectCleanError, tmp } from '../helpers.js';
+import { grainRows } from '../train/grain-mixed.js';
+
+describe('cli: tables with a free-text column (ReutersGrain XOR amount)', () => {
+  it('auto picks mixed for text beside a number, and predict / eval read plain rows', async () => {
+    const cwd = tmp();
+    const rows = await grainRows();
+    await writeFile(join(cwd, 'mixed.csv'), toCsv(tableFromRows(rows)));
+    await writeFile(join(cwd, 'new.csv'), toCsv(tableFromRows(rows.slice(0, 10).map(({ story, amount }) => ({ story, amount })))));
+    const t = await cli(['train', 'mixed.csv', '--target', 'y', '--seq-len', '48', '--seed', '3', '--out', 'mixed.lepton', '--json'], { cwd });
+    expect(t.code, t.stderr).toBe(0);
+    expect(t.stderr).toMatch(/^mixed\.csv: mixed \(free-text column 'story' beside 1 other column\)$/m);
+    const r = JSON.parse(t.stdout) as { leaderboard: { name: string }[]; test: { accuracy: number } };
+    expect(r.leaderboard[0]!.name).toBe('mixed');
+    expect(r.test.accuracy).toBeGreaterThan(0.75);
+    const p = await cli(['predict', 'mixed.lepton', 'new.csv', '--json'], { cwd });
+    expect(p.code, p.stderr).toBe(0);
+    const preds = JSON.parse(p.stdout) as { label: string; probabilities: Record<string, number> }[];
+    expect(preds).toHaveLength(10);
+    expect(Object.keys(preds[0]!.probabilities).sort()).toEqual(['no', 'yes']);
+    const one = await cli(['predict', 'mixed.lepton', JSON.stringify({ story: rows[0]!.story, amount: rows[0]!.amount }), '--json'], { cwd });
+    expect(one.code, one.stderr).toBe(0);
+    const [single] = JSON.parse(one.stdout) as typeof preds;
+    expect(single!.label).toBe(preds[0]!.label);
+    expect(single!.probabilities['yes']).toBeCloseTo(preds[0]!.probabilities['yes']!, 5);
+    const e = await cli(['eval', 'mixed.lepton', 'mixed.csv', '--json'], { cwd });
+    expect(e.code, e.stderr).toBe(0);
+    expect((JSON.parse(e.stdout) as { accuracy: number }).accuracy).toBeGreaterThan(0.75);
+    // Forcing a family that cannot read the table is a clean error.
+    expectCleanError(await cli(['train', 'mixed.csv', '--target', 'y', '--model', 'textnet'], { cwd }), /textnet reads one free-text column; the features are 'story', 'amount'/);
+    expectCleanError(await cli(['train', 'new.csv', '--target', 'amount', '--model', 'mixed'], { cwd }), /mixed models classify; 'amount' is a regression target/);
+  }, 60_000);
+
+  it('auto picks textnet when the only feature is text, and the tabular candidates when there is none', async () => {
+    const cwd = tmp();
+    const rows = await grainRows();
+    // The label is the story's class here: grain (XOR nothing).
+    const texts = rows.slice(0, 200).map(({ story, amount, y }) => ({ story, grain: (y === 'yes') !== amount > 0 ? 'yes' : 'no' }));
+    await writeFile(join(cwd, 'texts.csv'), toCsv(tableFromRows(texts)));
+    const t = await cli(['train', 'texts.csv', '--target', 'grain', '--seq-len', '32', '--epochs', '2', '--out', 'texts.lepton'], { cwd });
+    expect(t.code, t.stderr).toBe(0);
+    expect(t.stderr).toMatch(/^texts\.csv: textnet \(the only feature, 'story', is free text\)$/m);
+    expect(t.stdout).toMatch(/textnet/);
+    const p = await cli(['predict', 'texts.lepton', 'Wheat and corn exports rose as the USDA raised its grain estimates', '--json'], { cwd });
+    expect(p.code, p.stderr).toBe(0);
+    expect(Object.keys((JSON.parse(p.stdout) as { probabilities: object }[])[0]!.probabilities).sort()).toEqual(['no', 'yes']);
+    await writeFile(join(cwd, 'numbers.csv'), toCsv(tableFromRows(rows.map(({ amount, y }) => ({ amount, y })))));
+    const n = await cli(['train', 'numbers.csv', '--target', 'y', '--model', 'auto', '--epochs', '5', '--rounds', '20', '--out', 'numbers.lepton'], { cwd });
+    expect(n.code, n.stderr).toBe(0);
+    expect(n.stderr).toMatch(/^numbers\.csv: tabular candidates \(no free-text column\)$/m);
+    const help = await cli(['train', '--help']);
+    expect(help.stdout).toMatch(/lepton train claims\.csv --target fraud\s+# a free-text column beside others → a mixed network/);
+  }, 60_000);
+});
