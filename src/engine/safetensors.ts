@@ -44,8 +44,12 @@ export function encodeSafetensors(tensors: ReadonlyMap<string, StTensor>, metada
   return out;
 }
 
-/** `what` names the expected content in errors (a model file unless told otherwise). */
-export function decodeSafetensors(buf: Uint8Array, source: string, what?: string): { tensors: Map<string, StTensor>; metadata: Record<string, string> } {
+/**
+ * `what` names the expected content in errors (a model file unless told otherwise). With
+ * `skipOtherDtypes`, tensors of other dtypes (a checkpoint's int64 position ids, …) are left out
+ * and listed in `skipped` (name → dtype) instead of failing; F64 tensors are narrowed to F32.
+ */
+export function decodeSafetensors(buf: Uint8Array, source: string, what?: string, options: { skipOtherDtypes?: boolean } = {}): { tensors: Map<string, StTensor>; metadata: Record<string, string>; skipped: Map<string, string> } {
   const bad = (why: string) =>
     what ? new LeptonError('E_PARSE', `${source} is not ${what} (${why})`) : new LeptonError('E_MODEL_FILE', `${source} is not a Lepton model file (${why})`, 'give a file written by `lepton train --out`');
   if (buf.length < 8) throw bad('too short');
@@ -61,15 +65,21 @@ export function decodeSafetensors(buf: Uint8Array, source: string, what?: string
   if (typeof header !== 'object' || header === null) throw bad('unreadable header');
   const base = 8 + len;
   const tensors = new Map<string, StTensor>();
+  const skipped = new Map<string, string>();
   for (const [name, raw] of Object.entries(header)) {
     if (name === '__metadata__') continue;
     const t = raw as { dtype?: string; shape?: number[]; data_offsets?: [number, number] };
     const half = t.dtype === 'F16' || t.dtype === 'BF16';
-    if ((!half && t.dtype !== 'F32' && t.dtype !== 'U8' && t.dtype !== 'I32') || !Array.isArray(t.shape) || !Array.isArray(t.data_offsets)) throw bad(`tensor '${name}' has an unsupported entry${typeof t.dtype === 'string' ? ` (dtype ${t.dtype})` : ''}`);
+    const wide = options.skipOtherDtypes === true && t.dtype === 'F64';
+    if (options.skipOtherDtypes && typeof t.dtype === 'string' && !half && !wide && !(t.dtype in BYTES) && Array.isArray(t.shape)) {
+      skipped.set(name, t.dtype);
+      continue;
+    }
+    if ((!half && !wide && t.dtype !== 'F32' && t.dtype !== 'U8' && t.dtype !== 'I32') || !Array.isArray(t.shape) || !Array.isArray(t.data_offsets)) throw bad(`tensor '${name}' has an unsupported entry${typeof t.dtype === 'string' ? ` (dtype ${t.dtype})` : ''}`);
     const [b, e] = t.data_offsets;
     if (!(b >= 0 && e >= b && base + e <= buf.length)) throw bad(`tensor '${name}' points outside the file`);
-    if (half) {
-      tensors.set(name, { dtype: 'F32', shape: t.shape, data: widen(view, base + b, base + e, t.dtype === 'BF16') });
+    if (half || wide) {
+      tensors.set(name, { dtype: 'F32', shape: t.shape, data: toFloat32(view, base + b, base + e, t.dtype as 'F16' | 'BF16' | 'F64') });
       continue;
     }
     // Copy: the file buffer's offsets need not be aligned for a Float32Array view.
@@ -78,15 +88,16 @@ export function decodeSafetensors(buf: Uint8Array, source: string, what?: string
     tensors.set(name, { dtype: t.dtype as Dtype, shape: t.shape, data });
   }
   const metadata = (header.__metadata__ ?? {}) as Record<string, string>;
-  return { tensors, metadata };
+  return { tensors, metadata, skipped };
 }
 
-/** Little-endian F16 or BF16 values in bytes [from, to) of `view` as float32. */
-function widen(view: DataView, from: number, to: number, bf16: boolean): Float32Array {
-  const out = new Float32Array(Math.floor((to - from) / 2));
+/** Little-endian F16, BF16 or F64 values in bytes [from, to) of `view` as float32. */
+function toFloat32(view: DataView, from: number, to: number, dtype: 'F16' | 'BF16' | 'F64'): Float32Array {
+  const size = dtype === 'F64' ? 8 : 2;
+  const out = new Float32Array(Math.floor((to - from) / size));
   for (let i = 0; i < out.length; i++) {
-    const h = view.getUint16(from + 2 * i, true);
-    out[i] = bf16 ? bf16ToFloat(h) : f16ToFloat(h);
+    if (dtype === 'F64') out[i] = view.getFloat64(from + 8 * i, true);
+    else out[i] = dtype === 'BF16' ? bf16ToFloat(view.getUint16(from + 2 * i, true)) : f16ToFloat(view.getUint16(from + 2 * i, true));
   }
   return out;
 }

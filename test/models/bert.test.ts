@@ -124,9 +124,10 @@ describe('pretrained BERT checkpoints', () => {
     await expect(readHfCheckpoint(gpt)).rejects.toThrow(/field 'model_type' must be "bert"/);
 
     const dir = tmp();
-    await writeTinyBert(dir, { prefix: false, classes: 2 });
+    await writeTinyBert(dir, { prefix: false, classes: 2, extra: { 'cls.predictions.bias': { dtype: 'F32', shape: [100], data: new Float32Array(100) } } });
     const ckpt = await readHfCheckpoint(dir);
     expect(ckpt.classifier?.weight.shape).toEqual([2, 32]);
+    expect(ckpt.ignored).toBe(1);
     const tok = ckpt.tokenizer;
     const id = (t: string) => VOCAB.indexOf(t);
     const oov = tok.encode(['Zebra GOOD'], 6);
@@ -139,19 +140,31 @@ describe('pretrained BERT checkpoints', () => {
     expect(() => buildNet(bertClassifierSpec(ckpt, { classes: 2, seqLen: 65 }))).toThrow(/seqLen 65 is longer than maxPositions 64/);
   }, 30_000);
 
-  it('widens F16 and BF16 checkpoint tensors to float32', () => {
+  it('reads F16, BF16 and F64 checkpoint tensors as float32 and skips int64 position ids', () => {
     const f16 = [0x3c00, 0xc000, 0x3800, 0x7bff, 0x0001];
     const bf16 = [0x3f80, 0xc000, 0x3f00, 0x4049];
-    const header = JSON.stringify({ a: { dtype: 'F16', shape: [5], data_offsets: [0, 10] }, b: { dtype: 'BF16', shape: [2, 2], data_offsets: [10, 18] } });
-    const buf = Buffer.alloc(8 + header.length + 18);
+    const header = JSON.stringify({
+      a: { dtype: 'F16', shape: [5], data_offsets: [0, 10] },
+      b: { dtype: 'BF16', shape: [2, 2], data_offsets: [10, 18] },
+      c: { dtype: 'F64', shape: [2], data_offsets: [18, 34] },
+      'bert.embeddings.position_ids': { dtype: 'I64', shape: [1, 2], data_offsets: [34, 50] },
+    });
+    const buf = Buffer.alloc(8 + header.length + 50);
     buf.writeBigUInt64LE(BigInt(header.length), 0);
     buf.write(header, 8);
-    [...f16, ...bf16].forEach((h, i) => buf.writeUInt16LE(h, 8 + header.length + 2 * i));
-    const { tensors } = decodeSafetensors(buf, 'half.safetensors', 'a checkpoint');
+    const at = 8 + header.length;
+    [...f16, ...bf16].forEach((h, i) => buf.writeUInt16LE(h, at + 2 * i));
+    buf.writeDoubleLE(0.1, at + 18);
+    buf.writeDoubleLE(-3, at + 26);
+    buf.writeBigInt64LE(1n, at + 42);
+    const { tensors, skipped } = decodeSafetensors(buf, 'half.safetensors', 'a checkpoint', { skipOtherDtypes: true });
     expect(tensors.get('a')!.dtype).toBe('F32');
     expect(Array.from(tensors.get('a')!.data)).toEqual([1, -2, 0.5, 65504, 2 ** -24]);
     expect(tensors.get('b')!.shape).toEqual([2, 2]);
     expect(Array.from(tensors.get('b')!.data)).toEqual([1, -2, 0.5, 3.140625]);
+    expect(Array.from(tensors.get('c')!.data)).toEqual([Math.fround(0.1), -3]);
+    expect([...skipped]).toEqual([['bert.embeddings.position_ids', 'I64']]);
+    expect(() => decodeSafetensors(buf, 'half.safetensors', 'a checkpoint')).toThrow(/tensor 'c' has an unsupported entry \(dtype F64\)/);
   });
 });
 

@@ -5,10 +5,10 @@
  * The network is BertForSequenceClassification's: [bert → dropout → linear classes]; HF's
  * `classifier.*` becomes the linear when its width matches, else that head starts fresh.
  *
- * Tensors may be F32, F16 or BF16 (widened to float32), named with or without the `bert.`
+ * Tensors may be F32, F16, BF16 or F64 (read as float32), named with or without the `bert.`
  * prefix (BertModel or a task model). Every tensor the config implies must be present with its
- * shape: the first that differs is named with both shapes; extras (e.g. an MLM head) are
- * ignored and counted.
+ * shape: the first that differs is named with both shapes; extras (an MLM head, int64
+ * position ids) are ignored and counted.
  * @example
  *   const ckpt = await readHfCheckpoint('models/bert-base-uncased');
  *   const spec = bertClassifierSpec(ckpt, { classes: 2, seqLen: 128, lora: { r: 8 } });
@@ -132,18 +132,20 @@ export async function readHfCheckpoint(dir: string): Promise<HfCheckpoint> {
   } catch {
     throw new LeptonError('E_FILE', `${weightsFile} not found`, `${hint}; PyTorch .bin files are not read: convert them to safetensors`);
   }
-  const stored = decodeSafetensors(buf, weightsFile, 'a safetensors checkpoint').tensors;
+  const { tensors: stored, skipped } = decodeSafetensors(buf, weightsFile, 'a safetensors checkpoint', { skipOtherDtypes: true });
   const byName = new Map<string, StTensor>();
   for (const [name, t] of stored) byName.set(hfName(name), t);
+  const otherDtypes = new Map([...skipped].map(([name, dtype]) => [hfName(name), dtype]));
   const tensors = new Map<string, StTensor>();
   const missing: string[] = [];
   for (const [name, shape] of bertTensorShapes(config)) {
     const t = byName.get(name);
+    const dtype = otherDtypes.get(name) ?? (t && t.dtype !== 'F32' ? t.dtype : undefined);
+    if (dtype) throw new LeptonError('E_MODEL_FILE', `${weightsFile}: tensor '${name}' is ${dtype}, not a float tensor`, 'store weights as F32, F16, BF16 or F64');
     if (!t) {
       missing.push(name);
       continue;
     }
-    if (t.dtype !== 'F32') throw new LeptonError('E_MODEL_FILE', `${weightsFile}: tensor '${name}' is ${t.dtype}, not a float tensor`, 'store weights as F32, F16 or BF16');
     if (shapeText(t.shape) !== shapeText(shape)) {
       throw new LeptonError('E_MODEL_FILE', `${weightsFile}: tensor '${name}' has shape ${shapeText(t.shape)}, but config.json implies ${shapeText(shape)}`, 'the weights and config.json come from different models; use the config saved with these weights');
     }
@@ -155,7 +157,7 @@ export async function readHfCheckpoint(dir: string): Promise<HfCheckpoint> {
   const weight = byName.get('classifier.weight');
   const bias = byName.get('classifier.bias');
   const classifier = weight?.dtype === 'F32' && bias?.dtype === 'F32' && weight.shape.length === 2 && weight.shape[1] === config.hidden_size && shapeText(bias.shape) === shapeText([weight.shape[0]!]) ? { weight, bias } : undefined;
-  const ignored = byName.size - tensors.size - (classifier ? 2 : 0);
+  const ignored = byName.size + skipped.size - tensors.size - (classifier ? 2 : 0);
 
   const tokenizerFile = join(dir, 'tokenizer.json');
   const tokenizerText = await readText(dir, 'tokenizer.json', `${hint}; save the tokenizer with tokenizer.save_pretrained (a "fast" tokenizer writes tokenizer.json)`);
