@@ -2,10 +2,13 @@
 // Face's BertModel ("embeddings.word_embeddings.weight", "encoder.layer.0.attention.self.query.weight",
 // "pooler.dense.bias", ...), so a checkpoint's tensors load by name. The forward pass follows
 // BertModel's eager path operation by operation (additions in the same order, erf GELU, the
-// attention mask added as (1 - mask) · float32 min) so that logits match PyTorch to ~1e-6.
+// attention mask added as (1 - mask) · float32 min), so the logits match PyTorch on the same
+// weights: bit for bit against a float32 eager forward in test/models/bert.test.ts.
 //
 // LoRA (Hu et al. 2021, as PEFT implements it): a targeted linear map gains lora_A (r × in,
 // Kaiming-uniform with a = √5) and lora_B (out × r, zeros), y = W x + b + (alpha / r) · B A drop(x).
+// Targets are 'query', 'key', 'value' and 'dense' (attention output, intermediate, output and
+// pooler: every module PEFT's suffix match on "dense" would pick).
 // With adapters on, every base parameter of the layer has requires_grad = false, so the fit's
 // optimizer (built over trainable parameters) only moves the adapters and the layers after this one.
 #include "torch_bert.h"
