@@ -3,7 +3,8 @@ import { readdir, readFile } from 'node:fs/promises';
 import { extname, join } from 'node:path';
 import type { Command } from 'commander';
 import { decodeImages, IMAGE_EXTENSIONS } from '../data/images.js';
-import { readRaw } from '../data/readers/index.js';
+import { readRaw, tableFromRows } from '../data/readers/index.js';
+import type { Table } from '../data/table.js';
 import { toTable } from '../data/infer.js';
 import { LeptonError } from '../errors.js';
 import { TEXT_EXTENSIONS } from '../data/readers/text-folder.js';
@@ -20,6 +21,11 @@ async function readStdin(): Promise<string> {
 
 /** INPUT is a data file, inline JSON (a row object or an array of rows), or '-' for JSON on stdin. */
 export async function predictInput(model: LeptonModel, input: string): Promise<Prediction[]> {
+  return model.predict(await inputTable(model, input));
+}
+
+/** The rows of INPUT read with the model's schema. */
+async function inputTable(model: LeptonModel, input: string): Promise<Table> {
   const trimmed = input.trim();
   if (trimmed === '-' || trimmed.startsWith('{') || trimmed.startsWith('[')) {
     const text = trimmed === '-' ? await readStdin() : trimmed;
@@ -29,11 +35,18 @@ export async function predictInput(model: LeptonModel, input: string): Promise<P
     } catch (e) {
       throw new LeptonError('E_PARSE', `the input is not valid JSON (${(e as Error).message})`, `give a row like '{"age": 42, "city": "Paris"}' or an array of rows`);
     }
-    if (Array.isArray(rows)) return model.predict(rows as Record<string, unknown>[]);
+    if (Array.isArray(rows)) return tableFromRows(rows, model.inputSchema);
     if (typeof rows !== 'object' || rows === null) throw new LeptonError('E_PARSE', 'the JSON input must be an object (one row) or an array of objects', 'wrap values in {"column": value}');
-    return model.predict(rows as Record<string, unknown>);
+    return tableFromRows([rows], model.inputSchema);
   }
-  return model.predict(toTable(await readRaw(input), model.inputSchema));
+  return toTable(await readRaw(input), model.inputSchema);
+}
+
+/** Inline JSON rows, '-', or an existing data file that is not a text document. */
+function looksLikeRows(input: string): boolean {
+  const t = input.trim();
+  if (t === '-' || t.startsWith('{') || t.startsWith('[')) return true;
+  return !TEXT_EXTENSIONS.includes(extname(input).toLowerCase()) && existsSync(input) && statSync(input).isFile();
 }
 
 /** Image files, or folders of them (not recursive), in the order given. */
@@ -103,7 +116,8 @@ Examples:
   $ lepton predict scans.lepton new/xray-1.png new/xray-2.jpg       # an image model
   $ lepton predict scans.lepton incoming/ --json                     # every image in a folder
   $ lepton predict tickets.lepton "my card was charged twice"        # a text model: strings,
-  $ lepton predict tickets.lepton new-tickets/ --json                #   or .txt files and folders`,
+  $ lepton predict tickets.lepton new-tickets/ --json                #   or .txt files and folders
+  $ lepton predict engines.lepton readings.csv                       # a sequence model: one row per id`,
     )
     .action(
       action(async (modelPath: string, inputs: string[], f: { json?: boolean }) => {
@@ -116,7 +130,9 @@ Examples:
             process.stdout.write(`${textTable([['image', 'label', ...model.classes.map((c) => `P(${c})`)], ...rows], 2)}\n`);
             return;
           }
-          if (model.textInput) {
+          // A text model trained on a table's text column also reads table rows (a data file or JSON).
+          const rowsForText = model.inputSchema.some((s) => s.type === 'text') && inputs.length === 1 && looksLikeRows(inputs[0]!);
+          if (model.textInput && !rowsForText) {
             const { results, truncated } = await predictTextInputs(model, inputs);
             if (truncated > 0) process.stderr.write(`${truncated} of ${results.length} texts are longer than ${model.textInput.seqLen} ${model.textInput.unit} and were truncated\n`);
             if (f.json) return printJson(results.map((r) => ({ input: r.input, ...r.prediction })));
@@ -125,6 +141,16 @@ Examples:
             return;
           }
           if (inputs.length > 1) throw new LeptonError('E_OPTION', `give one input for a table model, not ${inputs.length}`, 'put the rows in one file, or pass a JSON array');
+          const seq = model.sequenceInput;
+          if (seq) {
+            // One prediction per id of the long table, named by the id.
+            const { ids, x } = model.sequenceFeatures(await inputTable(model, inputs[0]!));
+            const preds = model.toPredictions(await model.predictFeatures(x));
+            if (f.json) return printJson(preds.map((p, i) => ({ [seq.id]: ids[i], ...p })));
+            const rows = preds.map((p, i) => [ids[i]!, (p as { label: string }).label, ...model.classes.map((c) => (p as { probabilities: Record<string, number> }).probabilities[c]!.toFixed(4))]);
+            process.stdout.write(`${textTable([[seq.id, 'label', ...model.classes.map((c) => `P(${c})`)], ...rows], 2)}\n`);
+            return;
+          }
           const preds = await predictInput(model, inputs[0]!);
           if (f.json) {
             printJson(preds);

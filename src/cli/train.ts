@@ -22,6 +22,7 @@ import { parseChannels, parseSize } from './data.js';
 import { localActor, withHome } from './registry.js';
 import { action, parseIntOption, parseList, parseNumberOption, printJson } from './output.js';
 import { progressPrinter } from './progress.js';
+import { trainSequenceTable, wantsSequences } from './train-sequences.js';
 import { checkAutoMLOptions, trainAutoML, type AutoMLOptions, type AutoMLResult, type AutoMLSummary } from '../automl/automl.js';
 import { formatAutoML, formatNetworkSearch } from '../automl/format.js';
 import { NetworkSearch, type NetworkFamily } from '../automl/networks.js';
@@ -130,7 +131,9 @@ export function registerTrain(program: Command): void {
       .option('--channels <n>', 'image folders: 1 (grey) or 3 (RGB)')
       .option('--checkpoint <dir>', 'text folders: fine-tune a Hugging Face BERT checkpoint (a folder with config.json, model.safetensors, tokenizer.json)')
       .option('--lora <r>', 'with --checkpoint: train rank-r LoRA adapters on query/value and the head only; the checkpoint stays frozen', parseIntOption('--lora'))
-      .option('--seq-len <n>', 'text folders and free-text columns: words per text the network reads (default 128 for folders, 64 for columns; longer texts are truncated)', parseIntOption('--seq-len'))
+      .option('--seq-len <n>', 'text folders and free-text columns: words per text the network reads (default 128 for folders, 64 for columns; longer texts are truncated); sequences: steps per id (default 50, the latest)', parseIntOption('--seq-len'))
+      .option('--sequence-id <column>', 'a long table of numeric sequences: the column naming each sequence (machine, unit); one prediction per id')
+      .option('--sequence-time <column>', 'with --sequence-id: the column ordering the steps (cycle, timestamp)')
       .option('--augment <list>', 'image folders: augment training batches, e.g. hflip=0.5,crop=2,rotate=10,brightness=0.1,contrast=0.2,noise=0.05')
       .option('--time <duration>', 'AutoML: total time budget (e.g. 90s, 5m, 1h): tune each family, then ensemble the best of each')
       .option('--trials <n>', 'AutoML: trials per model family (reproducible with the same --seed)'),
@@ -146,6 +149,7 @@ Examples:
   $ lepton train credit-g.arff --target class --trials 20   # AutoML, reproducible
   $ lepton train scans/ --epochs 10                       # scans/<class>/*.png → a CNN
   $ lepton train tickets/ --seq-len 64                    # tickets/<class>/*.txt → a text transformer
+  $ lepton train engines.csv --target fail_soon --sequence-id unit --sequence-time cycle   # readings per unit and cycle → a GRU
   $ lepton train claims.csv --target fraud                # a free-text column beside others → a mixed network
   $ lepton train reviews.csv --target stars --model textnet --seq-len 96   # the text column alone
   $ lepton train tickets/ --checkpoint bert-base-uncased/ --lora 8 --epochs 3   # fine-tune BERT with LoRA
@@ -155,10 +159,13 @@ Examples:
       action(async (data: string, f: TrainFlags & { register?: string; alias?: string; project: string; size?: string; channels?: string; augment?: string; seqLen?: number; time?: string; trials?: string }) => {
         const out = f.out ?? `${basename(data, extname(data))}.lepton`;
         const folder = existsSync(data) && statSync(data).isDirectory();
+        if (wantsSequences(f) && (folder || f.time !== undefined || f.trials !== undefined)) throw new LeptonError('E_OPTION', folder ? '--sequence-id/--sequence-time read a table file, not a folder' : '--time/--trials (AutoML) are not supported for sequences yet', folder ? 'give the long table (.csv, .parquet, …)' : 'leave --time and --trials out');
         checkCheckpointFlags(f, folder);
         if (folder && f.register) throw new LeptonError('E_OPTION', '--register works for tables so far; an image or text model is saved to --out', `register the file afterwards: lepton models register ${out} --name NAME`);
         if (f.time !== undefined || f.trials !== undefined) return trainAutoMLCommand(data, out, folder, f);
-        const result = folder
+        const result = wantsSequences(f)
+          ? await trainSequenceTable(data, out, f)
+          : folder
           ? await trainImageFolder(data, out, f)
           : f.register ? await trainRegistered(data, out, f as TrainFlags & { register: string; project: string }) : await trainTable(data, out, f);
         if (f.json) {

@@ -167,6 +167,17 @@ export class LeptonClient {
     return this.request('POST', `/v1/projects/${project}/models/${name}/predict${q}`, { texts });
   }
 
+  /**
+   * Top-k items for a history with a recommendation model (unknown items ignored and listed in
+   * `unknown`; an empty history gets the most popular items, `coldStart`).
+   * @example
+   *   const { recommendations } = await lepton.recommend('shop', 'baskets', ['tea', 'biscuits'], 5);
+   */
+  async recommend(project: string, name: string, history: readonly string[], k = 10, ref: { alias?: string; version?: number } = {}): Promise<PredictResponse> {
+    const q = ref.version !== undefined ? `?version=${ref.version}` : ref.alias ? `?alias=${encodeURIComponent(ref.alias)}` : '';
+    return this.request('POST', `/v1/projects/${project}/models/${name}/predict${q}`, { history, k });
+  }
+
   async audit(project: string): Promise<{ entries: AuditEntry[] }> {
     return this.request('GET', `/v1/projects/${project}/audit`);
   }

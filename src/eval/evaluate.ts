@@ -7,6 +7,7 @@
 import { readFolder } from '../data/folders.js';
 import type { ImageSet } from '../data/images.js';
 import { readRaw } from '../data/readers/index.js';
+import { groupSequences, lastLabels, sequenceFeatures } from '../data/sequences.js';
 import { toTable } from '../data/infer.js';
 import type { Table } from '../data/table.js';
 import { LeptonError, listNames } from '../errors.js';
@@ -46,6 +47,7 @@ export async function evaluate(model: LeptonModel, data: Table | string): Promis
   if (!table.has(t.column)) {
     throw new LeptonError('E_TARGET', `the data has no target column '${t.column}' to evaluate against; the columns are ${listNames(table.columnNames, 40)}`, 'evaluate on labelled data (use `lepton predict` for unlabelled rows)');
   }
+  if (model.sequenceInput) return evaluateSequences(model, table);
   const labels = labelsOf(table, t.column);
   const rows = Int32Array.from(labels.flatMap((l, i) => (l === null ? [] : [i])));
   if (rows.length === 0) throw new LeptonError('E_TARGET', `no row has a value in '${t.column}'`, 'evaluate on labelled data');
@@ -84,4 +86,20 @@ export async function evaluateTexts(model: LeptonModel, texts: readonly string[]
   if (texts.length === 0) throw new LeptonError('E_VALUE', 'no texts to evaluate', 'give a folder with .txt files');
   const y = Int32Array.from(labels, (l) => index.get(classes[l]!)!);
   return classificationReport((await model.predictTexts(texts)).probabilities, y, t.classes);
+}
+
+/** Report for a sequence model on a long table: one example per id, labelled by the target on its last labelled row (as in training). */
+export async function evaluateSequences(model: LeptonModel, table: Table): Promise<EvalReport> {
+  const s = model.sequenceInput;
+  const t = model.target;
+  if (!s || t.task !== 'classification') throw new LeptonError('E_OPTION', 'not a sequence classifier', 'use evaluate()');
+  const groups = groupSequences(table, s.id, s.time);
+  const labels = lastLabels(table, groups.rows, t.column);
+  const keep = labels.flatMap((l, i) => (l === null ? [] : [i]));
+  if (keep.length === 0) throw new LeptonError('E_TARGET', `no id of '${s.id}' has a value in '${t.column}'`, 'evaluate on labelled data');
+  const y = encodeLabels(t, labels, keep);
+  const unknown = y.findIndex((v) => v < 0);
+  if (unknown >= 0) throw new LeptonError('E_TARGET', `${s.id} '${groups.ids[keep[unknown]!]}': label '${labels[keep[unknown]!]}' was not seen in training; the model knows ${listNames(t.classes)}`, 'remove those ids or retrain with them');
+  const { x } = sequenceFeatures(table, keep.map((i) => groups.rows[i]!), s.sensors, s.scaler, s.seqLen);
+  return classificationReport(await model.predictFeatures(x), y, t.classes);
 }

@@ -13,9 +13,9 @@ import { VERSION } from '../package-root.js';
 import { Pipeline } from '../prep/pipeline.js';
 import { LeptonModel } from './model.js';
 import type { Member } from './member.js';
-import { loadMixedNet, loadNet, loadTextNet } from './net-family.js';
+import { loadMixedNet, loadNet, loadSeqNet, loadTextNet } from './net-family.js';
 import { isRecommendFamily, loadRecommendMember, RECOMMEND_FAMILIES } from '../recommend/families.js';
-import { CnnParams, FAMILIES, IMAGE_FAMILIES, MIXED_FAMILIES, MixedNetParams, TEXT_FAMILIES, TextNetParams, TorchParams, XgbParams } from './spec.js';
+import { CnnParams, FAMILIES, IMAGE_FAMILIES, MIXED_FAMILIES, MixedNetParams, SEQUENCE_FAMILIES, SeqNetParams, TEXT_FAMILIES, TextNetParams, TorchParams, XgbParams } from './spec.js';
 import { loadTorch } from './torch-family.js';
 import { loadXgb } from './xgboost-family.js';
 
@@ -78,13 +78,25 @@ export const ManifestZ = z.object({
       }),
       /** Recommendation models: a history of item names (the classes), the `seqLen` most recent read; `popular` (item index, share of training interactions) answers empty histories. */
       z.object({ kind: z.literal('history'), seqLen: z.int().positive(), order: z.enum(['random', 'column', 'time', 'file']), popular: z.array(z.tuple([z.int().min(0), z.number()])) }),
+      /**
+       * Sequence models read a long table: rows grouped by `id`, sorted by `time`, each id's last
+       * `seqLen` steps of `sensors` standardised with the training `scaler` (src/data/sequences.ts).
+       */
+      z.object({
+        kind: z.literal('sequence'),
+        id: z.string(),
+        time: z.string(),
+        sensors: z.array(z.string()).min(1),
+        seqLen: z.int().positive(),
+        scaler: z.object({ mean: z.array(z.number()), std: z.array(z.number()) }),
+      }),
     ])
     .optional(),
   /** Name of the chosen candidate: a family, or 'ensemble'. */
   selected: z.string(),
   members: z.array(
     z.object({
-      family: z.enum([...FAMILIES, ...IMAGE_FAMILIES, ...TEXT_FAMILIES, ...MIXED_FAMILIES, ...RECOMMEND_FAMILIES]),
+      family: z.enum([...FAMILIES, ...IMAGE_FAMILIES, ...TEXT_FAMILIES, ...SEQUENCE_FAMILIES, ...MIXED_FAMILIES, ...RECOMMEND_FAMILIES]),
       params: z.record(z.string(), z.unknown()),
       info: z.object({ epochs: z.number(), bestEpoch: z.number(), stopReason: z.string() }),
       weight: z.number().positive(),
@@ -181,6 +193,11 @@ export function decodeModel(buf: Uint8Array, path: string): LeptonModel {
       }
       if (isRecommendFamily(m.family)) {
         members.push(loadRecommendMember(m.family, m.params, m.info, tensors, prefix, input, ctx.numClasses, manifest.seed, path));
+        return;
+      }
+      if (m.family === 'seqnet') {
+        if (input?.kind !== 'sequence') throw new LeptonError('E_MODEL_FILE', `${path} has a sequence member but no sequence input`, 'train the model again');
+        members.push(loadSeqNet(SeqNetParams.parse(m.params), m.info, tensors, prefix, { seqLen: input.seqLen, sensors: input.sensors.length }, ctx.numClasses, manifest.seed));
         return;
       }
       if (m.family === 'textnet') {

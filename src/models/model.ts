@@ -9,6 +9,7 @@
  * @module
  */
 import { imageFeatures, type ImageSet } from '../data/images.js';
+import { groupSequences, sequenceFeatures } from '../data/sequences.js';
 import { tableFromRows } from '../data/readers/index.js';
 import type { ColumnSchema, Table } from '../data/table.js';
 import { LeptonError } from '../errors.js';
@@ -83,6 +84,25 @@ export class LeptonModel {
     return i?.kind === 'history' ? { seqLen: i.seqLen, items: this.classes, popular: i.popular } : undefined;
   }
 
+  /** The long table a sequence model reads (id, time and sensor columns, seqLen, training scaler); undefined for other models. */
+  get sequenceInput(): Extract<NonNullable<Manifest['input']>, { kind: 'sequence' }> | undefined {
+    const i = this.manifest.input;
+    return i?.kind === 'sequence' ? i : undefined;
+  }
+
+  /** A sequence model's input from a long table (rows of any ids, in any order): one row per id, ids in first-seen order. */
+  sequenceFeatures(table: Table): { ids: string[]; x: Float32Array; truncated: number } {
+    const s = this.sequenceInput;
+    if (!s) throw new LeptonError('E_OPTION', 'this model reads one row per prediction, not sequences', 'give rows without grouping');
+    const groups = groupSequences(table, s.id, s.time);
+    return { ids: groups.ids, ...sequenceFeatures(table, groups.rows, s.sensors, s.scaler, s.seqLen) };
+  }
+
+  /** Network input for a table: the pipeline's features per row, or for a sequence model one row per id. */
+  tableFeatures(table: Table): Float32Array {
+    return this.sequenceInput ? this.sequenceFeatures(table).x : this.pipeline.transform(table);
+  }
+
   /** Token ids (n × seqLen) for texts, with the stored vocabulary; throws for non-text models and bad input. */
   encodeTexts(texts: readonly string[]): { ids: Float32Array; truncated: number; warnings: string[] } {
     const want = this.textInput;
@@ -145,13 +165,13 @@ export class LeptonModel {
     return out;
   }
 
-  /** Class probabilities (n × k) or regression values in the target's units (n). */
+  /** Class probabilities (n × k) or regression values in the target's units (n): per row, or per id for a sequence model. */
   async predictTable(table: Table): Promise<Float32Array> {
     if (this.imageInput) throw new LeptonError('E_OPTION', 'this is an image model; it predicts from images, not table rows', 'give image files (lepton predict MODEL a.png b.jpg) or base64 images');
     if (this.textInput) throw new LeptonError('E_OPTION', 'this is a text model; it predicts from texts, not table rows', 'give strings or .txt files (lepton predict MODEL "some text") or {"texts": [...]}');
     if (this.historyInput) throw new LeptonError('E_OPTION', 'this is a recommendation model; it ranks items for a history, not table rows', 'use lepton recommend predict MODEL --history "a,b,c" or {"history": [...], "k": 10}');
     if (table.numRows === 0) return new Float32Array(0);
-    return this.fromFeatures(await this.predictFeatures(this.pipeline.transform(table)));
+    return this.fromFeatures(await this.predictFeatures(this.tableFeatures(table)));
   }
 
   /** Maps raw member output to the target's units (regression values are de-standardised). */

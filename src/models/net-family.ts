@@ -10,9 +10,9 @@
 import { callNative, callNativeSync, type NativeTorchNet } from '../engine/addon.js';
 import type { StTensor } from '../engine/safetensors.js';
 import { throwIfCancelled, type FitContext, type FitData, type FitInfo, type Member } from './member.js';
-import { buildNet, DEFAULT_CNN, DEFAULT_MIXED_NET, DEFAULT_TEXT_TRANSFORMER, type MixedLayout, type NetSpec } from './net-spec.js';
+import { buildNet, DEFAULT_CNN, DEFAULT_SEQ_NET, DEFAULT_MIXED_NET, DEFAULT_TEXT_TRANSFORMER, type MixedLayout, type NetSpec } from './net-spec.js';
 import { loadWeights, trainTorchNet, weightsOf } from './torch-weights.js';
-import type { CnnParams, MixedNetParams, TextNetParams } from './spec.js';
+import type { CnnParams, SeqNetParams, MixedNetParams, TextNetParams } from './spec.js';
 
 export type ImageShape = [channels: number, height: number, width: number];
 
@@ -54,7 +54,7 @@ export function netSpecFor(params: CnnParams, shape: ImageShape, classes: number
   return { inputShape: [...shape], layers: params.layers as NetSpec['layers'], outputDim: classes, seed } as NetSpec;
 }
 
-async function fitSpec(family: 'cnn' | 'textnet' | 'mixed', params: CnnParams | TextNetParams | MixedNetParams, spec: NetSpec, train: FitData, val: FitData | undefined, ctx: FitContext, init?: (net: NativeTorchNet) => void): Promise<Member> {
+async function fitSpec(family: 'cnn' | 'textnet' | 'seqnet' | 'mixed', params: CnnParams | TextNetParams | SeqNetParams | MixedNetParams, spec: NetSpec, train: FitData, val: FitData | undefined, ctx: FitContext, init?: (net: NativeTorchNet) => void): Promise<Member> {
   throwIfCancelled(ctx.signal, family);
   const net = buildNet(spec);
   init?.(net); // loadWeights frees the network if the weights do not fit
@@ -102,4 +102,21 @@ export function loadNet(params: CnnParams, info: FitInfo, tensors: ReadonlyMap<s
   const net = buildNet(netSpecFor(params, shape, classes, seed));
   loadWeights(net, tensors, prefix, 'the model file is damaged or was written for a different network');
   return new NetMember('cnn', params, info, net);
+}
+
+/** What a sequence member reads: `seqLen` steps of `sensors` readings and a validity flag each. */
+export interface SequenceShape {
+  seqLen: number;
+  sensors: number;
+}
+
+/** Trains a sequence member on n × seqLen × (sensors + 1) floats (src/data/sequences.ts) with early stopping on `val`. */
+export function fitSeqNet(params: SeqNetParams, shape: SequenceShape, train: FitData, val: FitData | undefined, ctx: FitContext): Promise<Member> {
+  return fitSpec('seqnet', params, DEFAULT_SEQ_NET(shape.seqLen, shape.sensors, ctx.numClasses, ctx.seed, params.cell), train, val, ctx);
+}
+
+export function loadSeqNet(params: SeqNetParams, info: FitInfo, tensors: ReadonlyMap<string, StTensor>, prefix: string, shape: SequenceShape, classes: number, seed: number): Member {
+  const net = buildNet(DEFAULT_SEQ_NET(shape.seqLen, shape.sensors, classes, seed, params.cell));
+  loadWeights(net, tensors, prefix, 'the model file is damaged or was written for a different network');
+  return new NetMember('seqnet', params, info, net);
 }

@@ -15,6 +15,9 @@ export type ImageFamilyName = (typeof IMAGE_FAMILIES)[number];
 /** Families for texts (token ids of a stored word vocabulary). */
 export const TEXT_FAMILIES = ['textnet'] as const;
 export type TextFamilyName = (typeof TEXT_FAMILIES)[number];
+/** Families for numeric sequences (a long table grouped by id, sorted by time; src/data/sequences.ts). */
+export const SEQUENCE_FAMILIES = ['seqnet'] as const;
+export type SequenceFamilyName = (typeof SEQUENCE_FAMILIES)[number];
 /** Families for table rows with free-text columns: one network, a branch per kind of input (src/train/train-mixed.ts). */
 export const MIXED_FAMILIES = ['mixed'] as const;
 export type MixedFamilyName = (typeof MIXED_FAMILIES)[number];
@@ -95,6 +98,25 @@ export const TextNetParams = z.strictObject({
   classWeights: z.enum(['none', 'balanced']).default('none'),
 });
 export type TextNetParams = z.infer<typeof TextNetParams>;
+
+/**
+ * The sequence family: net-spec.ts's DEFAULT_SEQ_NET (mask → `cell` 64 → last valid step → dense)
+ * over each id's last seqLen steps, with the text family's training options. Why these defaults:
+ * run-to-failure sets hold a few hundred units, so a single recurrent layer, a higher learning
+ * rate than textnet's and patience 5 (validation loss on few ids is noisy).
+ */
+export const SeqNetParams = z.strictObject({
+  cell: z.enum(['gru', 'lstm']).default('gru'),
+  epochs: z.int().positive().default(40),
+  batchSize: z.int().positive().default(32),
+  optimizer: z.enum(['adam', 'adamw', 'sgd']).default('adamw'),
+  lr: z.number().positive().default(3e-3),
+  schedule: z.enum(['constant', 'cosine', 'step']).default('cosine'),
+  weightDecay: z.number().min(0).default(1e-4),
+  patience: z.int().min(0).default(5),
+  classWeights: z.enum(['none', 'balanced']).default('none'),
+});
+export type SeqNetParams = z.infer<typeof SeqNetParams>;
 
 /**
  * The mixed family: net-spec.ts's DEFAULT_MIXED_NET over the pipeline's layout (a dense branch for

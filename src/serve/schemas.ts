@@ -30,6 +30,8 @@ export const PredictBody = z
     rows: z.array(Row).optional().describe('several input rows, predicted as one batch'),
     images: z.array(z.string().min(1)).optional().describe('image models: image files (PNG, JPEG, …) as base64 strings, predicted as one batch'),
     texts: z.array(z.string()).optional().describe('text models: texts, tokenised with the model\'s vocabulary and predicted as one batch'),
+    history: z.array(z.string()).max(10_000).optional().describe('recommendation models: the user\'s items, oldest first (unknown items are ignored and listed)'),
+    k: z.int().min(1).max(1000).optional().describe('recommendation models: how many items to recommend (default 10)'),
   })
   .describe('exactly one of row, rows (table models), images (image models) or texts (text models)');
 export type PredictBody = z.infer<typeof PredictBody>;
@@ -42,6 +44,9 @@ export const PredictResponse = z.strictObject({
   model: z.strictObject({ name: z.string(), version: z.number() }),
   predictions: z.array(Prediction),
   truncated: z.int().min(0).optional().describe('text models: texts longer than the model reads (seqLen words), cut before prediction'),
+  recommendations: z.array(z.strictObject({ item: z.string(), score: z.number() })).optional().describe('recommendation models: the top-k items, best first (the history\'s own items left out)'),
+  unknown: z.array(z.string()).optional().describe('recommendation models: history items the model does not know (ignored)'),
+  coldStart: z.boolean().optional().describe('recommendation models: no known item in the history, so the most popular items were returned'),
 });
 export type PredictResponse = z.infer<typeof PredictResponse>;
 

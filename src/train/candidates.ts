@@ -12,7 +12,7 @@ import { classificationReport, regressionReport, selectionScore, selectionTolera
 import { tableManifest } from '../models/artifact.js';
 import type { FitContext, FitData, Member } from '../models/member.js';
 import { LeptonModel } from '../models/model.js';
-import { FAMILIES, resolveParams, type FamilyName, type ImageFamilyName, type MixedFamilyName, type ModelChoice, type TextFamilyName, type TorchParams, type XgbParams } from '../models/spec.js';
+import { FAMILIES, resolveParams, type FamilyName, type ImageFamilyName, type SequenceFamilyName, type MixedFamilyName, type ModelChoice, type TextFamilyName, type TorchParams, type XgbParams } from '../models/spec.js';
 import { fitTorch } from '../models/torch-family.js';
 import { fitXgb } from '../models/xgboost-family.js';
 import { balance, balanceTable, type BalanceMethod } from '../prep/balance.js';
@@ -20,9 +20,9 @@ import { Pipeline } from '../prep/pipeline.js';
 import type { EncodedTarget } from '../prep/target.js';
 
 export type ProgressEvent =
-  | { type: 'candidate-start'; candidate: FamilyName | ImageFamilyName | TextFamilyName | MixedFamilyName; index: number; total: number }
-  | { type: 'epoch'; candidate: FamilyName | ImageFamilyName | TextFamilyName | MixedFamilyName; epoch: number; maxEpochs: number; trainLoss: number | null; valLoss: number | null }
-  | { type: 'candidate-end'; candidate: FamilyName | ImageFamilyName | TextFamilyName | MixedFamilyName; valScore: number; seconds: number; epochs: number };
+  | { type: 'candidate-start'; candidate: FamilyName | ImageFamilyName | TextFamilyName | SequenceFamilyName | MixedFamilyName; index: number; total: number }
+  | { type: 'epoch'; candidate: FamilyName | ImageFamilyName | TextFamilyName | SequenceFamilyName | MixedFamilyName; epoch: number; maxEpochs: number; trainLoss: number | null; valLoss: number | null }
+  | { type: 'candidate-end'; candidate: FamilyName | ImageFamilyName | TextFamilyName | SequenceFamilyName | MixedFamilyName; valScore: number; seconds: number; epochs: number };
 
 export interface FitOptions {
   model?: ModelChoice;

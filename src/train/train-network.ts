@@ -59,7 +59,7 @@ export function parseNetParams<S extends z.ZodType>(schema: S, input: unknown, w
 }
 
 export async function trainNetwork(o: {
-  family: 'cnn' | 'textnet' | 'mixed';
+  family: 'cnn' | 'textnet' | 'seqnet' | 'mixed';
   labels: Int32Array;
   classes: readonly string[];
   params: Record<string, unknown>;

@@ -5,6 +5,7 @@ import { tableFromRows } from '../../data/readers/index.js';
 import type { LeptonModel } from '../../models/model.js';
 import { LeptonError } from '../../errors.js';
 import { authorize } from '../auth.js';
+import { recommendRequest } from '../recommend-request.js';
 import { ErrorResponse, jsonSchema, ModelParams, PredictBody, PredictQuery, PredictResponse } from '../schemas.js';
 
 const finite = (v: number) => (Number.isFinite(v) ? v : null);
@@ -37,8 +38,8 @@ export function registerPredictRoutes(app: FastifyInstance): void {
     async (req) => {
       const { project, name } = req.params;
       await authorize(req, home.registry, project, 'predictor');
-      const { row, rows: many, images, texts } = req.body;
-      if ([row, many, images, texts].filter((v) => v !== undefined).length !== 1) throw new LeptonError('E_VALUE', 'give exactly one of "row" (an object), "rows" (an array of objects), "images" (base64 strings, image models) or "texts" (strings, text models)', 'e.g. {"row": {"age": 42}}');
+      const { row, rows: many, images, texts, history } = req.body;
+      if ([row, many, images, texts, history].filter((v) => v !== undefined).length !== 1) throw new LeptonError('E_VALUE', 'give exactly one of "row" (an object), "rows" (an array of objects), "images" (base64 strings, image models), "texts" (strings, text models) or "history" (item names, recommendation models)', 'e.g. {"row": {"age": 42}}');
       const count = texts?.length ?? images?.length ?? many?.length ?? 1;
       if (count === 0) throw new LeptonError('E_VALUE', `"${texts ? 'texts' : images ? 'images' : 'rows'}" is empty`, 'send at least one');
       if (count > options.maxRequestRows) throw new LeptonError('E_LIMIT', `a batch of ${count} rows exceeds the limit of ${options.maxRequestRows} rows per request`, 'split it into several requests');
@@ -46,6 +47,12 @@ export function registerPredictRoutes(app: FastifyInstance): void {
       const lease = await pool.acquire(project, name, { alias: req.query.alias, version: req.query.version });
       try {
         const model = lease.model;
+        if (history !== undefined || model.historyInput) {
+          const answer = await recommendRequest(model, req.body, (ids) => lease.batcher.submit(ids, 1, !busy() && lease.concurrent() === 1));
+          metrics.predictions.inc({ model: `${project}/${name}@${lease.version}` }, 1);
+          metrics.predictLatency.observe({ model: `${project}/${name}@${lease.version}` }, (performance.now() - started) / 1000);
+          return { model: { name, version: lease.version }, predictions: [], ...answer };
+        }
         if (!images && model.imageInput) throw new LeptonError('E_VALUE', 'this is an image model: send {"images": ["<base64 image file>", …]}', 'encode each image file as base64');
         if (!texts && model.textInput) throw new LeptonError('E_VALUE', 'this is a text model: send {"texts": ["…", …]}', 'send each text as a string');
         if (texts && !model.textInput) throw new LeptonError('E_VALUE', `this model reads ${model.imageInput ? 'images' : 'table rows'}, not texts`, model.imageInput ? 'send {"images": [...]}' : 'send {"row": {...}} or {"rows": [...]}');
