@@ -44,6 +44,7 @@ export const PredictResponse = z.strictObject({
   model: z.strictObject({ name: z.string(), version: z.number() }),
   predictions: z.array(Prediction),
   truncated: z.int().min(0).optional().describe('text models: texts longer than the model reads (seqLen words), cut before prediction'),
+  ids: z.array(z.string()).optional().describe("sequence models: each prediction's id (the rows are grouped by the id column, ids in first-seen order)"),
   recommendations: z.array(z.strictObject({ item: z.string(), score: z.number() })).optional().describe('recommendation models: the top-k items, best first (the history\'s own items left out)'),
   unknown: z.array(z.string()).optional().describe('recommendation models: history items the model does not know (ignored)'),
   coldStart: z.boolean().optional().describe('recommendation models: no known item in the history, so the most popular items were returned'),

@@ -57,15 +57,17 @@ export function registerPredictRoutes(app: FastifyInstance): void {
         if (!texts && model.textInput) throw new LeptonError('E_VALUE', 'this is a text model: send {"texts": ["…", …]}', 'send each text as a string');
         if (texts && !model.textInput) throw new LeptonError('E_VALUE', `this model reads ${model.imageInput ? 'images' : 'table rows'}, not texts`, model.imageInput ? 'send {"images": [...]}' : 'send {"row": {...}} or {"rows": [...]}');
         const encoded = texts ? model.encodeTexts(texts) : undefined;
-        const x = encoded ? encoded.ids : images ? await imageInput(model, images) : model.pipeline.transform(tableFromRows(many ?? [row!], model.inputSchema));
-        const out = model.fromFeatures(await lease.batcher.submit(x, count, !busy() && lease.concurrent() === 1));
+        // A sequence model groups the rows by id: one prediction per id.
+        const seq = !encoded && !images && model.sequenceInput ? model.sequenceFeatures(tableFromRows(many ?? [row!], model.inputSchema)) : undefined;
+        const x = encoded ? encoded.ids : images ? await imageInput(model, images) : seq ? seq.x : model.pipeline.transform(tableFromRows(many ?? [row!], model.inputSchema));
+        const out = model.fromFeatures(await lease.batcher.submit(x, seq?.ids.length ?? count, !busy() && lease.concurrent() === 1));
         const predictions = model.toPredictions(out).map((p) =>
           'label' in p ? { label: p.label, probabilities: Object.fromEntries(Object.entries(p.probabilities).map(([k, v]) => [k, finite(v)])) } : { value: finite(p.value) },
         );
         const label = `${project}/${name}@${lease.version}`;
         metrics.predictions.inc({ model: label }, count);
         metrics.predictLatency.observe({ model: label }, (performance.now() - started) / 1000);
-        return { model: { name, version: lease.version }, predictions, ...(encoded ? { truncated: encoded.truncated } : {}) };
+        return { model: { name, version: lease.version }, predictions, ...(encoded ? { truncated: encoded.truncated } : {}), ...(seq ? { ids: seq.ids } : {}) };
       } finally {
         lease.release();
       }
