@@ -56,11 +56,6 @@ export class HfTokenizer implements TextEncoder {
     return new HfTokenizer(tokenizer, saved);
   }
 
-  /** Token strings of a text (special tokens included), for inspection. */
-  tokens(text: string): string[] {
-    return this.tokenizer.encode(text).tokens;
-  }
-
   encode(texts: readonly string[], seqLen: number): Encoded {
     if (!Number.isInteger(seqLen) || seqLen < 1) throw new LeptonError('E_OPTION', `seqLen must be a positive integer, got ${seqLen}`, 'e.g. 128');
     const ids = new Float32Array(texts.length * seqLen).fill(this.padId);
