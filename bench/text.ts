@@ -11,13 +11,19 @@
  * thread each. PyTorch runs it plain and with packed sequences (the usual way to mask padding
  * in PyTorch, ~10× slower on CPU; Lepton's mask uses the fused kernels instead). The first epoch
  * is warm-up and is left out of the rate.
+ *
+ * transformerBench(): the same for DEFAULT_TEXT_TRANSFORMER (embedding 64, learned positions, 2
+ * pre-norm blocks of 4 heads and feed-forward 128, masked mean pool, dense 2), length 100, batch
+ * 64, one thread each, beside the layer-for-layer PyTorch copy in
+ * bench/peers/transformer_throughput.py (key-padding mask built from the ids each batch as Lepton
+ * does).
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { textTable } from '../src/eval/format.js';
-import { buildNet } from '../src/models/net-spec.js';
+import { buildNet, DEFAULT_TEXT_TRANSFORMER } from '../src/models/net-spec.js';
 import { packageRoot } from '../src/package-root.js';
 import { leptonEpochSeconds } from './epochs.js';
 import { positiveF1, readTextArff, trainTextClassifier } from '../src/text/classify.js';
@@ -103,4 +109,77 @@ export async function lstmBench(): Promise<Record<string, unknown>> {
     ]),
   );
   return { config: cfg, parameters, leptonSamplesPerSec: l, pytorchPlainSamplesPerSec: plain, pytorchPackedSamplesPerSec: packed, ratio: l / plain, ratioPacked: l / packed, pytorch: p.torch };
+}
+
+export async function transformerBench(rounds = 3): Promise<Record<string, unknown>> {
+  const cfg = { rows: 1280, seqLen: 100, vocab: 5000, dim: 64, heads: 4, ff: 128, layers: 2, dropout: 0.1, classes: 2, batchSize: 64, epochs: 3, threads: 1 };
+  let s = 12345;
+  const rand = () => (s = (s * 1103515245 + 12345) % 2147483648) / 2147483648;
+  const x = Float32Array.from({ length: cfg.rows * cfg.seqLen }, () => 1 + Math.floor(rand() * (cfg.vocab - 1)));
+  const y = Int32Array.from({ length: cfg.rows }, () => Math.floor(rand() * cfg.classes));
+  const rate = (sec: number[]) => cfg.rows / (sec.slice(1).reduce((a, b) => a + b, 0) / (sec.length - 1));
+  const median = (v: number[]) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)]!;
+  const dir = mkdtempSync(join(tmpdir(), 'lepton-transformer-'));
+  try {
+    const xFile = join(dir, 'x.f32');
+    const yFile = join(dir, 'y.i32');
+    writeFileSync(xFile, new Uint8Array(x.buffer, x.byteOffset, x.byteLength));
+    writeFileSync(yFile, new Uint8Array(y.buffer, y.byteOffset, y.byteLength));
+    type Peer = { epochSeconds: number[]; torch: string; parameters: number; probe?: number[] };
+    const torchRun = (extra: Record<string, unknown> = {}) =>
+      JSON.parse(execFileSync(python(), [join(packageRoot(), 'bench', 'peers', 'transformer_throughput.py'), JSON.stringify({ ...cfg, xFile, yFile, ...extra })], { encoding: 'utf8' })) as Peer;
+
+    // Same network check: parameter count, and the peer's outputs on Lepton's weights for probe rows with padding (100, 60, 7 and 1 tokens).
+    const net = buildNet(DEFAULT_TEXT_TRANSFORMER(cfg.vocab, cfg.seqLen, cfg.classes, 0));
+    const parameters = net.numParameters;
+    const probe = Array.from(x.subarray(0, 4 * cfg.seqLen), (v, i) => (i % cfg.seqLen < [100, 60, 7, 1][Math.floor(i / cfg.seqLen)]! ? v : 0));
+    const probeOut = net.predictSync(Float32Array.from(probe), { softmax: false });
+    const stateFile = join(dir, 'state.json');
+    writeFileSync(stateFile, JSON.stringify(net.stateDict().map((t) => ({ name: t.name, shape: t.shape, data: Array.from(t.data) }))));
+    net.dispose();
+    const leptonRun = async () => {
+      const n = buildNet(DEFAULT_TEXT_TRANSFORMER(cfg.vocab, cfg.seqLen, cfg.classes, 0));
+      try {
+        return await leptonEpochSeconds(n, x, y, cfg);
+      } finally {
+        n.dispose();
+      }
+    };
+
+    // The machine is shared: the two sides alternate (L P, P L, L P, …) so load drifts hit both alike.
+    const l: number[] = [];
+    const t: number[] = [];
+    let version = '';
+    let probeDiff = Number.NaN;
+    for (let r = 0; r < rounds; r++) {
+      const sides = r % 2 === 0 ? (['lepton', 'torch'] as const) : (['torch', 'lepton'] as const);
+      for (const side of sides) {
+        if (side === 'lepton') {
+          l.push(rate(await leptonRun()));
+          continue;
+        }
+        const p = torchRun(r === 0 ? { stateFile, probe } : {});
+        if (p.parameters !== parameters) throw new Error(`the PyTorch peer's network has ${p.parameters} parameters, Lepton's ${parameters}: they are not the same network`);
+        if (p.probe) {
+          if (p.probe.length !== probeOut.length) throw new Error(`the PyTorch peer gave ${p.probe.length} probe outputs, Lepton ${probeOut.length}`);
+          probeDiff = p.probe.reduce((m, v, i) => Math.max(m, Math.abs(v - probeOut[i]!)), 0);
+          if (!(probeDiff < 1e-4)) throw new Error(`on Lepton's weights the PyTorch peer's outputs differ by ${probeDiff}: they are not the same network`);
+        }
+        version = p.torch;
+        t.push(rate(p.epochSeconds));
+      }
+    }
+    const ratios = l.map((v, i) => v / t[i]!);
+    console.log(`\nTransformer classifier training throughput (embedding ${cfg.vocab} × ${cfg.dim} + positions → ${cfg.layers} pre-norm blocks, ${cfg.heads} heads, ff ${cfg.ff}, dropout ${cfg.dropout} → masked mean → dense ${cfg.classes}; ${parameters} parameters, length ${cfg.seqLen}, batch ${cfg.batchSize}, Adam, ${cfg.threads} thread; first epoch of each run left out; ${rounds} alternating rounds; outputs on the same weights agree to ${probeDiff.toExponential(1)})`);
+    console.log(
+      textTable([
+        ['engine', ...l.map((_, i) => `round ${i + 1} samples/s`), 'median', 'ratio (median of rounds)'],
+        ['Lepton TorchNet (DEFAULT_TEXT_TRANSFORMER)', ...l.map((v) => v.toFixed(0)), median(l).toFixed(0), median(ratios).toFixed(2)],
+        [`PyTorch ${version} (same network, nn.MultiheadAttention)`, ...t.map((v) => v.toFixed(0)), median(t).toFixed(0), '1.00'],
+      ]),
+    );
+    return { config: cfg, parameters, probeMaxDiff: probeDiff, rounds, leptonSamplesPerSec: l, pytorchSamplesPerSec: t, ratios, ratio: median(ratios), pytorch: version };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
