@@ -1,7 +1,7 @@
 /**
  * Benchmarks, each run beside its peer in the same process tree and reported as a ratio.
  *   make bench              all
- *   node dist/bench/run.js mlp | cnn | lstm | text | cv | automl | smote | serve | ingest | tune | recommend
+ *   node dist/bench/run.js mlp | cnn | lstm | transformer | text | cv | automl | smote | serve | ingest | tune | recommend
  * Results are printed as tables and written to bench/results/latest.json.
  */
 import { execFileSync } from 'node:child_process';
@@ -18,7 +18,7 @@ import { leptonEpochSeconds } from './epochs.js';
 import { ingestBench } from './ingest.js';
 import { recommendBench } from './recommend.js';
 import { serveBench } from './serve.js';
-import { lstmBench, textBench } from './text.js';
+import { lstmBench, textBench, transformerBench } from './text.js';
 import { tuneBench } from './tune.js';
 
 const root = packageRoot();
@@ -101,6 +101,7 @@ if (!which || which === 'ingest') results.ingest = await ingestBench(PYTHON);
 if (!which || which === 'tune') results.tune = await tuneBench();
 if (!which || which === 'text') results.text = await textBench();
 if (!which || which === 'lstm') results.lstm = await lstmBench();
+if (!which || which === 'transformer') results.transformer = await transformerBench();
 if (!which || which === 'recommend') results.recommend = await recommendBench();
 if (!which || which === 'automl') results.automl = await automlBench({ python: PYTHON });
 // A single benchmark updates its own entry and keeps the others' last results.
