@@ -299,7 +299,7 @@ async function trainTable(data: string, out: string, f: TrainFlags & { seqLen?: 
   const common = { params: netParamsFromFlags(f), seqLen: f.seqLen, seed: o.seed, torchThreads: o.torchThreads, onProgress: o.onProgress, source: data };
   if (choice.family === 'mixed') return saved(await trainMixed(table, { ...common, target: o.target, task: o.task }), out);
   const d = tableTextDataset(table, o.target, o.task);
-  return saved(await trainTexts(d.texts, d.labels, d.classes, { ...common, targetSchema: table.schema.find((s) => s.name === o.target) }), out);
+  return saved(await trainTexts(d.texts, d.labels, d.classes, { ...common, column: d.column, targetSchema: table.schema.find((s) => s.name === o.target) }), out);
 }
 
 /** The same training, as a recorded run whose model becomes a registry version. */

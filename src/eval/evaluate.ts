@@ -4,6 +4,7 @@
  *   const report = await evaluate(model, 'holdout.csv');
  * @module
  */
+import { statSync } from 'node:fs';
 import { readFolder } from '../data/folders.js';
 import type { ImageSet } from '../data/images.js';
 import { readRaw } from '../data/readers/index.js';
@@ -13,7 +14,7 @@ import type { Table } from '../data/table.js';
 import { LeptonError, listNames } from '../errors.js';
 import type { LeptonModel } from '../models/model.js';
 import { encodeLabels, labelsOf } from '../prep/target.js';
-import { textDataset } from '../train/train-texts.js';
+import { tableTextDataset, textDataset } from '../train/train-texts.js';
 import { classificationReport, regressionReport, type EvalReport } from './metrics.js';
 
 /** Report from model outputs (probabilities, or standardised values for regression) and encoded targets. */
@@ -33,6 +34,13 @@ export async function evaluate(model: LeptonModel, data: Table | string): Promis
     const folder = await readFolder(data, { size: [shape.height, shape.width], channels: shape.channels === 1 ? 1 : 3, split: 't10k' });
     if (folder.kind !== 'images') throw new LeptonError('E_OPTION', `${data} holds no images`, 'give a folder with one sub-folder per class');
     return evaluateImages(model, folder.set);
+  }
+  const textColumn = model.textInput && model.inputSchema.find((s) => s.type === 'text')?.name;
+  if (textColumn && (typeof data !== 'string' || !statSync(data, { throwIfNoEntry: false })?.isDirectory())) {
+    // A text model trained on a table's text column: labelled rows of a table.
+    const table = typeof data === 'string' ? toTable(await readRaw(data), [...model.inputSchema, model.manifest.targetSchema]) : data;
+    const d = tableTextDataset(table, model.target.column, 'classification', textColumn);
+    return evaluateTexts(model, d.texts, d.labels, d.classes);
   }
   if (model.textInput) {
     if (typeof data !== 'string') throw new LeptonError('E_OPTION', 'a text model is evaluated on texts, not a table', 'give a folder with one sub-folder of .txt files per class');

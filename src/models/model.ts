@@ -168,6 +168,12 @@ export class LeptonModel {
   /** Class probabilities (n × k) or regression values in the target's units (n): per row, or per id for a sequence model. */
   async predictTable(table: Table): Promise<Float32Array> {
     if (this.imageInput) throw new LeptonError('E_OPTION', 'this is an image model; it predicts from images, not table rows', 'give image files (lepton predict MODEL a.png b.jpg) or base64 images');
+    const textColumn = this.textInput && this.inputSchema.find((s) => s.type === 'text')?.name;
+    if (textColumn) {
+      // A text model trained on a table's text column reads that column of table rows.
+      if (!table.has(textColumn)) throw new LeptonError('E_COLUMN', `input is missing column '${textColumn}' that the model needs`, `the model reads the texts of '${textColumn}'`);
+      return (await this.predictTexts(Array.from({ length: table.numRows }, (_, r) => String(table.cell(textColumn, r) ?? '')))).probabilities;
+    }
     if (this.textInput) throw new LeptonError('E_OPTION', 'this is a text model; it predicts from texts, not table rows', 'give strings or .txt files (lepton predict MODEL "some text") or {"texts": [...]}');
     if (this.historyInput) throw new LeptonError('E_OPTION', 'this is a recommendation model; it ranks items for a history, not table rows', 'use lepton recommend predict MODEL --history "a,b,c" or {"history": [...], "k": 10}');
     if (table.numRows === 0) return new Float32Array(0);

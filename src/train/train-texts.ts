@@ -28,6 +28,8 @@ export interface TextTrainOptions extends NetworkTrainOptions {
   seqLen?: number;
   /** Vocabulary options (default minFreq 2, maxSize 20000). */
   tokenizer?: TokenizerOptions;
+  /** The table column the texts came from (tableTextDataset): predict and eval then read that column of table rows. */
+  column?: string;
   /** AutoML: search the network's hyper-parameters (transformer or GRU, widths, …) on the validation split. */
   search?: NetworkSearch;
 }
@@ -63,6 +65,7 @@ export async function trainTexts(texts: readonly string[], labels: Int32Array | 
         features: textFeatures(tok, texts, seqLen, split.train, (n) => (truncated = n)),
         numFeatures: seqLen,
         input: { kind: 'text', seqLen, vocab: tok.toJSON() },
+        pipeline: options.column ? { version: 1, inputs: [{ name: options.column, type: 'text' }], steps: [], skipped: [] } : undefined,
         fit: async (train, val, ctx) => {
           const search = options.search;
           if (!search) return fitTextNet(params, { vocab: tok.size, seqLen }, train, val, ctx);
@@ -117,14 +120,16 @@ export function textDataset(raw: RawTable): { texts: string[]; labels: Int32Arra
 
 /**
  * Texts and class indices from a table whose only feature is a free-text column (what
- * `lepton train --model auto` trains textnet on); the classes keep fitTarget's order.
+ * `lepton train --model auto` trains textnet on), or from the given `column`; the classes keep
+ * fitTarget's order.
  */
-export function tableTextDataset(table: Table, target: string, task?: Task): { texts: string[]; labels: Int32Array; classes: string[] } {
+export function tableTextDataset(table: Table, target: string, task?: Task, column?: string): { texts: string[]; labels: Int32Array; classes: string[]; column: string } {
   const features = table.columnNames.filter((c) => c !== target);
-  const text = features.filter((c) => table.column(c).type === 'text');
-  if (features.length !== 1 || text.length !== 1) {
+  const text = column !== undefined ? [column] : features.filter((c) => table.column(c).type === 'text');
+  if (column === undefined && (features.length !== 1 || text.length !== 1)) {
     throw new LeptonError('E_COLUMN', `textnet reads one free-text column; the features are ${listNames(features, 20)}`, text.length ? 'use --model mixed for text beside other columns, or --drop the others' : 'no column holds free text: leave --model out');
   }
+  if (!table.has(text[0]!)) throw new LeptonError('E_COLUMN', `the data has no column '${text[0]}' (the texts the model reads)`, `give a table with columns '${text[0]}' and '${target}'`);
   const { encoder, y, rows } = fitTarget(table, target, task);
   if (encoder.task !== 'classification') throw new LeptonError('E_TARGET', `text models classify; '${target}' is a regression target`, 'leave --model out, or pass --task classification');
   const texts: string[] = [];
@@ -135,5 +140,5 @@ export function tableTextDataset(table: Table, target: string, task?: Task): { t
     texts.push(String(t));
     labels.push(y[i]!);
   });
-  return { texts, labels: Int32Array.from(labels), classes: encoder.classes };
+  return { texts, labels: Int32Array.from(labels), classes: encoder.classes, column: text[0]! };
 }
