@@ -154,13 +154,16 @@ export interface RecommendEvaluation extends RankingMetrics {
 /**
  * Leave-last-out on new data: every user's last item predicted from all the items before it
  * (the seqLen most recent), with the model's item names. Basket tables are ordered as in
- * training (`order`, `seed`), long tables by `time`.
+ * training (`order`, `seed`), long tables by `time`; a model trained on a long table reads the
+ * user/item/time columns it was trained with unless others are given.
  */
 export async function evaluateRecommender(model: LeptonModel, table: Table, o: HistoryOptions & { k?: number } = {}): Promise<RecommendEvaluation> {
   const want = historyInputOf(model);
   const index = new Map(want.items.map((name, i) => [name, i]));
   const trained = model.manifest.input?.kind === 'history' && model.manifest.input.order === 'column' ? 'column' : 'random';
-  const h = historiesFromTable(table, { ...o, seed: o.seed ?? model.manifest.seed, order: o.order ?? trained });
+  // A model trained on a long table reads the same columns unless told otherwise.
+  const columns = o.user === undefined && o.item === undefined ? (model.manifest.training?.['columns'] as { user: string; item: string; time: string | null } | undefined) : undefined;
+  const h = historiesFromTable(table, { ...o, ...(columns ? { user: columns.user, item: columns.item, time: columns.time ?? undefined } : {}), seed: o.seed ?? model.manifest.seed, order: o.order ?? trained });
   let unknownItems = 0;
   let skippedUsers = 0;
   const cases: Case[] = [];

@@ -52,6 +52,13 @@ describe('cli: lepton recommend', () => {
     const p = await cli(['recommend', 'predict', out, '--history', 'tea']);
     expect(p.code).toBe(0);
     expect(p.stdout.trim().split('\n')).toHaveLength(10);
+    // eval reads the columns the model was trained with.
+    const e = await cli(['recommend', 'eval', out, join(dir, 'events.csv'), '--json']);
+    expect(e.code).toBe(0);
+    const ev = JSON.parse(e.stdout) as { k: number; cases: number; skippedUsers: number; unknownItems: number };
+    expect(ev).toMatchObject({ k: 10, unknownItems: 0 });
+    expect(ev.cases + ev.skippedUsers).toBe(400);
+    expect(ev.cases).toBeGreaterThan(390);
   });
 
   it('explains bad input', async () => {
