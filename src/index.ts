@@ -52,3 +52,7 @@ export { clusterProfiles, type ClusterProfile, type NumericProfile, type Categor
 export { formatSegment, formatChooseK, segmentSummary } from './segment/format.js';
 export { WordTokenizer, PAD, UNK, CLS, SPECIAL_TOKENS, type TokenizerOptions, type EncodeOptions, type Encoded, type TokenizerJson } from './text/tokenizer.js';
 export { readTextArff, trainTextClassifier, positiveF1, type TextDataset, type TextClassifier, type TextClassifierOptions } from './text/classify.js';
+export { trainRecommender, evaluateRecommender, RECOMMEND_CHOICES, type RecommendTrainOptions, type RecommendReport, type RecommendCandidate, type RecommendEvaluation, type RecommendChoice } from './recommend/recommend.js';
+export { recommend, type Recommendation, type RecommendResult } from './recommend/predict.js';
+export { historiesFromTable, leaveLastOut, type Histories, type HistoryOptions } from './recommend/histories.js';
+export { rankingMetrics, type RankingMetrics } from './recommend/metrics.js';
