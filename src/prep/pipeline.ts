@@ -177,20 +177,26 @@ function typeMismatch(column: string, want: string, got: string): LeptonError {
 
 function fitScale(col: Column, rows: ArrayLike<number>): FeatureStep {
   if (isDict(col)) throw new Error('unreachable');
-  const vals: number[] = [];
+  // A typed array's own numeric sort: a comparator sort of boxed numbers took ~2.5 s over the
+  // 784 pixel columns of 7,000 images. The sums run over the sorted values, as before.
+  const all = new Float64Array(rows.length);
+  let n = 0;
   for (let i = 0; i < rows.length; i++) {
     const v = col.values[rows[i]!]!;
-    if (!Number.isNaN(v)) vals.push(v);
+    if (!Number.isNaN(v)) all[n++] = v;
   }
-  if (vals.length === 0) {
+  if (n === 0) {
     throw new LeptonError('E_COLUMN', `column '${col.name}' has no values in the training split`, `fill it or pass --drop ${col.name}`);
   }
-  vals.sort((a, b) => a - b);
-  const mid = vals.length >> 1;
-  const median = vals.length % 2 ? vals[mid]! : (vals[mid - 1]! + vals[mid]!) / 2;
-  const mean = vals.reduce((s, v) => s + v, 0) / vals.length;
-  const variance = vals.reduce((s, v) => s + (v - mean) ** 2, 0) / vals.length;
-  const std = Math.sqrt(variance);
+  const vals = all.subarray(0, n).sort();
+  const mid = n >> 1;
+  const median = n % 2 ? vals[mid]! : (vals[mid - 1]! + vals[mid]!) / 2;
+  let sum = 0;
+  for (const v of vals) sum += v;
+  const mean = sum / n;
+  let squares = 0;
+  for (const v of vals) squares += (v - mean) ** 2;
+  const std = Math.sqrt(squares / n);
   return { kind: 'scale', column: col.name, median, mean, std: std > 1e-12 ? std : 1 };
 }
 
