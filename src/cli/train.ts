@@ -297,9 +297,17 @@ async function trainTable(data: string, out: string, f: TrainFlags & { seqLen?: 
   }
   if (o.balance !== undefined && o.balance !== 'none') throw new LeptonError('E_OPTION', `--balance works for the tabular families, not ${choice.family}`, 'leave --balance out, or use --class-weights balanced');
   const common = { params: netParamsFromFlags(f), seqLen: f.seqLen, seed: o.seed, torchThreads: o.torchThreads, onProgress: o.onProgress, source: data };
-  if (choice.family === 'mixed') return saved(await trainMixed(table, { ...common, target: o.target, task: o.task }), out);
+  const cut = (count: number, column: string, seqLen: number, of: number) =>
+    !f.quiet && count > 0 && process.stderr.write(`${count} of ${of} training texts in '${column}' are longer than ${seqLen} words and were truncated (raise --seq-len to keep more)\n`);
+  if (choice.family === 'mixed') {
+    const r = await trainMixed(table, { ...common, target: o.target, task: o.task });
+    for (const t of r.truncated) cut(t.count, t.column, t.seqLen, r.split.train);
+    return saved(r, out);
+  }
   const d = tableTextDataset(table, o.target, o.task);
-  return saved(await trainTexts(d.texts, d.labels, d.classes, { ...common, column: d.column, targetSchema: table.schema.find((s) => s.name === o.target) }), out);
+  const r = await trainTexts(d.texts, d.labels, d.classes, { ...common, column: d.column, targetSchema: table.schema.find((s) => s.name === o.target) });
+  cut(r.truncated, d.column, r.model.textInput!.seqLen, r.split.train);
+  return saved(r, out);
 }
 
 /** The same training, as a recorded run whose model becomes a registry version. */

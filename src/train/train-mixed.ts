@@ -15,13 +15,13 @@
  *   const [p] = await model.predict({ subject: 'card charged twice', amount: 120 });
  * @module
  */
-import type { Table } from '../data/table.js';
+import { isDict, type Table } from '../data/table.js';
 import { LeptonError, listNames } from '../errors.js';
 import { fitMixedNet } from '../models/net-family.js';
 import { MixedNetParams } from '../models/spec.js';
 import { Pipeline } from '../prep/pipeline.js';
 import { fitTarget, type Task } from '../prep/target.js';
-import type { TokenizerOptions } from '../text/tokenizer.js';
+import { WordTokenizer, type TokenizerOptions } from '../text/tokenizer.js';
 import { parseNetParams, trainNetwork, type NetworkTrainOptions, type NetworkTrainResult } from './train-network.js';
 import { loadInput, MIN_ROWS } from './train.js';
 
@@ -37,6 +37,11 @@ export interface MixedTrainOptions extends NetworkTrainOptions {
   seqLen?: number;
   /** Vocabulary options (default minFreq 2, maxSize 20000). */
   tokenizer?: TokenizerOptions;
+}
+
+export interface MixedTrainResult extends NetworkTrainResult {
+  /** Per text column, the training texts longer than seqLen words (cut before the network saw them). */
+  truncated: { column: string; seqLen: number; count: number }[];
 }
 
 export interface FamilyChoice {
@@ -67,7 +72,7 @@ export function chooseTableFamily(table: Table, target: string, task?: Task): Fa
 }
 
 /** Trains a mixed classifier on a table (or file) with at least one free-text column. */
-export async function trainMixed(data: Table | string, options: MixedTrainOptions): Promise<NetworkTrainResult> {
+export async function trainMixed(data: Table | string, options: MixedTrainOptions): Promise<MixedTrainResult> {
   const table = await loadInput(data, options.drop);
   const { encoder, y, rows } = fitTarget(table, options.target, options.task);
   if (encoder.task !== 'classification') {
@@ -80,7 +85,8 @@ export async function trainMixed(data: Table | string, options: MixedTrainOption
   }
   const params = parseNetParams(MixedNetParams, options.params, 'mixed network', 'see `lepton train --help` for the mixed options');
   const seqLen = options.seqLen ?? 64;
-  return trainNetwork({
+  let truncated: MixedTrainResult['truncated'] = [];
+  const result = await trainNetwork({
     family: 'mixed',
     labels: y as Int32Array,
     classes: encoder.classes,
@@ -90,16 +96,32 @@ export async function trainMixed(data: Table | string, options: MixedTrainOption
     prepare: (split) => {
       const at = (positions: Int32Array) => Int32Array.from(positions, (p) => rows[p]!);
       // Scaling statistics and vocabularies see the training split only.
-      const pipeline = Pipeline.fit(table, features, at(split.train), { seqLen, tokenizer: options.tokenizer });
+      const trainRows = at(split.train);
+      const pipeline = Pipeline.fit(table, features, trainRows, { seqLen, tokenizer: options.tokenizer });
       const l = pipeline.layout;
+      truncated = truncatedTexts(table, pipeline, trainRows);
       return {
         features: (positions) => pipeline.transform(table, at(positions)),
         numFeatures: pipeline.outputDim,
         input: { kind: 'mixed' },
         pipeline: pipeline.state,
         fit: (train, val, ctx) => fitMixedNet(params, l, train, val, ctx),
-        summary: () => ({ mixed: { tabularFeatures: l.tabular, texts: l.texts.map((t) => ({ column: t.column, seqLen: t.seqLen, vocabSize: t.vocab })) } }),
+        summary: () => ({ mixed: { tabularFeatures: l.tabular, texts: l.texts.map((t, i) => ({ column: t.column, seqLen: t.seqLen, vocabSize: t.vocab, truncatedTrain: truncated[i]!.count })) } }),
       };
     },
+  });
+  return { ...result, truncated };
+}
+
+/** Training texts longer than their column's seqLen words, per text column (each distinct text measured once). */
+function truncatedTexts(table: Table, pipeline: Pipeline, rows: Int32Array): MixedTrainResult['truncated'] {
+  return pipeline.state.steps.flatMap((st) => {
+    const col = table.column(st.column);
+    if (st.kind !== 'tokens' || !isDict(col)) return [];
+    const tok = WordTokenizer.fromJSON(st.vocab);
+    const long = col.dictionary.map((t) => tok.words(t).length > st.seqLen);
+    let count = 0;
+    for (const r of rows) if (long[col.codes[r]!]) count++;
+    return [{ column: st.column, seqLen: st.seqLen, count }];
   });
 }

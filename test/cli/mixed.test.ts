@@ -15,6 +15,7 @@ describe('cli: tables with a free-text column (ReutersGrain XOR amount)', () => 
     const t = await cli(['train', 'mixed.csv', '--target', 'y', '--seq-len', '48', '--seed', '3', '--out', 'mixed.lepton', '--json'], { cwd });
     expect(t.code, t.stderr).toBe(0);
     expect(t.stderr).toMatch(/^mixed\.csv: mixed \(free-text column 'story' beside 1 other column\)$/m);
+    expect(t.stderr).toMatch(/^\d+ of 224 training texts in 'story' are longer than 48 words and were truncated/m);
     const r = JSON.parse(t.stdout) as { leaderboard: { name: string }[]; test: { accuracy: number } };
     expect(r.leaderboard[0]!.name).toBe('mixed');
     expect(r.test.accuracy).toBeGreaterThan(0.75);

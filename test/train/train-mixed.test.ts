@@ -29,6 +29,8 @@ describe('trainMixed: one network over a text column and a numeric column (Reute
     expect(m).toBeGreaterThan(0.75);
     expect(m - Math.max(t, b)).toBeGreaterThan(0.15);
 
+    expect(mixed.truncated).toEqual([{ column: 'story', seqLen: 48, count: expect.any(Number) }]);
+    expect(mixed.truncated[0]!.count).toBeGreaterThan(mixed.split.train / 2); // stories run to ~90 words
     const model = mixed.model;
     expect(model.manifest.input).toEqual({ kind: 'mixed' });
     expect(model.manifest.target.column).toBe('y');
