@@ -17,18 +17,18 @@
  *    in turn gets an equal share of the tuning time still left. A trial running at its family's
  *    deadline is cancelled and recorded as failed; the defaults trial always completes.
  * 3. Out-of-fold (OOF) predictions: C configurations per family (default 3: the defaults and the
- *    best on validation; fewer when the time left would not cover them) are trained K times (K-fold, default 5, on train + validation, for the
- *    epochs/rounds their trial's early stopping found) to predict every train + validation row
- *    once. Each family keeps the configuration with the lowest OOF loss: with hundreds of trials
+ *    best on validation; fewer when the time left would not cover them) are trained K times
+ *    (K-fold, default 5, on train + validation, for the epochs/rounds their trial's early
+ *    stopping found) to predict every train + validation row once. Each family keeps the configuration with the lowest OOF loss: with hundreds of trials
  *    the best on a 15 % validation split is partly luck, and OOF over 85 % of the rows is the
  *    sturdier judge. From the kept configurations' OOF outputs: (a) a weighted average with
  *    non-negative weights summing to one, chosen by greedy ensemble selection on OOF log-loss
  *    (squared error for regression), and (b) stacking, a logistic (linear) meta-model on the OOF
- *    outputs, scored by an inner cross-validation over the same folds. The artifact combines
- *    members by a weighted average of their outputs, which cannot express a meta-model, so the
- *    stacker is reported but never shipped. The weighted average is kept only when it beats the
- *    best single family's OOF loss by more than one standard error of the paired per-row
- *    difference (see `keepEnsemble`).
+ *    outputs, scored by an inner cross-validation over the same folds. Either is kept only when
+ *    it beats the best single family's OOF loss by more than one standard error of the paired
+ *    per-row difference (see `keepEnsemble`); when both are, the lower OOF loss wins. A kept
+ *    stacker ships in the artifact (manifest `stack`, src/models/stacking.ts): the meta-model
+ *    fitted on all OOF rows, applied to the refitted members' outputs.
  * 4. Refit the kept member(s) on train + validation and evaluate on the test split.
  * @example
  *   const r = await trainAutoML('credit-g.arff', { target: 'class', time: '5m' });
@@ -41,6 +41,7 @@ import { LeptonError, listNames } from '../errors.js';
 import { reportFor } from '../eval/evaluate.js';
 import { classificationReport, regressionReport, selectionScore, type EvalReport } from '../eval/metrics.js';
 import { tableManifest } from '../models/artifact.js';
+import type { Stack } from '../models/stacking.js';
 import type { FitContext, FitData, Member } from '../models/member.js';
 import { LeptonModel } from '../models/model.js';
 import { FAMILIES, resolveParams, type FamilyName, type TorchParams, type XgbParams } from '../models/spec.js';
@@ -113,11 +114,12 @@ export interface AutoMLEntry {
 export interface AutoMLSummary {
   metric: 'roc_auc' | 'rmse';
   leaderboard: AutoMLEntry[];
-  /** The shipped model's member weights (one member: weight 1). */
+  /** The shipped model's member weights (one member: weight 1; stacking: equal, the meta-model combines them). */
   weights: Partial<Record<FamilyName, number>>;
   /** Why the ensemble was (not) kept; null when only one family was tuned. */
   decision: KeepDecision | null;
-  stacking: { oofLoss: number; oofScore: number | null; coef: number[][]; intercept: number[]; note: string } | null;
+  /** Stacking's OOF scores, meta-model and keep decision (against the best single family). */
+  stacking: { oofLoss: number; oofScore: number | null; coef: number[][]; intercept: number[]; decision: KeepDecision; note: string } | null;
   budget: Budget;
   folds: number;
   seconds: { tuning: number; oof: number; refit: number; total: number };
@@ -411,6 +413,7 @@ export async function fitAutoML(table: Table, encoded: EncodedTarget, features: 
   let weights: number[] = [1];
   let decision: KeepDecision | null = null;
   let stacking: AutoMLSummary['stacking'] = null;
+  let stack: Stack | undefined;
   let selectedName = results[bestJ]!.family as string;
   if (results.length > 1) {
     const oofs = results.map((r) => r.oof);
@@ -421,16 +424,19 @@ export async function fitAutoML(table: Table, encoded: EncodedTarget, features: 
     const wRecord = Object.fromEntries(results.map((r, j) => [r.family, w[j]!])) as Partial<Record<FamilyName, number>>;
     leaderboard.push({ name: 'weighted', params: null, valScore: null, oofScore: scoreOf(blended), oofLoss: mean(blendLoss), trials: null, bestEpoch: null, weights: wRecord, seconds: 0, selected: false });
     const st = stackOof(oofs, yAll, folds, width, enc.task);
-    const stLoss = mean(rowLosses(st.oof, yAll, width, enc.task));
-    stacking = {
-      oofLoss: stLoss,
-      oofScore: scoreOf(st.oof),
-      coef: st.meta.coef,
-      intercept: st.meta.intercept,
-      note: `reported only: a model artifact combines members by a weighted average and cannot hold a meta-model${stLoss < mean(blendLoss) ? ' (stacking scored better on OOF here)' : ''}`,
-    };
+    const stRows = rowLosses(st.oof, yAll, width, enc.task);
+    const stLoss = mean(stRows);
+    const stDecision = keepEnsemble(results[bestJ]!.loss, stRows, results.length);
+    stacking = { oofLoss: stLoss, oofScore: scoreOf(st.oof), coef: st.meta.coef, intercept: st.meta.intercept, decision: stDecision, note: stDecision.reason.replace('the ensemble', 'stacking') };
     leaderboard.push({ name: 'stacking', params: null, valScore: null, oofScore: stacking.oofScore, oofLoss: stLoss, trials: null, bestEpoch: null, seconds: 0, selected: false });
-    if (decision.keep) {
+    // Both may pass the keep rule: the lower OOF loss wins (stacking's is cross-validated, the
+    // weighted average's slightly optimistic, so a tie goes to the simpler weighted average).
+    if (stDecision.keep && (!decision.keep || stLoss < mean(blendLoss))) {
+      chosen = results;
+      weights = results.map(() => 1 / results.length);
+      stack = { mean: st.meta.mean, std: st.meta.std, coef: st.meta.coef, intercept: st.meta.intercept };
+      selectedName = 'stacking';
+    } else if (decision.keep) {
       chosen = results.filter((_, j) => w[j]! > 0);
       weights = w.filter((v) => v > 0);
       selectedName = 'ensemble';
@@ -450,6 +456,7 @@ export async function fitAutoML(table: Table, encoded: EncodedTarget, features: 
     throw e;
   }
   const manifest = tableManifest({ seed, target: enc, targetSchema: table.schema.find((s) => s.name === enc.column)!, pipeline: finalPipeline.state, selected: selectedName, members, weights });
+  if (stack) manifest.stack = stack;
   const t1 = performance.now();
   const s = (a: number, b: number) => (b - a) / 1000;
   return {

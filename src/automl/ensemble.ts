@@ -11,6 +11,7 @@
  * standardised values (regression, k = 1), as `Member.predict` returns them.
  * @module
  */
+import { applyStack, metaFeatures, metaScores, type Stack } from '../models/stacking.js';
 import type { Task } from '../prep/target.js';
 
 const EPS = 1e-15;
@@ -110,33 +111,15 @@ export function keepEnsemble(bestSingle: ArrayLike<number>, ensemble: ArrayLike<
 
 // ── stacking ───────────────────────────────────────────────────────────────
 
-/** Meta-features of member outputs: log-probabilities (classification) or the values (regression). */
-export function metaFeatures(outs: readonly ArrayLike<number>[], n: number, k: number, task: Task): { x: Float64Array; d: number } {
-  const per = task === 'classification' ? (k === 2 ? 1 : k) : 1;
-  const d = outs.length * per;
-  const x = new Float64Array(n * d);
-  for (let i = 0; i < n; i++) {
-    outs.forEach((o, j) => {
-      if (task === 'regression') x[i * d + j] = o[i]!;
-      else if (k === 2) {
-        const p = Math.min(1 - 1e-7, Math.max(1e-7, o[i * 2 + 1]!));
-        x[i * d + j] = Math.log(p / (1 - p));
-      } else for (let c = 0; c < k; c++) x[i * d + j * k + c] = Math.log(Math.max(1e-7, o[i * k + c]!));
-    });
-  }
-  return { x, d };
-}
-
-export interface LinearMeta {
+export interface LinearMeta extends Stack {
   predict(x: Float64Array, n: number): Float32Array;
-  /** Coefficients per output (after standardising the features), then the intercepts. */
-  coef: number[][];
-  intercept: number[];
 }
 
 /**
  * Fits the meta-model by full-batch gradient descent on standardised features with a small L2
- * penalty: softmax regression on log-loss (classification) or least squares (regression).
+ * penalty: softmax regression on log-loss (classification) or least squares (regression). What
+ * it returns is the stored `Stack` (coefficients per output after standardising the features,
+ * intercepts, the standardisation) with its predict.
  */
 export function fitMeta(x: Float64Array, n: number, d: number, y: ArrayLike<number>, k: number, task: Task, options: { l2?: number; iterations?: number } = {}): LinearMeta {
   const l2 = options.l2 ?? 1e-3;
@@ -151,26 +134,11 @@ export function fitMeta(x: Float64Array, n: number, d: number, y: ArrayLike<numb
   const w = Array.from({ length: out }, () => new Float64Array(d));
   const b = new Float64Array(out);
   const lr = 1 / Math.max(1, d);
-  const scores = (zz: Float64Array, i: number): Float64Array => {
-    const s = new Float64Array(out);
-    for (let c = 0; c < out; c++) {
-      let v = b[c]!;
-      for (let f = 0; f < d; f++) v += w[c]![f]! * zz[i * d + f]!;
-      s[c] = v;
-    }
-    if (task === 'classification') {
-      const m = Math.max(...s);
-      let t = 0;
-      for (let c = 0; c < out; c++) t += (s[c] = Math.exp(s[c]! - m));
-      for (let c = 0; c < out; c++) s[c] = s[c]! / t;
-    }
-    return s;
-  };
   for (let it = 0; it < iters; it++) {
     const gw = Array.from({ length: out }, () => new Float64Array(d));
     const gb = new Float64Array(out);
     for (let i = 0; i < n; i++) {
-      const s = scores(z, i);
+      const s = metaScores(w, b, z, i, d, task);
       for (let c = 0; c < out; c++) {
         const r = task === 'classification' ? s[c]! - (y[i] === c ? 1 : 0) : s[c]! - y[i]!;
         gb[c] = gb[c]! + r / n;
@@ -182,16 +150,8 @@ export function fitMeta(x: Float64Array, n: number, d: number, y: ArrayLike<numb
       for (let f = 0; f < d; f++) w[c]![f] = w[c]![f]! - lr * (gw[c]![f]! + l2 * w[c]![f]!);
     }
   }
-  return {
-    coef: w.map((r) => Array.from(r)),
-    intercept: Array.from(b),
-    predict: (xx: Float64Array, nn: number) => {
-      const zz = Float64Array.from(xx, (v, idx) => (v - mu[idx % d]!) / sd[idx % d]!);
-      const res = new Float32Array(nn * out);
-      for (let i = 0; i < nn; i++) res.set(scores(zz, i), i * out);
-      return res;
-    },
-  };
+  const stack: Stack = { mean: Array.from(mu), std: Array.from(sd), coef: w.map((r) => Array.from(r)), intercept: Array.from(b) };
+  return { ...stack, predict: (xx: Float64Array, nn: number) => applyStack(stack, xx, nn, task) };
 }
 
 /**

@@ -21,8 +21,9 @@ export function formatAutoML(s: AutoMLSummary): string {
   const lines = [textTable(rows)];
   const w = s.leaderboard.find((e) => e.name === 'weighted')?.weights;
   if (w) lines.push(`weights (greedy selection on OOF loss): ${Object.entries(w).map(([f, v]) => `${f} ${v!.toFixed(2)}`).join(', ')}`);
-  if (s.decision) lines.push(`ensemble ${s.decision.keep ? 'kept' : 'not kept'}: ${s.decision.reason}`);
-  if (s.stacking) lines.push(`stacking: ${s.stacking.note}`);
+  if (s.decision) lines.push(`weighted average ${s.decision.keep ? 'passes the keep rule' : 'not kept'}: ${s.decision.reason}`);
+  if (s.stacking) lines.push(`stacking ${s.stacking.decision.keep ? 'passes the keep rule' : 'not kept'}: ${s.stacking.note}`);
+  if (s.decision?.keep && s.stacking?.decision.keep) lines.push('(both pass: the lower OOF loss is chosen)');
   lines.push('(per family: the configuration with the lowest OOF loss among its defaults (#0) and best trials on validation)');
   for (const e of s.leaderboard) if (e.params) lines.push(`${e.name} parameters: ${Object.keys(e.params).length ? JSON.stringify(e.params) : '(defaults)'}`);
   lines.push(`time: tuning ${s.seconds.tuning.toFixed(1)} s, out-of-fold ${s.seconds.oof.toFixed(1)} s, refit ${s.seconds.refit.toFixed(1)} s`);

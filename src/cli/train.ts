@@ -149,6 +149,8 @@ Examples:
   $ lepton train credit-g.arff --target class --trials 20   # AutoML, reproducible
   $ lepton train scans/ --epochs 10                       # scans/<class>/*.png → a CNN
   $ lepton train tickets/ --seq-len 64                    # tickets/<class>/*.txt → a text transformer
+  $ lepton train scans/ --time 5m                         # AutoML on images: tune the CNN, keep the best
+  $ lepton train tickets/ --trials 20                     # AutoML on texts: transformer or GRU, tuned
   $ lepton train engines.csv --target fail_soon --sequence-id unit --sequence-time cycle   # readings per unit and cycle → a GRU
   $ lepton train claims.csv --target fraud                # a free-text column beside others → a mixed network
   $ lepton train reviews.csv --target stars --model textnet --seq-len 96   # the text column alone

@@ -13,6 +13,7 @@ import { VERSION } from '../package-root.js';
 import { Pipeline } from '../prep/pipeline.js';
 import { LeptonModel } from './model.js';
 import type { Member } from './member.js';
+import { StackZ } from './stacking.js';
 import { loadMixedNet, loadNet, loadSeqNet, loadTextNet } from './net-family.js';
 import { isRecommendFamily, loadRecommendMember, RECOMMEND_FAMILIES } from '../recommend/families.js';
 import { CnnParams, FAMILIES, IMAGE_FAMILIES, MIXED_FAMILIES, MixedNetParams, SEQUENCE_FAMILIES, SeqNetParams, TEXT_FAMILIES, TextNetParams, TorchParams, XgbParams } from './spec.js';
@@ -102,6 +103,8 @@ export const ManifestZ = z.object({
       weight: z.number().positive(),
     }),
   ).min(1),
+  /** A stacked ensemble (AutoML): the members' outputs combined by this meta-model instead of their weighted average. */
+  stack: StackZ.optional(),
   /** Free-form training summary (leaderboard, test metrics, split sizes) for `show`. */
   training: z.record(z.string(), z.unknown()).optional(),
 });

@@ -18,6 +18,7 @@ import type { TargetEncoder } from '../prep/target.js';
 import { HfTokenizer } from '../text/hf-tokenizer.js';
 import { WordTokenizer, type TextEncoder } from '../text/tokenizer.js';
 import type { Member } from './member.js';
+import { predictStack } from './stacking.js';
 import type { Manifest } from './artifact.js';
 
 export type Prediction =
@@ -140,7 +141,7 @@ export class LeptonModel {
     return this.task === 'classification' ? this.classes.length : 1;
   }
 
-  /** Weighted average of member outputs over already-transformed features. */
+  /** Member outputs over already-transformed features, combined: their weighted average, or the stored stacker. */
   async predictFeatures(x: Float32Array): Promise<Float32Array> {
     this.checkUsable();
     return this.combine(await Promise.all(this.members.map((m) => m.predict(x))));
@@ -157,6 +158,7 @@ export class LeptonModel {
   }
 
   private combine(outs: Float32Array[]): Float32Array {
+    if (this.manifest.stack) return predictStack(this.manifest.stack, outs, this.outputDim, this.task);
     if (outs.length === 1) return outs[0]!;
     const weights = this.manifest.members.map((m) => m.weight);
     const total = weights.reduce((s, w) => s + w, 0);

@@ -38,7 +38,9 @@ describe('trainAutoML', () => {
       const shipped = Object.values(a.weights) as number[];
       expect(shipped.reduce((s, v) => s + v, 0)).toBeCloseTo(1, 10);
       expect(a.model.manifest.members.map((m) => m.weight)).toEqual(shipped);
-      expect(a.model.manifest.selected).toBe(a.decision!.keep ? 'ensemble' : a.leaderboard.find((e) => e.selected)!.name);
+      const chosen = a.leaderboard.find((e) => e.selected)!.name;
+      expect(a.model.manifest.selected).toBe(chosen === 'weighted' ? 'ensemble' : chosen);
+      expect(a.model.manifest.stack !== undefined).toBe(chosen === 'stacking');
       expect(a.test.task === 'classification' && a.test.rocAuc!).toBeGreaterThan(0.95);
       // The same split as train(): the same number of test rows for the same seed.
       const plain = await train(CANCER, { target: 'diagnosis', seed: 7, model: 'logistic', params: { logistic: { epochs: 5 } } });
