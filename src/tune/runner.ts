@@ -56,8 +56,9 @@ import { makeSampler, type Sampler } from './samplers.js';
 import { autoSpace, canonicalJson, DEFAULT_SPACES, familyParams, knownAutoParams, knownParams, validateSpace, type Params, type SearchSpace } from './space.js';
 import type { FromWorker, ToWorker } from './worker.js';
 
-/** Kept equal to worker.ts's WORKER_FLAG (a value import would load the worker module here). */
+/** Kept equal to worker.ts's WORKER_FLAG and WARM_TORCH_FLAG (a value import would load the worker module here). */
 const WORKER_FLAG = '--lepton-tune-worker';
+const WARM_TORCH_FLAG = '--warm-torch';
 
 export const SAMPLERS = ['tpe', 'random', 'grid'] as const;
 export type SamplerName = (typeof SAMPLERS)[number];
@@ -236,28 +237,29 @@ export async function runStudy(home: Home, actor: Actor, o: TuneOptions): Promis
   const script = workerScript();
   // Workers start now, so their imports and libtorch load while this process reads the data;
   // the search takes them as it needs them, and the rest are stopped.
-  const spare = Array.from({ length: Math.min(requested, budget.trials ?? requested) }, () => forkWorker(script));
+  const torch = model !== 'xgboost';
+  const spare = Array.from({ length: Math.min(requested, budget.trials ?? requested) }, () => forkWorker(script, torch));
   const dir = await mkdtemp(join(tmpdir(), 'lepton-study-'));
   try {
-    return await searchStudy(home, actor, o, { t0, budget, model, cores, requested, space, script, spare, dir });
+    return await searchStudy(home, actor, o, { t0, budget, model, cores, requested, space, script, spare, torch, dir });
   } finally {
     for (const child of spare.splice(0)) child.kill('SIGKILL');
     await rm(dir, { recursive: true, force: true });
   }
 }
 
-function forkWorker(script: string): ChildProcess {
-  const child = fork(script, [WORKER_FLAG], { execArgv: [], stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+function forkWorker(script: string, torch: boolean): ChildProcess {
+  const child = fork(script, torch ? [WORKER_FLAG, WARM_TORCH_FLAG] : [WORKER_FLAG], { execArgv: [], stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
   child.on('error', () => undefined); // 'exit' follows; a spare's is seen when it is taken
   return child;
 }
 
 /** A spare worker that is still alive, else a fresh one. */
-function takeWorker(spare: ChildProcess[], script: string): ChildProcess {
+function takeWorker(spare: ChildProcess[], script: string, torch: boolean): ChildProcess {
   for (let child = spare.pop(); child; child = spare.pop()) {
     if (child.exitCode === null && child.signalCode === null && child.connected) return child;
   }
-  return forkWorker(script);
+  return forkWorker(script, torch);
 }
 
 interface Checked {
@@ -270,6 +272,8 @@ interface Checked {
   script: string;
   /** Workers forked before the data was read, not yet in use. */
   spare: ChildProcess[];
+  /** The study may train torch networks: workers warm libtorch up. */
+  torch: boolean;
   /** A scratch folder for this run (the objective file), removed afterwards. */
   dir: string;
 }
@@ -368,7 +372,7 @@ async function searchStudy(home: Home, actor: Actor, o: TuneOptions, c: Checked)
   };
 
   const spawn = (): Slot => {
-    const child = takeWorker(spare, script);
+    const child = takeWorker(spare, script, c.torch);
     const slot: Slot = { id: nextSlot++, child, ready: false, dead: false, trial: null };
     child.on('message', (m: FromWorker) => onMessage(slot, m));
     child.on('exit', (code, signal) => onExit(slot, code, signal));
