@@ -112,7 +112,8 @@ parameter with its family (xgboost.maxDepth), or give it a condition: when: { fa
 The objective is validation ROC-AUC (macro one-vs-rest for several classes) or RMSE for
 regression, on a fixed split from the seed (the one \`lepton train\` makes; test rows stay
 unseen until the best parameters are refitted and evaluated on them). ASHA stops trials whose
-validation loss after 3, 9, 27… epochs (20, 60, 180… rounds) is outside the top third so far.
+validation loss after 3, 9, 27… epochs (20, 60, 180… rounds; rungs up to a third of the cap) is
+outside the top third so far. Workers read the data once encoded (a binary file the run writes).
 A killed run resumes with --study: interrupted trials run again with the same number and
 parameters, none is lost or repeated. A crashing trial is recorded as failed and the study goes on.`,
     )

@@ -10,6 +10,10 @@
  * trials), sends the parameters to an idle worker, records the worker's per-epoch/round reports
  * (`reportIntermediate`), asks ASHA after each one and cancels the trial when ASHA says prune.
  *
+ * Data: the parent reads the data, splits and encodes it once, and writes the train/validation
+ * matrices to a scratch file (objective-file.ts, removed at the end) that workers read without
+ * parsing. Workers are forked before that, so their start-up (imports, libtorch) overlaps it.
+ *
  * Isolation: a trial that throws (a diverged loss, bad parameters) is failed with its message
  * and the worker goes on; a worker that dies (a native crash, the OOM killer's SIGKILL) fails
  * only its trial, with the exit code or signal, and a fresh worker takes its place.
@@ -85,7 +89,7 @@ export interface TuneOptions {
   seed?: number;
   project?: string;
   task?: Task;
-  /** ASHA pruning (default on: rungs at 3·3^k epochs for torch, 20·3^k rounds for XGBoost). */
+  /** ASHA pruning (default on: rungs at 3·3^k epochs for torch, 20·3^k rounds for XGBoost, up to a third of the cap). */
   asha?: false | { minResource?: Partial<Record<FamilyName, number>>; reductionFactor?: number };
   /** XGBoost trials report every this many rounds (default 10). */
   reportEvery?: number;
