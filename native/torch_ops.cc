@@ -1,5 +1,6 @@
-// Stateless tensor operations on libtorch that data preparation needs (SMOTE's neighbour
-// search). Synchronous: callers use them on training splits, not on request paths.
+// Stateless tensor operations on libtorch that data preparation and fitting need (SMOTE's
+// neighbour search, the inverse behind EASE's item weights). Synchronous: callers use them on
+// training splits, not on request paths.
 #include "torch_ops.h"
 
 #include <torch/torch.h>
@@ -48,10 +49,34 @@ Napi::Value NearestNeighbors(const Napi::CallbackInfo& info) {
   }
 }
 
+// inverse(a: Float64Array, n) -> Float64Array: the inverse of the n × n matrix a (row-major), in
+// double precision (ridge systems such as EASE's item-item weights are ill-conditioned in float).
+Napi::Value Inverse(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  try {
+    if (info.Length() < 2 || !info[1].IsNumber()) throw EngineError("E_ARG", "inverse(a, n): n must be a number");
+    const int64_t n = info[1].As<Napi::Number>().Int64Value();
+    if (n < 1) throw EngineError("E_ARG", "n must be at least 1");
+    auto a = HoldTypedArray<double>(info[0], napi_float64_array, "a", SIZE_MAX);
+    if (a.length != static_cast<size_t>(n * n))
+      throw EngineError("E_ARG", "a has " + std::to_string(a.length) + " elements, not n × n = " + std::to_string(n * n));
+    torch::NoGradGuard ng;
+    auto inv = torch::linalg_inv(torch::from_blob(a.data, {n, n}, torch::kFloat64)).contiguous();
+    auto out = Napi::Float64Array::New(env, static_cast<size_t>(n * n));
+    std::memcpy(out.Data(), inv.data_ptr<double>(), static_cast<size_t>(n * n) * sizeof(double));
+    return out;
+  } catch (const c10::Error& e) {
+    throw MakeError(env, "E_TORCH", std::string("inverse: ") + e.what_without_backtrace());
+  } catch (...) {
+    RethrowAsJs(env, "inverse");
+  }
+}
+
 }  // namespace
 
 void InitTorchOps(Napi::Env env, Napi::Object exports) {
   exports.Set("nearestNeighbors", Napi::Function::New(env, NearestNeighbors, "nearestNeighbors"));
+  exports.Set("inverse", Napi::Function::New(env, Inverse, "inverse"));
 }
 
 }  // namespace lepton

@@ -92,7 +92,7 @@ export async function trainRecommender(table: Table, o: RecommendTrainOptions = 
   });
   const fit = (family: RecommendFamilyName): Promise<Member> | Member => {
     if (family === 'popularity') return fitPopularity(split.train, items, seqLen);
-    if (family === 'cooccurrence') return fitCooccurrence(parseNetParams(CooccurrenceParams, o.params?.cooccurrence, 'co-occurrence', 'co-occurrence takes { normalise: count|conditional|cosine|lift, decay: 0..1 }'), split.train, items, seqLen, split.val);
+    if (family === 'cooccurrence') return fitCooccurrence(parseNetParams(CooccurrenceParams, o.params?.cooccurrence, 'co-occurrence', 'co-occurrence takes { normalise: count|conditional|cosine|lift|ease, decay: 0..1, lambda: > 0 (ease) }'), split.train, items, seqLen, split.val);
     return fitSequence(family, parseNetParams(SequenceParams, o.params?.[family], family, SEQ_HINT), items, seqLen, trainCases, split.val, ctx(family));
   };
   const fitted: { member: Member; entry: RecommendCandidate }[] = [];

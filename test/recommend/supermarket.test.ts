@@ -39,14 +39,22 @@ describe('recommend: supermarket baskets', () => {
     expect(column.leaderboard.filter((c) => c.selected).map((c) => c.family)).toEqual([best.family]);
   });
 
-  it('in random order (basket completion), co-occurrence is no worse than popularity, which is hard to beat here', async () => {
-    const pop = await trainRecommender(full, { model: 'popularity', seed: 42 });
-    const co = await trainRecommender(full, { model: 'cooccurrence', seed: 42 });
-    pop.model.dispose();
-    co.model.dispose();
-    // Measured (seed 42, 4572 test baskets): popularity 0.550, co-occurrence 0.551 (the best of the
-    // validation grid); a multi-hot MLP peer reached 0.55–0.56, so the data holds little beyond popularity.
-    expect(pop.report.leaderboard[0]!.test.hr).toBeGreaterThan(0.5);
-    expect(co.report.leaderboard[0]!.test.hr).toBeGreaterThan(pop.report.leaderboard[0]!.test.hr - 0.02);
+  it('in random order (basket completion), EASE item weights beat popularity on HR@10 and NDCG@10 in every seed', async () => {
+    for (const seed of [42, 1]) {
+      const pop = await trainRecommender(full, { model: 'popularity', seed });
+      const co = await trainRecommender(full, { model: 'cooccurrence', seed });
+      pop.model.dispose();
+      co.model.dispose();
+      // Measured on 4572 test baskets, seeds 42 / 1 / 2: popularity HR@10 0.550 / 0.546 / 0.546,
+      // co-occurrence (validation picks EASE each time) 0.573 / 0.577 / 0.570; NDCG@10 +0.02 in each.
+      // The plain counts (cosine, lift, …) only tie popularity: a multi-hot MLP peer reached 0.55–0.56,
+      // so the data holds little beyond popularity and the gain is modest but consistent.
+      const p = pop.report.leaderboard[0]!.test;
+      const c = co.report.leaderboard[0]!;
+      expect(p.hr).toBeGreaterThan(0.5);
+      expect(co.model.manifest.members[0]!.params).toMatchObject({ normalise: 'ease' });
+      expect(c.test.hr).toBeGreaterThan(p.hr + 0.01);
+      expect(c.test.ndcg).toBeGreaterThan(p.ndcg + 0.01);
+    }
   });
 });
