@@ -7,6 +7,7 @@
  * train/validation) for tuning; the held-out fold is scored once. Seed 0 for Lepton's folds; the
  * peers use scikit-learn's StratifiedKFold with the same seed (their own folds, as in cvAuc).
  *   node dist/bench/run.js automl            (or: node dist/bench/automl.js [secondsPerFold])
+ *   AUTOML_SECONDS_PER_FOLD=300 AUTOML_SEED=1 AUTOML_DATASETS=credit-g node dist/bench/run.js automl
  */
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
@@ -24,16 +25,18 @@ const meanStd = (v: number[]) => {
   return { mean, std: v.length > 1 ? Math.sqrt(v.reduce((a, b) => a + (b - mean) ** 2, 0) / (v.length - 1)) : 0 };
 };
 
-export async function automlBench(options: { python?: string; secondsPerFold?: number; folds?: number; seed?: number } = {}): Promise<Record<string, unknown>> {
+export async function automlBench(options: { python?: string; secondsPerFold?: number; folds?: number; seed?: number; datasets?: string[] } = {}): Promise<Record<string, unknown>> {
   const root = packageRoot();
   const python = options.python ?? process.env.PEER_PYTHON ?? '/usr/bin/python3';
   const seconds = options.secondsPerFold ?? Number(process.env.AUTOML_SECONDS_PER_FOLD ?? 60);
   const k = options.folds ?? 5;
-  const seed = options.seed ?? 0;
-  const sets = [
+  const seed = options.seed ?? Number(process.env.AUTOML_SEED ?? 0);
+  const only = options.datasets ?? process.env.AUTOML_DATASETS?.split(',');
+  const all = [
     { name: 'credit-g', path: join(root, 'data', 'credit-g.arff'), target: 'class' },
     { name: 'breast-cancer-wisconsin', path: join(root, 'data', 'breast-cancer-wisconsin.csv'), target: 'diagnosis' },
   ];
+  const sets = all.filter((s) => !only || only.includes(s.name));
   const out: Record<string, unknown> = { config: { secondsPerFold: seconds, folds: k, seed } };
   for (const s of sets) {
     const table = await loadInput(s.path);
