@@ -1,45 +1,34 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LeptonClient } from '../../src/client/client.js';
-import { decodeModel, encodeModel, FORMAT_VERSION } from '../../src/models/artifact.js';
-import { openHome, type Home } from '../../src/registry/open.js';
-import { startServer, type ServerHandle } from '../../src/serve/server.js';
+import { decodeModel, encodeModel } from '../../src/models/artifact.js';
 import { trainPretrainedTexts } from '../../src/train/train-pretrained.js';
 import { tmp } from '../helpers.js';
 import { BAD, GOOD, writeTinyBert } from '../models/fixtures/tiny-bert.js';
-import { admin } from './fixture.js';
+import { publish, serveModels, type Served } from './fixture.js';
 
-let home: Home;
-let server: ServerHandle;
-let key: string;
+let served: Served;
 let local: Float32Array;
 const sample = ['the food was great', 'a terrible and ugly room', 'good '.repeat(40)];
 
 beforeAll(async () => {
-  home = await openHome({ dir: tmp() });
-  const dir = tmp();
-  await writeTinyBert(dir);
-  const texts = Array.from({ length: 40 }, (_, i) => `the ${(i % 2 ? GOOD : BAD)[i % 10]} day was ${(i % 2 ? GOOD : BAD)[(i * 3) % 10]}`);
-  const labels = texts.map((_, i) => i % 2);
-  const { model } = await trainPretrainedTexts(texts, labels, ['bad', 'good'], { checkpoint: dir, lora: { r: 2 }, seqLen: 12, params: { epochs: 2, batchSize: 8 } });
-  local = (await model.predictTexts(sample)).probabilities;
-  const bytes = encodeModel(model);
-  model.dispose();
-  // A saved model tokenises and predicts exactly as the trained one.
-  const reloaded = decodeModel(bytes, 'reviews.lepton');
-  expect((await reloaded.predictTexts(sample)).probabilities).toEqual(local);
-  reloaded.dispose();
-  await home.registry.registerModelVersion('acme', { name: 'reviews', artifact: await home.artifacts.put(bytes), formatVersion: FORMAT_VERSION, task: 'classification' }, admin);
-  key = (await home.registry.createKey('acme', 'predictor', 'p', admin)).key;
-  server = await startServer({ home, port: 0 });
+  served = await serveModels(async (home) => {
+    const dir = tmp();
+    await writeTinyBert(dir);
+    const texts = Array.from({ length: 40 }, (_, i) => `the ${(i % 2 ? GOOD : BAD)[i % 10]} day was ${(i % 2 ? GOOD : BAD)[(i * 3) % 10]}`);
+    const labels = texts.map((_, i) => i % 2);
+    const { model } = await trainPretrainedTexts(texts, labels, ['bad', 'good'], { checkpoint: dir, lora: { r: 2 }, seqLen: 12, params: { epochs: 2, batchSize: 8 } });
+    local = (await model.predictTexts(sample)).probabilities;
+    // A saved model tokenises and predicts exactly as the trained one.
+    const reloaded = decodeModel(encodeModel(model), 'reviews.lepton');
+    model.dispose();
+    expect((await reloaded.predictTexts(sample)).probabilities).toEqual(local);
+    await publish(home, 'reviews', reloaded);
+  });
 }, 40_000);
-afterAll(async () => {
-  await server?.close();
-  await home?.close();
-});
+afterAll(() => served?.close());
 
 describe('serve: a fine-tuned BERT checkpoint', () => {
   it('predicts {"texts": [...]} with the stored tokenizer.json as the library does, counting truncated texts', async () => {
-    const client = new LeptonClient({ baseUrl: server.url, apiKey: key });
+    const { client } = served;
     const r = await client.predictTexts('acme', 'reviews', sample, { version: 1 });
     expect(r.predictions).toHaveLength(3);
     expect(r.truncated).toBe(1);

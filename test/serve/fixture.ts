@@ -1,7 +1,11 @@
 import { readFile } from 'node:fs/promises';
+import { LeptonClient } from '../../src/client/client.js';
 import { startTrainingJob } from '../../src/jobs/training-job.js';
+import { encodeModel, FORMAT_VERSION } from '../../src/models/artifact.js';
+import type { LeptonModel } from '../../src/models/model.js';
 import { openHome, type Home } from '../../src/registry/open.js';
 import type { Actor } from '../../src/registry/registry.js';
+import { startServer, type ServerHandle } from '../../src/serve/server.js';
 import { CREDIT, tmp } from '../helpers.js';
 
 export const admin: Actor = { keyId: null, name: 'test' };
@@ -33,4 +37,37 @@ export async function fixture(): Promise<{ home: Home; keys: Record<'admin' | 't
     other: (await home.registry.createKey('globex', 'admin', 'o', admin)).key,
   };
   return { home, keys, creditArff: await readFile(CREDIT) };
+}
+
+/** Stores `model` as NAME@1 of project acme with the production alias, then disposes it. */
+export async function publish(home: Home, name: string, model: LeptonModel): Promise<void> {
+  const artifact = await home.artifacts.put(encodeModel(model));
+  model.dispose();
+  await home.registry.registerModelVersion('acme', { name, artifact, formatVersion: FORMAT_VERSION, task: model.task }, admin);
+  await home.registry.setAlias('acme', name, 'production', 1, admin);
+}
+
+export interface Served {
+  home: Home;
+  server: ServerHandle;
+  /** A client with a predictor key of project acme. */
+  client: LeptonClient;
+  close(): Promise<void>;
+}
+
+/** A fresh home whose models `setup` publishes, served on a free port with a predictor key. */
+export async function serveModels(setup: (home: Home) => Promise<void>): Promise<Served> {
+  const home = await openHome({ dir: tmp() });
+  await setup(home);
+  const key = (await home.registry.createKey('acme', 'predictor', 'p', admin)).key;
+  const server = await startServer({ home, port: 0 });
+  return {
+    home,
+    server,
+    client: new LeptonClient({ baseUrl: server.url, apiKey: key }),
+    close: async () => {
+      await server.close();
+      await home.close();
+    },
+  };
 }

@@ -1,42 +1,29 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LeptonApiError, LeptonClient } from '../../src/client/client.js';
+import { LeptonApiError } from '../../src/client/client.js';
 import { readImageFolder } from '../../src/data/images.js';
-import { encodeModel } from '../../src/models/artifact.js';
-import { FORMAT_VERSION } from '../../src/models/artifact.js';
-import { openHome, type Home } from '../../src/registry/open.js';
-import { startServer, type ServerHandle } from '../../src/serve/server.js';
 import { trainImages } from '../../src/train/train-images.js';
 import { fashion, writeFolder } from '../data/fixtures.js';
 import { tmp } from '../helpers.js';
-import { admin } from './fixture.js';
+import { publish, serveModels, type Served } from './fixture.js';
 
-let home: Home;
-let server: ServerHandle;
-let key: string;
+let served: Served;
 let scans: string;
 
 beforeAll(async () => {
-  home = await openHome({ dir: tmp() });
-  scans = join(tmp(), 'scans');
-  await writeFolder(scans, await fashion());
-  const { model } = await trainImages(await readImageFolder(scans), { params: { epochs: 2 }, torchThreads: 1 });
-  const artifact = await home.artifacts.put(encodeModel(model));
-  model.dispose();
-  await home.registry.registerModelVersion('acme', { name: 'garments', artifact, formatVersion: FORMAT_VERSION, task: 'classification' }, admin);
-  await home.registry.setAlias('acme', 'garments', 'production', 1, admin);
-  key = (await home.registry.createKey('acme', 'predictor', 'p', admin)).key;
-  server = await startServer({ home, port: 0 });
+  served = await serveModels(async (home) => {
+    scans = join(tmp(), 'scans');
+    await writeFolder(scans, await fashion());
+    const { model } = await trainImages(await readImageFolder(scans), { params: { epochs: 2 }, torchThreads: 1 });
+    await publish(home, 'garments', model);
+  });
 });
-afterAll(async () => {
-  await server.close();
-  await home.close();
-});
+afterAll(() => served.close());
 
 describe('serve: image models', () => {
   it('predicts base64 image files, and explains rows sent to an image model and broken images', async () => {
-    const client = new LeptonClient({ baseUrl: server.url, apiKey: key });
+    const { client } = served;
     const files = [join(scans, 'trouser', '01.png'), join(scans, 'pullover', '00.png')].map((f) => readFileSync(f));
     const r = await client.predictImages('acme', 'garments', files);
     expect(r.model).toEqual({ name: 'garments', version: 1 });

@@ -1,46 +1,32 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LeptonApiError, LeptonClient } from '../../src/client/client.js';
-import { encodeModel, FORMAT_VERSION } from '../../src/models/artifact.js';
-import { openHome, type Home } from '../../src/registry/open.js';
-import { startServer, type ServerHandle } from '../../src/serve/server.js';
+import { LeptonApiError } from '../../src/client/client.js';
 import { readTextArff } from '../../src/text/classify.js';
 import { trainTexts } from '../../src/train/train-texts.js';
 import { train } from '../../src/train/train.js';
-import { CREDIT, tmp } from '../helpers.js';
-import { admin } from './fixture.js';
+import { CREDIT } from '../helpers.js';
+import { publish, serveModels, type Served } from './fixture.js';
 
-let home: Home;
-let server: ServerHandle;
-let key: string;
+let served: Served;
 let local: Float32Array;
 const sample = ['Wheat and corn exports rose as the USDA raised its grain estimates for the Soviet Union', 'The company reported higher quarterly profit on computer sales'];
 
 beforeAll(async () => {
-  home = await openHome({ dir: tmp() });
-  const data = await readTextArff('data/ReutersGrain-train.arff');
-  const { model } = await trainTexts(data.texts, data.labels, data.classes, {
-    seqLen: 48,
-    params: { layers: [{ type: 'embedding', dim: 32 }, { type: 'gru', hidden: 32 }, { type: 'pool', mode: 'mean' }, { type: 'linear', out: 2 }], epochs: 3, lr: 3e-3 },
+  served = await serveModels(async (home) => {
+    const data = await readTextArff('data/ReutersGrain-train.arff');
+    const { model } = await trainTexts(data.texts, data.labels, data.classes, {
+      seqLen: 48,
+      params: { layers: [{ type: 'embedding', dim: 32 }, { type: 'gru', hidden: 32 }, { type: 'pool', mode: 'mean' }, { type: 'linear', out: 2 }], epochs: 3, lr: 3e-3 },
+    });
+    local = (await model.predictTexts(sample)).probabilities;
+    await publish(home, 'grain', model);
+    await publish(home, 'credit', (await train(CREDIT, { target: 'class', model: 'logistic' })).model);
   });
-  local = (await model.predictTexts(sample)).probabilities;
-  await home.registry.registerModelVersion('acme', { name: 'grain', artifact: await home.artifacts.put(encodeModel(model)), formatVersion: FORMAT_VERSION, task: 'classification' }, admin);
-  await home.registry.setAlias('acme', 'grain', 'production', 1, admin);
-  model.dispose();
-  const t = await train(CREDIT, { target: 'class', model: 'logistic' });
-  await home.registry.registerModelVersion('acme', { name: 'credit', artifact: await home.artifacts.put(encodeModel(t.model)), formatVersion: FORMAT_VERSION, task: 'classification' }, admin);
-  await home.registry.setAlias('acme', 'credit', 'production', 1, admin);
-  t.model.dispose();
-  key = (await home.registry.createKey('acme', 'predictor', 'p', admin)).key;
-  server = await startServer({ home, port: 0 });
 }, 40_000);
-afterAll(async () => {
-  await server.close();
-  await home.close();
-});
+afterAll(() => served.close());
 
 describe('serve: text models', () => {
   it('predicts {"texts": [...]} as the library does, and explains texts / rows sent to the wrong model and empty lists', async () => {
-    const client = new LeptonClient({ baseUrl: server.url, apiKey: key });
+    const { client } = served;
     const r = await client.predictTexts('acme', 'grain', [...sample, 'grain '.repeat(60)]);
     expect(r.model).toEqual({ name: 'grain', version: 1 });
     expect(r.predictions).toHaveLength(3);
