@@ -127,8 +127,8 @@ export function registerTrain(program: Command): void {
       .option('--register <name>', 'record the run in the registry and register the model as the next version of NAME')
       .option('--alias <alias>', 'with --register: point this alias (e.g. staging) at the new version')
       .option('--project <name>', 'registry project for --register', 'default')
-      .option('--size <HxW>', 'image folders: decode every image to this size (default: the most common size)')
-      .option('--channels <n>', 'image folders: 1 (grey) or 3 (RGB)')
+      .option('--size <HxW>', 'image folders and image columns: decode every image to this size (default: the most common size)')
+      .option('--channels <n>', 'image folders and image columns: 1 (grey) or 3 (RGB)')
       .option('--checkpoint <dir>', 'text folders: fine-tune a Hugging Face BERT checkpoint (a folder with config.json, model.safetensors, tokenizer.json)')
       .option('--lora <r>', 'with --checkpoint: train rank-r LoRA adapters on query/value and the head only; the checkpoint stays frozen', parseIntOption('--lora'))
       .option('--seq-len <n>', 'text folders and free-text columns: words per text the network reads (default 128 for folders, 64 for columns; longer texts are truncated); sequences: steps per id (default 50, the latest)', parseIntOption('--seq-len'))
@@ -153,6 +153,7 @@ Examples:
   $ lepton train tickets/ --trials 20                     # AutoML on texts: transformer or GRU, tuned
   $ lepton train engines.csv --target fail_soon --sequence-id unit --sequence-time cycle   # readings per unit and cycle → a GRU
   $ lepton train claims.csv --target fraud                # a free-text column beside others → a mixed network
+  $ lepton train listings.csv --target sold               # a column of image paths beside others → a mixed network
   $ lepton train reviews.csv --target stars --model textnet --seq-len 96   # the text column alone
   $ lepton train tickets/ --checkpoint bert-base-uncased/ --lora 8 --epochs 3   # fine-tune BERT with LoRA
   $ lepton train /usr/share/datasets/fashion-mnist --size 28x28   # Fashion-MNIST (IDX, train split)`,
@@ -282,7 +283,7 @@ async function saved<R extends TrainOutcome & Pick<NetworkTrainResult, 'model'>>
  * free text → the tabular candidates; a text column alone → textnet; text beside other columns →
  * mixed) and says which and why on stderr; `--model mixed|textnet` forces one.
  */
-async function trainTable(data: string, out: string, f: TrainFlags & { seqLen?: number }): Promise<TrainOutcome> {
+async function trainTable(data: string, out: string, f: TrainFlags & { seqLen?: number; size?: string; channels?: string }): Promise<TrainOutcome> {
   const textFamily = f.model === 'mixed' || f.model === 'textnet' ? f.model : undefined;
   const o = trainOptionsFromFlags(textFamily ? { ...f, model: 'auto' } : f);
   if (o.model !== 'auto' && !textFamily) {
@@ -302,7 +303,7 @@ async function trainTable(data: string, out: string, f: TrainFlags & { seqLen?: 
   const cut = (count: number, column: string, seqLen: number, of: number) =>
     !f.quiet && count > 0 && process.stderr.write(`${count} of ${of} training texts in '${column}' are longer than ${seqLen} words and were truncated (raise --seq-len to keep more)\n`);
   if (choice.family === 'mixed') {
-    const r = await trainMixed(table, { ...common, target: o.target, task: o.task });
+    const r = await trainMixed(table, { ...common, target: o.target, task: o.task, imageSize: f.size ? parseSize(f.size) : undefined, channels: f.channels ? parseChannels(f.channels) : undefined });
     for (const t of r.truncated) cut(t.count, t.column, t.seqLen, r.split.train);
     return saved(r, out);
   }

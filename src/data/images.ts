@@ -89,18 +89,7 @@ async function mapLimited<T, R>(items: readonly T[], limit: number, fn: (item: T
 /** Decodes every image of a class-per-folder tree to a common size and channel count. */
 export async function readImageFolder(dir: string, opts: ImageFolderOptions = {}): Promise<ImageSet> {
   const { classes, found } = await listImages(dir);
-  // Headers only: sizes and colour, to choose the common shape before decoding.
-  const meta = await mapLimited(found, 16, async (f) => {
-    try {
-      const m = await sharp(f.file).metadata();
-      return { height: m.height ?? 0, width: m.width ?? 0, grey: m.channels === 1 || (m.channels === 2 && m.hasAlpha === true) || m.space === 'b-w' };
-    } catch (e) {
-      throw cannotDecode(f.file, e);
-    }
-  });
-  const [height, width] = opts.size ?? mostCommonSize(meta);
-  if (!(height > 0 && width > 0 && height <= 4096 && width <= 4096)) throw new LeptonError('E_OPTION', `image size ${height}×${width} is out of range`, 'give --size HxW between 1 and 4096');
-  const channels = opts.channels ?? (meta.every((m) => m.grey) ? 1 : 3);
+  const { height, width, channels, meta } = await commonShape(found.map((f) => ({ name: f.file, data: f.file })), opts);
   const per = height * width * channels;
   const pixels = new Uint8Array(found.length * per);
   let resized = 0;
@@ -112,6 +101,25 @@ export async function readImageFolder(dir: string, opts: ImageFolderOptions = {}
     opts.onProgress?.(++done, found.length);
   });
   return { n: found.length, height, width, channels, pixels, labels: Int32Array.from(found, (f) => f.label), classes, files: found.map((f) => relative(dir, f.file)), resized };
+}
+
+/**
+ * The shape a set of images is decoded to, from their headers only: the most common size (or
+ * `opts.size`), grey when every image is grey (or `opts.channels`); with each image's size and colour.
+ */
+export async function commonShape(inputs: readonly { name: string; data: string | Uint8Array }[], opts: Pick<ImageFolderOptions, 'size' | 'channels'> = {}) {
+  const meta = await mapLimited(inputs, 16, async (input) => {
+    try {
+      const m = await sharp(input.data).metadata();
+      return { height: m.height ?? 0, width: m.width ?? 0, grey: m.channels === 1 || (m.channels === 2 && m.hasAlpha === true) || m.space === 'b-w' };
+    } catch (e) {
+      throw cannotDecode(input.name, e);
+    }
+  });
+  const [height, width] = opts.size ?? mostCommonSize(meta);
+  if (!(height > 0 && width > 0 && height <= 4096 && width <= 4096)) throw new LeptonError('E_OPTION', `image size ${height}×${width} is out of range`, 'give --size HxW between 1 and 4096');
+  const channels: 1 | 3 = opts.channels ?? (meta.every((m) => m.grey) ? 1 : 3);
+  return { height, width, channels, meta };
 }
 
 /** One image (a path or its bytes) as height × width × channels bytes, resized (cover) if needed. */

@@ -5,7 +5,7 @@
  * @module
  */
 import { LeptonError } from '../errors.js';
-import { Table, type Column, type ColumnSchema, type ColumnType } from './table.js';
+import { isDict, Table, type Column, type ColumnSchema, type ColumnType } from './table.js';
 
 /** A cell as a reader produced it. `null` / `undefined` = missing. */
 export type RawCell = string | number | boolean | null | undefined;
@@ -86,6 +86,36 @@ export function inferType(cells: readonly RawCell[]): ColumnType {
  */
 export function isFreeText(distinct: number, seen: number, words: number): boolean {
   return (distinct > 0.5 * seen || distinct > 1000) && distinct > 20 && words / seen >= 3;
+}
+
+/** Image file names (relative paths resolve against the table file's folder). */
+const IMAGE_FILE_RE = /\.(png|jpe?g|webp|gif|tiff?)$/i;
+const DATA_URI_RE = /^data:image\/[a-z0-9.+-]+;base64,/i;
+/** The base64 of the first bytes of PNG, JPEG, GIF, WebP (RIFF) and TIFF (both byte orders) files. */
+const BASE64_IMAGE_RE = /^(iVBORw0KGgo|\/9j\/|R0lGOD|UklGR|SUkqA|TU0AK)[A-Za-z0-9+/\r\n]{20,}=*$/;
+
+/** A cell that names an image: a file name or path with an image extension, a data URI, or a base64 image file (rows sent over HTTP). */
+export function isImageReference(value: string): boolean {
+  const v = value.trim();
+  return DATA_URI_RE.test(v) || BASE64_IMAGE_RE.test(v) || (IMAGE_FILE_RE.test(v) && !/[\r\n]/.test(v));
+}
+
+/**
+ * The one rule for image columns (read by mixed models, src/data/image-columns.ts): a string
+ * column with at least one value, every value an image reference. Inference keeps such a column
+ * categorical (or text); the pipeline gives it an `image` step, and the tabular families skip it.
+ */
+export function isImageColumn(col: Column): boolean {
+  if (!isDict(col)) return false;
+  const used = new Uint8Array(col.dictionary.length);
+  for (const c of col.codes) if (c >= 0) used[c] = 1;
+  let seen = 0;
+  for (let c = 0; c < used.length; c++) {
+    if (!used[c]) continue;
+    if (!isImageReference(col.dictionary[c]!)) return false;
+    seen++;
+  }
+  return seen > 0;
 }
 
 /**

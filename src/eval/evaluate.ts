@@ -59,7 +59,7 @@ export async function evaluate(model: LeptonModel, data: Table | string): Promis
   const labels = labelsOf(table, t.column);
   const rows = Int32Array.from(labels.flatMap((l, i) => (l === null ? [] : [i])));
   if (rows.length === 0) throw new LeptonError('E_TARGET', `no row has a value in '${t.column}'`, 'evaluate on labelled data');
-  const out = await model.predictFeatures(model.pipeline.transform(table, rows));
+  const out = await model.predictFeatures(await model.rowFeatures(table, rows));
   if (t.task === 'regression') {
     const col = table.column(t.column);
     if (col.type !== 'numeric') throw new LeptonError('E_TARGET', `target '${t.column}' is not numeric in this data`, 'give numeric targets');

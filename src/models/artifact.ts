@@ -43,6 +43,7 @@ const StepZ = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('scale'), column: z.string(), median: z.number(), mean: z.number(), std: z.number() }),
   z.object({ kind: z.literal('onehot'), column: z.string(), categories: z.array(z.string()), fill: z.string() }),
   z.object({ kind: z.literal('tokens'), column: z.string(), seqLen: z.int().positive(), vocab: VocabZ }),
+  z.object({ kind: z.literal('image'), column: z.string(), channels: z.union([z.literal(1), z.literal(3)]), height: z.int().positive().max(4096), width: z.int().positive().max(4096) }),
 ]);
 
 export const ManifestZ = z.object({
@@ -68,7 +69,7 @@ export const ManifestZ = z.object({
   input: z
     .discriminatedUnion('kind', [
       z.object({ kind: z.literal('image'), channels: z.int().positive(), height: z.int().positive(), width: z.int().positive() }),
-      /** Mixed models read table rows: the pipeline turns them into [tabular features | token ids per text column] (its `tokens` steps hold each text column's vocabulary and seqLen). */
+      /** Mixed models read table rows: the pipeline turns them into [tabular features | token ids per text column | pixels per image column] (its `tokens` steps hold each text column's vocabulary and seqLen, its `image` steps each image column's shape). */
       z.object({ kind: z.literal('mixed') }),
       z.object({
         kind: z.literal('text'),

@@ -100,8 +100,20 @@ export class LeptonModel {
   }
 
   /** Network input for a table: the pipeline's features per row, or for a sequence model one row per id. */
-  tableFeatures(table: Table): Float32Array {
-    return this.sequenceInput ? this.sequenceFeatures(table).x : this.pipeline.transform(table);
+  async tableFeatures(table: Table): Promise<Float32Array> {
+    return this.sequenceInput ? this.sequenceFeatures(table).x : this.rowFeatures(table);
+  }
+
+  /**
+   * The pipeline's features for `rows` of `table` (default: all), where rows enter the model:
+   * image columns are decoded first (asynchronously; `paths: false` refuses file paths, for rows
+   * sent over HTTP), then the pipeline transforms.
+   * @example
+   *   const x = await model.rowFeatures(table, testRows);
+   */
+  async rowFeatures(table: Table, rows?: ArrayLike<number>, opts: { paths?: boolean } = {}): Promise<Float32Array> {
+    await this.pipeline.decodeImages(table, rows, opts);
+    return this.pipeline.transform(table, rows);
   }
 
   /** Token ids (n × seqLen) for texts, with the stored vocabulary; throws for non-text models and bad input. */
@@ -179,7 +191,7 @@ export class LeptonModel {
     if (this.textInput) throw new LeptonError('E_OPTION', 'this is a text model; it predicts from texts, not table rows', 'give strings or .txt files (lepton predict MODEL "some text") or {"texts": [...]}');
     if (this.historyInput) throw new LeptonError('E_OPTION', 'this is a recommendation model; it ranks items for a history, not table rows', 'use lepton recommend predict MODEL --history "a,b,c" or {"history": [...], "k": 10}');
     if (table.numRows === 0) return new Float32Array(0);
-    return this.fromFeatures(await this.predictFeatures(this.tableFeatures(table)));
+    return this.fromFeatures(await this.predictFeatures(await this.tableFeatures(table)));
   }
 
   /** Maps raw member output to the target's units (regression values are de-standardised). */

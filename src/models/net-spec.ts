@@ -358,25 +358,36 @@ export function DEFAULT_SEQ_NET(seqLen: number, sensors: number, classes: number
   });
 }
 
-/** Where a mixed row's inputs sit (Pipeline.layout): tabular features in [0, tabular), then each text column's seqLen ids from `from`. */
+/**
+ * Where a mixed row's inputs sit (Pipeline.layout): tabular features in [0, tabular), then each
+ * text column's seqLen ids from `from`, then each image column's channels × height × width pixels.
+ */
 export interface MixedLayout {
   tabular: number;
   texts: readonly { from: number; seqLen: number; vocab: number }[];
+  images?: readonly { from: number; channels: number; height: number; width: number }[];
 }
 
 /**
  * A classifier over mixed rows, Ludwig-style: a `branches` layer with a dense 64 → ReLU branch
  * for the tabular features and, per text column, embedding 64 → one encoder layer (a pre-norm
  * transformer block, 4 heads, feed-forward 128; or a bidirectional GRU 32 per direction) → masked
- * mean pooling; the branch outputs concatenated → dropout 0.1 → dense 64 → ReLU → dense `classes`.
+ * mean pooling; per image column, a small CNN (3×3 conv 16 → ReLU → 2×2 max-pool → 3×3 conv 32 →
+ * ReLU → global average pool); the branch outputs concatenated → dropout 0.1 → dense 64 → ReLU →
+ * dense `classes`.
  */
 export function DEFAULT_MIXED_NET(layout: MixedLayout, classes: number, seed = 0, textEncoder: 'transformer' | 'gru' = 'transformer'): NetSpec {
-  const width = layout.tabular + layout.texts.reduce((s, t) => s + t.seqLen, 0);
+  const images = layout.images ?? [];
+  const width = layout.tabular + layout.texts.reduce((s, t) => s + t.seqLen, 0) + images.reduce((s, m) => s + m.channels * m.height * m.width, 0);
   const branches: Extract<Layer, { type: 'branches' }>['branches'] = [];
   if (layout.tabular > 0) branches.push({ from: 0, to: layout.tabular, shape: [layout.tabular], layers: [{ type: 'linear', out: 64 }, { type: 'relu' }] });
   for (const t of layout.texts) {
     const encoder: Layer = textEncoder === 'gru' ? { type: 'gru', hidden: 32, bidirectional: true } : { type: 'transformer', heads: 4, ff: 128, layers: 1, dropout: 0.1, norm: 'pre' };
     branches.push({ from: t.from, to: t.from + t.seqLen, shape: [t.seqLen], layers: [{ type: 'embedding', vocab: t.vocab, dim: 64 }, encoder, { type: 'pool', mode: 'mean' }] });
+  }
+  for (const m of images) {
+    const conv = (out: number): Layer[] => [{ type: 'conv2d', out, kernel: 3, padding: 'same' }, { type: 'relu' }];
+    branches.push({ from: m.from, to: m.from + m.channels * m.height * m.width, shape: [m.channels, m.height, m.width], layers: [...conv(16), { type: 'maxpool2d', kernel: 2 }, ...conv(32), { type: 'globalavgpool' }] });
   }
   return parseNetSpec({
     inputShape: [width],

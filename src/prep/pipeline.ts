@@ -3,11 +3,14 @@
  * columns, most-frequent imputation + one-hot with an unknown bucket for categories, and, for
  * networks that read text (mixed models, src/train/train-mixed.ts), free-text columns as seqLen
  * token ids of a word vocabulary (the `tokens` step; after every tabular step, so a row is
- * [tabular features | ids of text column 1 | …]). Fitted on the training split only, serialised
+ * [tabular features | ids of text column 1 | …]) and image columns as channels × height × width
+ * pixels in [0, 1] (the `image` step, last; decoded beforehand by src/data/image-columns.ts). Fitted on the training split only, serialised
  * into the model artifact, applied identically at prediction time.
  * @module
  */
 import { LeptonError, listNames } from '../errors.js';
+import { decodeImageColumns, imagePixels, type ImageShape } from '../data/image-columns.js';
+import { isImageColumn } from '../data/infer.js';
 import { isAllMissing, isDict, type Column, type ColumnSchema, type Table } from '../data/table.js';
 import { WordTokenizer, type TokenizerJson, type TokenizerOptions } from '../text/tokenizer.js';
 
@@ -19,13 +22,17 @@ export type FeatureStep =
   | { kind: 'scale'; column: string; median: number; mean: number; std: number }
   | { kind: 'onehot'; column: string; categories: string[]; fill: string }
   /** A free-text column as `seqLen` word ids (right-padded with 0; a missing text is all padding). */
-  | { kind: 'tokens'; column: string; seqLen: number; vocab: TokenizerJson };
+  | { kind: 'tokens'; column: string; seqLen: number; vocab: TokenizerJson }
+  /** An image column as channels × height × width floats in [0, 1] (a missing image is all zeros). */
+  | ({ kind: 'image'; column: string } & ImageShape);
 
 /** How free-text columns become token ids; without it (tabular families) they are skipped. */
 export interface TextFeatureOptions {
   seqLen: number;
   /** Vocabulary options (default minFreq 2, maxSize 20000, as trainTexts). */
   tokenizer?: TokenizerOptions;
+  /** The shape of each image column, as decodeImageColumns chose it; image columns are skipped without it. */
+  images?: Readonly<Record<string, ImageShape>>;
 }
 
 export interface PipelineState {
@@ -37,6 +44,13 @@ export interface PipelineState {
   skipped: { column: string; reason: string }[];
 }
 
+/** Where each part of a transformed row sits (Pipeline.layout). */
+export interface PipelineLayout {
+  tabular: number;
+  texts: { column: string; from: number; seqLen: number; vocab: number }[];
+  images: ({ column: string; from: number } & ImageShape)[];
+}
+
 export class Pipeline {
   private readonly tokenizers = new Map<FeatureStep, WordTokenizer>();
 
@@ -46,12 +60,23 @@ export class Pipeline {
   static fit(table: Table, columns: readonly string[], rows: ArrayLike<number>, text?: TextFeatureOptions): Pipeline {
     const steps: FeatureStep[] = [];
     const tokenSteps: FeatureStep[] = [];
+    const imageSteps: FeatureStep[] = [];
     const skipped: PipelineState['skipped'] = [];
     const inputs: ColumnSchema[] = [];
     for (const name of columns) {
       const col = table.column(name);
       if (isAllMissing(col)) {
         throw new LeptonError('E_COLUMN', `column '${name}' is empty in every row${table.source ? ` of ${table.source}` : ''}`, `remove it from the file or pass --drop ${name}`);
+      }
+      if (isImageColumn(col)) {
+        const shape = text?.images?.[name];
+        if (!shape) {
+          skipped.push({ column: name, reason: 'images are read by mixed models only (--model mixed)' });
+          continue;
+        }
+        inputs.push({ name, type: col.type });
+        imageSteps.push({ kind: 'image', column: name, channels: shape.channels, height: shape.height, width: shape.width });
+        continue;
       }
       if (col.type === 'text') {
         if (!text) {
@@ -65,7 +90,7 @@ export class Pipeline {
       inputs.push(col.type === 'categorical' ? { name, type: col.type, categories: col.dictionary } : { name, type: col.type });
       steps.push(col.type === 'categorical' ? fitOneHot(col, rows) : fitScale(col, rows));
     }
-    steps.push(...tokenSteps);
+    steps.push(...tokenSteps, ...imageSteps);
     if (steps.length === 0) {
       throw new LeptonError('E_COLUMN', 'no usable feature columns', 'give at least one numeric, boolean, date or categorical column besides the target');
     }
@@ -78,25 +103,48 @@ export class Pipeline {
 
   get featureNames(): string[] {
     return this.state.steps.flatMap((st) =>
-      st.kind === 'scale' ? [st.column] : st.kind === 'tokens' ? Array.from({ length: st.seqLen }, (_, i) => `${st.column}[${i}]`) : [...st.categories, UNKNOWN].map((c) => `${st.column}=${c}`),
+      st.kind === 'scale'
+        ? [st.column]
+        : st.kind === 'tokens' || st.kind === 'image'
+          ? Array.from({ length: stepWidth(st) }, (_, i) => `${st.column}[${i}]`)
+          : [...st.categories, UNKNOWN].map((c) => `${st.column}=${c}`),
     );
   }
 
   /**
    * Where each step's features sit in a transformed row: the tabular steps first ([0, tabular)),
-   * then one span per text column. Networks over mixed inputs are built from this.
+   * then one span per text column, then one per image column. Networks over mixed inputs are built from this.
    */
-  get layout(): { tabular: number; texts: { column: string; from: number; seqLen: number; vocab: number }[] } {
+  get layout(): PipelineLayout {
     let offset = 0;
     let tabular = 0;
-    const texts: { column: string; from: number; seqLen: number; vocab: number }[] = [];
+    const texts: PipelineLayout['texts'] = [];
+    const images: PipelineLayout['images'] = [];
     for (const st of this.state.steps) {
-      if (st.kind === 'tokens') texts.push({ column: st.column, from: offset, seqLen: st.seqLen, vocab: st.vocab.tokens.length });
+      if (st.kind === 'image') images.push({ column: st.column, from: offset, channels: st.channels, height: st.height, width: st.width });
+      else if (images.length > 0) throw new LeptonError('E_MODEL_FILE', `pipeline step '${st.column}' comes after an image column`, 'train the model again');
+      else if (st.kind === 'tokens') texts.push({ column: st.column, from: offset, seqLen: st.seqLen, vocab: st.vocab.tokens.length });
       else if (texts.length > 0) throw new LeptonError('E_MODEL_FILE', `pipeline step '${st.column}' comes after a text column`, 'train the model again');
       else tabular += stepWidth(st);
       offset += stepWidth(st);
     }
-    return { tabular, texts };
+    return { tabular, texts, images };
+  }
+
+  /** The image columns' shapes (none for pipelines without `image` steps). */
+  get imageShapes(): Record<string, ImageShape> {
+    return Object.fromEntries(this.state.steps.flatMap((st) => (st.kind === 'image' ? [[st.column, { channels: st.channels, height: st.height, width: st.width }]] : [])));
+  }
+
+  /**
+   * Decodes the image files of `table`'s image columns (at `rows`, default all) at the model's shapes, so `transform` can
+   * read them (sharp is asynchronous, transform is not); a no-op without `image` steps.
+   * `paths: false` refuses file paths (rows sent over HTTP).
+   */
+  async decodeImages(table: Table, rows?: ArrayLike<number>, opts: { paths?: boolean } = {}): Promise<void> {
+    const shapes = this.imageShapes;
+    const columns = Object.keys(shapes).filter((c) => table.has(c));
+    if (columns.length > 0) await decodeImageColumns(rows ? table.take(rows) : table, columns, { shapes, paths: opts.paths });
   }
 
   /** Row-major float32 features for `rows` (default: all rows). */
@@ -131,6 +179,20 @@ export class Pipeline {
           if (code >= 0) out.set(ids.subarray(code * st.seqLen, (code + 1) * st.seqLen), i * d + offset);
         }
         offset += st.seqLen;
+      } else if (st.kind === 'image') {
+        if (!isDict(col)) throw typeMismatch(st.column, 'image', col.type);
+        const codes = Int32Array.from({ length: n }, (_, i) => col.codes[rows ? rows[i]! : i]!);
+        const pixels = imagePixels(col, st, codes);
+        const plane = st.height * st.width;
+        const c = st.channels;
+        // Stored height × width × channels bytes; the network reads channels × height × width in [0, 1].
+        codes.forEach((code, i) => {
+          if (code < 0) return;
+          const src = code * plane * c;
+          const dst = i * d + offset;
+          for (let p = 0; p < plane; p++) for (let k = 0; k < c; k++) out[dst + k * plane + p] = pixels[src + p * c + k]! / 255;
+        });
+        offset += c * plane;
       } else {
         if (!isDict(col)) throw typeMismatch(st.column, 'categorical', col.type);
         // Map this table's dictionary codes to the fitted category positions once.
@@ -155,7 +217,7 @@ export class Pipeline {
 }
 
 function stepWidth(st: FeatureStep): number {
-  return st.kind === 'scale' ? 1 : st.kind === 'tokens' ? st.seqLen : st.categories.length + 1;
+  return st.kind === 'scale' ? 1 : st.kind === 'tokens' ? st.seqLen : st.kind === 'image' ? st.channels * st.height * st.width : st.categories.length + 1;
 }
 
 /** The word vocabulary of a text column's training rows, as trainTexts fits it. */

@@ -1,20 +1,23 @@
 /**
  * `trainMixed`: one network over table rows whose columns mix tabular values with free text
- * (the 'mixed' family), Ludwig-style: the pipeline, fitted on the training split only, turns a
- * row into [scaled / one-hot tabular features | seqLen word ids per text column] (each text
- * column's vocabulary comes from its training rows); DEFAULT_MIXED_NET encodes each part in its
+ * and images (the 'mixed' family), Ludwig-style: the pipeline, fitted on the training split only,
+ * turns a row into [scaled / one-hot tabular features | seqLen word ids per text column | pixels
+ * per image column] (each text column's vocabulary comes from its training rows; image files are
+ * decoded first, to the most common size, src/data/image-columns.ts); DEFAULT_MIXED_NET encodes each part in its
  * own branch and a dense head combines them. The same split, early stopping and test report as
  * the other networks (train-network.ts). The model reads table rows, so `predict`, `eval` and
  * serving `{"rows": [...]}` work as for any table model.
  *
  * `chooseTableFamily` is what `lepton train --model auto` does with a table: no free-text column
- * (src/data/infer.ts's isFreeText) → the tabular candidates; the only feature is text → textnet;
- * text beside other columns → mixed.
+ * or image column (src/data/infer.ts's isFreeText, isImageColumn) → the tabular candidates; the
+ * only feature is text → textnet; text or images beside other columns (or images alone) → mixed.
  * @example
  *   const { model, test } = await trainMixed('tickets.csv', { target: 'priority', seqLen: 64 });
  *   const [p] = await model.predict({ subject: 'card charged twice', amount: 120 });
  * @module
  */
+import { decodeImageColumns } from '../data/image-columns.js';
+import { isImageColumn } from '../data/infer.js';
 import { isDict, type Table } from '../data/table.js';
 import { LeptonError, listNames } from '../errors.js';
 import { fitMixedNet } from '../models/net-family.js';
@@ -37,6 +40,10 @@ export interface MixedTrainOptions extends NetworkTrainOptions {
   seqLen?: number;
   /** Vocabulary options (default minFreq 2, maxSize 20000). */
   tokenizer?: TokenizerOptions;
+  /** Image columns: decode to this [height, width] (default: the most common size); other sizes are resized. */
+  imageSize?: [number, number];
+  /** Image columns: 1 (grey) or 3 (RGB); default grey when every image is. */
+  channels?: 1 | 3;
 }
 
 export interface MixedTrainResult extends NetworkTrainResult {
@@ -48,27 +55,36 @@ export interface FamilyChoice {
   family: 'tabular' | 'textnet' | 'mixed';
   /** The free-text feature columns. */
   textColumns: string[];
+  /** The image feature columns. */
+  imageColumns: string[];
   /** One line for the user: why this family. */
   reason: string;
 }
 
-/** The free-text columns among `columns`. */
+/** The free-text columns among `columns` (image columns are not text). */
 export function textColumns(table: Table, columns: readonly string[]): string[] {
-  return columns.filter((c) => table.column(c).type === 'text');
+  return columns.filter((c) => table.column(c).type === 'text' && !isImageColumn(table.column(c)));
+}
+
+/** The image columns among `columns` (file paths, data URIs or base64 images). */
+export function imageColumns(table: Table, columns: readonly string[]): string[] {
+  return columns.filter((c) => isImageColumn(table.column(c)));
 }
 
 /** `--model auto` for a table: which family reads its feature columns (see the module comment). */
 export function chooseTableFamily(table: Table, target: string, task?: Task): FamilyChoice {
   const features = table.columnNames.filter((c) => c !== target);
   const texts = textColumns(table, features);
-  const named = `free-text column${texts.length > 1 ? 's' : ''} ${listNames(texts)}`;
-  if (texts.length === 0) return { family: 'tabular', textColumns: [], reason: 'no free-text column' };
+  const images = imageColumns(table, features);
+  const named = [texts.length ? `free-text column${texts.length > 1 ? 's' : ''} ${listNames(texts)}` : '', images.length ? `image column${images.length > 1 ? 's' : ''} ${listNames(images)}` : ''].filter(Boolean).join(' and ');
+  const found = { textColumns: texts, imageColumns: images };
+  if (texts.length + images.length === 0) return { family: 'tabular', ...found, reason: 'no free-text column' };
   if (fitTarget(table, target, task).encoder.task !== 'classification') {
-    return { family: 'tabular', textColumns: texts, reason: `${named} left out: text models classify, and '${target}' is a regression target` };
+    return { family: 'tabular', ...found, reason: `${named} left out: ${images.length ? 'mixed' : 'text'} models classify, and '${target}' is a regression target` };
   }
-  if (features.length === 1) return { family: 'textnet', textColumns: texts, reason: `the only feature, '${texts[0]}', is free text` };
-  const others = features.length - texts.length;
-  return { family: 'mixed', textColumns: texts, reason: `${named} beside ${others} other column${others === 1 ? '' : 's'}` };
+  if (features.length === 1 && texts.length === 1) return { family: 'textnet', ...found, reason: `the only feature, '${texts[0]}', is free text` };
+  const others = features.length - texts.length - images.length;
+  return { family: 'mixed', ...found, reason: others === 0 ? named : `${named} beside ${others} other column${others === 1 ? '' : 's'}` };
 }
 
 /** Trains a mixed classifier on a table (or file) with at least one free-text column. */
@@ -80,9 +96,12 @@ export async function trainMixed(data: Table | string, options: MixedTrainOption
   }
   if (rows.length < MIN_ROWS) throw new LeptonError('E_TARGET', `only ${rows.length} rows have a value in '${options.target}'; at least ${MIN_ROWS} are needed`, 'add labelled rows');
   const features = table.columnNames.filter((c) => c !== options.target);
-  if (textColumns(table, features).length === 0) {
-    throw new LeptonError('E_COLUMN', `no free-text column among ${listNames(features, 20)}`, 'mixed models read text beside other columns; leave --model out to train the tabular families');
+  const images = imageColumns(table, features);
+  if (textColumns(table, features).length + images.length === 0) {
+    throw new LeptonError('E_COLUMN', `no free-text or image column among ${listNames(features, 20)}`, 'mixed models read text or images beside other columns; leave --model out to train the tabular families');
   }
+  // Decoded once for every row (sharp is asynchronous, the pipeline is not): the split's rows read them.
+  const imageShapes = await decodeImageColumns(table, images, { size: options.imageSize, channels: options.channels });
   const params = parseNetParams(MixedNetParams, options.params, 'mixed network', 'see `lepton train --help` for the mixed options');
   const seqLen = options.seqLen ?? 64;
   let truncated: MixedTrainResult['truncated'] = [];
@@ -97,7 +116,7 @@ export async function trainMixed(data: Table | string, options: MixedTrainOption
       const at = (positions: Int32Array) => Int32Array.from(positions, (p) => rows[p]!);
       // Scaling statistics and vocabularies see the training split only.
       const trainRows = at(split.train);
-      const pipeline = Pipeline.fit(table, features, trainRows, { seqLen, tokenizer: options.tokenizer });
+      const pipeline = Pipeline.fit(table, features, trainRows, { seqLen, tokenizer: options.tokenizer, images: imageShapes });
       const l = pipeline.layout;
       truncated = truncatedTexts(table, pipeline, trainRows);
       return {
@@ -106,7 +125,13 @@ export async function trainMixed(data: Table | string, options: MixedTrainOption
         input: { kind: 'mixed' },
         pipeline: pipeline.state,
         fit: (train, val, ctx) => fitMixedNet(params, l, train, val, ctx),
-        summary: () => ({ mixed: { tabularFeatures: l.tabular, texts: l.texts.map((t, i) => ({ column: t.column, seqLen: t.seqLen, vocabSize: t.vocab, truncatedTrain: truncated[i]!.count })) } }),
+        summary: () => ({
+          mixed: {
+            tabularFeatures: l.tabular,
+            texts: l.texts.map((t, i) => ({ column: t.column, seqLen: t.seqLen, vocabSize: t.vocab, truncatedTrain: truncated[i]!.count })),
+            ...(l.images.length ? { images: l.images.map(({ column, channels, height, width }) => ({ column, channels, height, width })) } : {}),
+          },
+        }),
       };
     },
   });

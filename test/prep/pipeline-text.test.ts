@@ -28,7 +28,7 @@ describe('prep: free-text columns as token ids', () => {
     const p = Pipeline.fit(table, ['title', 'region', 'body', 'amount'], train, { seqLen: 6, tokenizer: { minFreq: 1 } });
     expect(p.state.steps.map((s) => `${s.kind}:${s.column}`)).toEqual(['onehot:region', 'scale:amount', 'tokens:title', 'tokens:body']);
     expect(p.state.inputs.map((s) => `${s.name}:${s.type}`)).toEqual(['title:text', 'region:categorical', 'body:text', 'amount:numeric']);
-    expect(p.layout).toEqual({ tabular: 4, texts: [{ column: 'title', from: 4, seqLen: 6, vocab: expect.any(Number) }, { column: 'body', from: 10, seqLen: 6, vocab: expect.any(Number) }] });
+    expect(p.layout).toEqual({ tabular: 4, texts: [{ column: 'title', from: 4, seqLen: 6, vocab: expect.any(Number) }, { column: 'body', from: 10, seqLen: 6, vocab: expect.any(Number) }], images: [] });
     expect(p.outputDim).toBe(16);
     expect(p.featureNames.slice(4, 6)).toEqual(['title[0]', 'title[1]']);
     const step = p.state.steps[2]!;

@@ -62,7 +62,7 @@ describe('trainMixed: one network over a text column and a numeric column (Reute
     const regression = chooseTableFamily(table, 'amount');
     expect(regression.family).toBe('tabular');
     expect(regression.reason).toMatch(/'story' left out: text models classify/);
-    await expect(trainMixed(table.drop(['story']), { target: 'y' })).rejects.toThrow(/no free-text column/);
+    await expect(trainMixed(table.drop(['story']), { target: 'y' })).rejects.toThrow(/no free-text or image column/);
     await expect(trainMixed(table, { target: 'amount' })).rejects.toThrow(/mixed models classify/);
     await expect(trainMixed(table, { target: 'y', params: { textEncoder: 'lstm' as 'gru' } })).rejects.toThrow(/mixed network parameter textEncoder/);
     expect(() => tableTextDataset(table, 'y')).toThrow(/textnet reads one free-text column/);

@@ -59,7 +59,7 @@ export function registerPredictRoutes(app: FastifyInstance): void {
         const encoded = texts ? model.encodeTexts(texts) : undefined;
         // A sequence model groups the rows by id: one prediction per id.
         const seq = !encoded && !images && model.sequenceInput ? model.sequenceFeatures(tableFromRows(many ?? [row!], model.inputSchema)) : undefined;
-        const x = encoded ? encoded.ids : images ? await imageInput(model, images) : seq ? seq.x : model.pipeline.transform(tableFromRows(many ?? [row!], model.inputSchema));
+        const x = encoded ? encoded.ids : images ? await imageInput(model, images) : seq ? seq.x : await model.rowFeatures(tableFromRows(many ?? [row!], model.inputSchema), undefined, { paths: false });
         const out = model.fromFeatures(await lease.batcher.submit(x, seq?.ids.length ?? count, !busy() && lease.concurrent() === 1));
         const predictions = model.toPredictions(out).map((p) =>
           'label' in p ? { label: p.label, probabilities: Object.fromEntries(Object.entries(p.probabilities).map(([k, v]) => [k, finite(v)])) } : { value: finite(p.value) },
