@@ -1,42 +1,28 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LeptonClient } from '../../src/client/client.js';
-import { encodeModel, FORMAT_VERSION } from '../../src/models/artifact.js';
 import type { Prediction } from '../../src/models/model.js';
-import { openHome, type Home } from '../../src/registry/open.js';
-import { startServer, type ServerHandle } from '../../src/serve/server.js';
 import { trainMixed } from '../../src/train/train-mixed.js';
 import { tmp } from '../helpers.js';
 import { writeFashionTable } from '../train/fashion-mixed.js';
-import { admin } from './fixture.js';
+import { publish, serveModels, type Served } from './fixture.js';
 
-let home: Home;
-let server: ServerHandle;
-let key: string;
+let served: Served;
 let rows: { image_path: string; amount: number }[];
 let local: Prediction[];
 
 beforeAll(async () => {
-  home = await openHome({ dir: tmp() });
   const dir = tmp();
   const { csv, rows: all, png } = await writeFashionTable(dir, 80);
   const { model } = await trainMixed(csv, { target: 'y', seed: 2, params: { epochs: 3 } });
-  // Over HTTP a row carries its image as base64.
+  // Over HTTP a row carries its image as base64; the library reads the same images from their files.
   rows = all.slice(0, 5).map(({ image_path, amount }) => ({ image_path: png.get(image_path)!.toString('base64'), amount }));
   local = await model.predict(all.slice(0, 5).map(({ image_path, amount }) => ({ image_path: `${dir}/${image_path}`, amount })));
-  await home.registry.registerModelVersion('acme', { name: 'listings', artifact: await home.artifacts.put(encodeModel(model)), formatVersion: FORMAT_VERSION, task: 'classification' }, admin);
-  await home.registry.setAlias('acme', 'listings', 'production', 1, admin);
-  model.dispose();
-  key = (await home.registry.createKey('acme', 'predictor', 'p', admin)).key;
-  server = await startServer({ home, port: 0 });
+  served = await serveModels((home) => publish(home, 'listings', model));
 }, 40_000);
-afterAll(async () => {
-  await server.close();
-  await home.close();
-});
+afterAll(() => served.close());
 
 describe('serve: mixed models (an image column beside a number)', () => {
   it('predicts rows whose image is base64 as the library does from the files; file paths and broken images are 400s naming the row', async () => {
-    const client = new LeptonClient({ baseUrl: server.url, apiKey: key });
+    const { client } = served;
     const r = await client.predict('acme', 'listings', rows);
     expect(r.predictions).toHaveLength(5);
     r.predictions.forEach((p, i) => {
