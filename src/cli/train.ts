@@ -11,7 +11,7 @@ import { LeptonError } from '../errors.js';
 import { checkBalanceMethod } from '../prep/balance.js';
 import { trainImages } from '../train/train-images.js';
 import { tableTextDataset, textDataset, trainTexts } from '../train/train-texts.js';
-import { chooseTableFamily, trainMixed } from '../train/train-mixed.js';
+import { chooseTableFamily, imageColumns, trainMixed } from '../train/train-mixed.js';
 import type { NetworkTrainResult } from '../train/train-network.js';
 import { trainPretrainedTexts } from '../train/train-pretrained.js';
 import { loadInput, train, type TrainOptions } from '../train/train.js';
@@ -294,6 +294,9 @@ async function trainTable(data: string, out: string, f: TrainFlags & { seqLen?: 
   const choice = textFamily ? { family: textFamily, reason: `--model ${textFamily}` } : chooseTableFamily(table, o.target, o.task);
   // On stderr even with --json (stdout stays JSON): which family, and why.
   if (!f.quiet) process.stderr.write(`${data}: ${choice.family === 'tabular' ? 'tabular candidates' : choice.family} (${choice.reason})\n`);
+  if ((f.size || f.channels) && (choice.family !== 'mixed' || imageColumns(table, table.columnNames.filter((c) => c !== o.target)).length === 0)) {
+    throw new LeptonError('E_OPTION', `--size and --channels are for images, and ${data} is trained without an image column (${choice.reason})`, 'leave them out');
+  }
   if (choice.family === 'tabular') {
     if (f.seqLen !== undefined) throw new LeptonError('E_OPTION', `--seq-len is for text, and ${data} is trained without it (${choice.reason})`, 'leave --seq-len out');
     return saved(await train(table, { ...o, drop: undefined }), out);

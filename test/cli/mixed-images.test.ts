@@ -24,5 +24,7 @@ describe('cli: tables with an image column (Fashion-MNIST trouser/bag XOR amount
     expect(preds.filter((q, i) => q.label === rows[i]!.y).length).toBeGreaterThanOrEqual(7);
     await writeFile(join(cwd, 'missing.csv'), 'image_path,amount\nimgs/000.png,3\nimgs/gone.png,4\n');
     expectCleanError(await cli(['predict', 'mixed.lepton', 'missing.csv'], { cwd }), /cannot decode image imgs\/gone\.png \(.*missing\.csv line 3, column 'image_path'\)/);
+    await writeFile(join(cwd, 'numbers.csv'), `amount,y\n${rows.map((row) => `${row.amount},${row.y}`).join('\n')}\n`);
+    expectCleanError(await cli(['train', 'numbers.csv', '--target', 'y', '--size', '28x28'], { cwd }), /--size and --channels are for images, and numbers\.csv is trained without an image column \(no free-text column\)/);
   }, 60_000);
 });
