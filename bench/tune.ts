@@ -7,7 +7,7 @@
  * Second part (`tuneMlpBench`): an MLP on a Fashion-MNIST subset, Lepton beside Optuna + PyTorch
  * (bench/peers/tune_optuna_mlp.py), same space, split, workers and threads.
  *   node dist/bench/tune.js [seconds] [targetAuc]
- *   node dist/bench/tune.js mlp [seconds] [targetAuc]
+ *   node dist/bench/tune.js mlp [seconds] [targetAuc] [seeds]
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
@@ -176,8 +176,20 @@ export async function tuneMlpBench(options: { seconds?: number; target?: number;
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   if (process.argv[2] === 'mlp') {
-    const [seconds, target] = process.argv.slice(3).map(Number);
-    await tuneMlpBench({ seconds: seconds || undefined, target: target || undefined });
+    // One search per seed (its own split): which early trial reaches an easy target is partly
+    // luck, so several seeds and the median say more than one run.
+    const [seconds, target, seeds] = process.argv.slice(3).map(Number);
+    const runs: { seed: number; lepton: number | null; optuna: number | null }[] = [];
+    for (let seed = 42; seed < 42 + (seeds || 1); seed++) {
+      const r = (await tuneMlpBench({ seconds: seconds || undefined, target: target || undefined, seed })) as { lepton: Side; optuna: Side };
+      runs.push({ seed, lepton: r.lepton.timeToTargetS, optuna: r.optuna.timeToTargetS });
+    }
+    if (runs.length > 1) {
+      // A search that never reaches the target counts as slower than any that does.
+      const median = (v: (number | null)[]) => v.map((x) => x ?? Infinity).sort((x, y) => x - y)[Math.floor((v.length - 1) / 2)]!;
+      console.log(textTable([['seed', 'Lepton time to target (s)', 'Optuna time to target (s)'], ...runs.map((r) => [String(r.seed), r.lepton?.toFixed(1) ?? '—', r.optuna?.toFixed(1) ?? '—']), ['median', median(runs.map((r) => r.lepton)).toFixed(1), median(runs.map((r) => r.optuna)).toFixed(1)]]));
+      console.log(`Lepton first in ${runs.filter((r) => (r.lepton ?? Infinity) < (r.optuna ?? Infinity)).length} of ${runs.length} seeds`);
+    }
   } else {
     const [seconds, target] = process.argv.slice(2).map(Number);
     await tuneBench({ seconds: seconds || undefined, target: target || undefined });
