@@ -10,6 +10,7 @@ import numpy as np
 import optuna
 import xgboost as xgb
 from sklearn.metrics import roc_auc_score
+from optuna_space import suggest
 
 cfg = json.loads(open(sys.argv[1]).read())
 d = cfg["dir"]
@@ -23,16 +24,6 @@ space = cfg["space"]
 optuna.logging.set_verbosity(optuna.logging.WARNING)
 start = time.perf_counter()
 events = []
-
-
-def suggest(trial, name, p):
-    if p["type"] == "loguniform":
-        return trial.suggest_float(name, p["low"], p["high"], log=True)
-    if p["type"] == "uniform":
-        return trial.suggest_float(name, p["low"], p["high"])
-    if p["type"] == "int":
-        return trial.suggest_int(name, p["low"], p["high"], log=bool(p.get("log")))
-    return trial.suggest_categorical(name, p["choices"])
 
 
 class Report(xgb.callback.TrainingCallback):

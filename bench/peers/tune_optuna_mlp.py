@@ -19,6 +19,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 from sklearn.metrics import roc_auc_score
+from optuna_space import suggest
 
 torch.set_num_threads(1)
 cfg = json.loads(open(sys.argv[1]).read())
@@ -33,18 +34,6 @@ space = cfg["space"]
 optuna.logging.set_verbosity(optuna.logging.WARNING)
 start = time.perf_counter()
 events = []
-
-
-def suggest(trial, name, p):
-    if p["type"] == "loguniform":
-        return trial.suggest_float(name, p["low"], p["high"], log=True)
-    if p["type"] == "uniform":
-        return trial.suggest_float(name, p["low"], p["high"])
-    if p["type"] == "int":
-        return trial.suggest_int(name, p["low"], p["high"], log=bool(p.get("log")))
-    # Optuna's categoricals must be scalars: lists (hidden sizes) go by their JSON text.
-    choices = [json.dumps(c) for c in p["choices"]]
-    return json.loads(trial.suggest_categorical(name, choices))
 
 
 def mlp(hidden, dropout, seed):
