@@ -60,6 +60,24 @@ export const XgbParams = z.strictObject({
 export type XgbParams = z.infer<typeof XgbParams>;
 
 /**
+ * The training options every network family (cnn, textnet, seqnet, mixed, the recommenders'
+ * gru/sasrec) shares: AdamW with a cosine schedule and light weight decay; each family sets its
+ * own epochs, batch size, learning rate and patience.
+ */
+export function networkTraining(d: { epochs: number; batchSize: number; lr: number; patience: number }) {
+  return {
+    epochs: z.int().positive().default(d.epochs),
+    batchSize: z.int().positive().default(d.batchSize),
+    optimizer: z.enum(['adam', 'adamw', 'sgd']).default('adamw'),
+    lr: z.number().positive().default(d.lr),
+    schedule: z.enum(['constant', 'cosine', 'step']).default('cosine'),
+    weightDecay: z.number().min(0).default(1e-4),
+    patience: z.int().min(0).default(d.patience),
+    classWeights: z.enum(['none', 'balanced']).default('none'),
+  };
+}
+
+/**
  * The CNN family: the training options of the torch families plus the layers (default: the
  * two-block network of net-spec.ts's DEFAULT_CNN, built for the images' shape and classes).
  * Why these defaults: AdamW with a cosine schedule converges in few epochs on 28×28–128×128
@@ -67,14 +85,7 @@ export type XgbParams = z.infer<typeof XgbParams>;
  */
 export const CnnParams = z.strictObject({
   layers: z.array(z.record(z.string(), z.unknown())).optional(),
-  epochs: z.int().positive().default(15),
-  batchSize: z.int().positive().default(64),
-  optimizer: z.enum(['adam', 'adamw', 'sgd']).default('adamw'),
-  lr: z.number().positive().default(2e-3),
-  schedule: z.enum(['constant', 'cosine', 'step']).default('cosine'),
-  weightDecay: z.number().min(0).default(1e-4),
-  patience: z.int().min(0).default(3),
-  classWeights: z.enum(['none', 'balanced']).default('none'),
+  ...networkTraining({ epochs: 15, batchSize: 64, lr: 2e-3, patience: 3 }),
   /** Training-time augmentation of every batch (flips, crops, rotation, …); off by default. */
   augment: ImageAugmentOptions.optional(),
 });
@@ -88,14 +99,7 @@ export type CnnParams = z.infer<typeof CnnParams>;
  */
 export const TextNetParams = z.strictObject({
   layers: z.array(z.record(z.string(), z.unknown())).optional(),
-  epochs: z.int().positive().default(10),
-  batchSize: z.int().positive().default(32),
-  optimizer: z.enum(['adam', 'adamw', 'sgd']).default('adamw'),
-  lr: z.number().positive().default(1e-3),
-  schedule: z.enum(['constant', 'cosine', 'step']).default('cosine'),
-  weightDecay: z.number().min(0).default(1e-4),
-  patience: z.int().min(0).default(2),
-  classWeights: z.enum(['none', 'balanced']).default('none'),
+  ...networkTraining({ epochs: 10, batchSize: 32, lr: 1e-3, patience: 2 }),
 });
 export type TextNetParams = z.infer<typeof TextNetParams>;
 
@@ -107,14 +111,7 @@ export type TextNetParams = z.infer<typeof TextNetParams>;
  */
 export const SeqNetParams = z.strictObject({
   cell: z.enum(['gru', 'lstm']).default('gru'),
-  epochs: z.int().positive().default(40),
-  batchSize: z.int().positive().default(32),
-  optimizer: z.enum(['adam', 'adamw', 'sgd']).default('adamw'),
-  lr: z.number().positive().default(3e-3),
-  schedule: z.enum(['constant', 'cosine', 'step']).default('cosine'),
-  weightDecay: z.number().min(0).default(1e-4),
-  patience: z.int().min(0).default(5),
-  classWeights: z.enum(['none', 'balanced']).default('none'),
+  ...networkTraining({ epochs: 40, batchSize: 32, lr: 3e-3, patience: 5 }),
 });
 export type SeqNetParams = z.infer<typeof SeqNetParams>;
 

@@ -14,6 +14,7 @@ import { z } from 'zod';
 import type { StTensor } from '../engine/safetensors.js';
 import { throwIfCancelled, type FitContext, type FitInfo, type Member } from '../models/member.js';
 import { NetMember } from '../models/net-family.js';
+import { networkTraining } from '../models/spec.js';
 import { buildNet, type NetSpec } from '../models/net-spec.js';
 import { loadWeights, trainTorchNet } from '../models/torch-weights.js';
 import { encodeHistories, type Case } from './histories.js';
@@ -33,14 +34,7 @@ export const SequenceParams = z.strictObject({
   dropout: z.number().min(0).lt(1).default(0.2),
   /** Which step represents the history: the last real one, or the mean over all. */
   pooling: z.enum(['last', 'mean']).default('last'),
-  epochs: z.int().positive().default(20),
-  batchSize: z.int().positive().default(256),
-  optimizer: z.enum(['adam', 'adamw', 'sgd']).default('adamw'),
-  lr: z.number().positive().default(2e-3),
-  schedule: z.enum(['constant', 'cosine', 'step']).default('cosine'),
-  weightDecay: z.number().min(0).default(1e-4),
-  patience: z.int().min(0).default(2),
-  classWeights: z.enum(['none', 'balanced']).default('none'),
+  ...networkTraining({ epochs: 20, batchSize: 256, lr: 2e-3, patience: 2 }),
 });
 export type SequenceParams = z.infer<typeof SequenceParams>;
 export type SequenceFamily = 'gru' | 'sasrec';
