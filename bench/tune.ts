@@ -38,6 +38,21 @@ interface Side {
   pruned: number;
 }
 
+/** Lepton's side: a study in a fresh home under `dir`; each finished trial's time since the start, state and value (failed trials left out). */
+async function leptonStudy(dir: string, options: Omit<Parameters<typeof runStudy>[2], 'onTrial'>): Promise<{ t: number; state: string; value: number | null }[]> {
+  const home = await openHome({ dir: join(dir, 'home') });
+  const events: { t: number; state: string; value: number | null }[] = [];
+  try {
+    await runStudy(home, { keyId: null, name: 'bench' }, {
+      ...options,
+      onTrial: (e) => e.trial.state !== 'failed' && events.push({ t: e.elapsedMs / 1000, state: e.trial.state, value: e.trial.state === 'complete' ? e.trial.value : null }),
+    });
+  } finally {
+    await home.close();
+  }
+  return events;
+}
+
 function summarize(events: { t: number; state: string; value: number | null }[], target: number): Side {
   const sorted = [...events].sort((a, b) => a.t - b.t);
   const hit = sorted.find((e) => e.state === 'complete' && e.value !== null && e.value >= target);
@@ -60,17 +75,7 @@ export async function tuneBench(options: { seconds?: number; target?: number; wo
   writePeerMatrices(dir, obj);
 
   // Lepton.
-  const home = await openHome({ dir: join(dir, 'home') });
-  const events: { t: number; state: string; value: number | null }[] = [];
-  try {
-    await runStudy(home, { keyId: null, name: 'bench' }, {
-      data, target: 'class', model: 'xgboost', sampler: 'tpe', time: seconds, parallel: workers, study: 'bench', seed,
-      onTrial: (e) => events.push({ t: e.elapsedMs / 1000, state: e.trial.state, value: e.trial.state === 'complete' ? e.trial.value : null }),
-    });
-  } finally {
-    await home.close();
-  }
-  const lepton = summarize(events.filter((e) => !(e.state === 'failed')), target);
+  const lepton = summarize(await leptonStudy(dir, { data, target: 'class', model: 'xgboost', sampler: 'tpe', time: seconds, parallel: workers, study: 'bench', seed }), target);
 
   // Optuna.
   const cfg = { dir, numFeatures: obj.numFeatures, space: DEFAULT_SPACES.xgboost, seconds, workers, threads, seed, rounds: 1000, earlyStoppingRounds: 50, reportEvery: 10 };
@@ -145,17 +150,7 @@ export async function tuneMlpBench(options: { seconds?: number; target?: number;
   writePeerMatrices(dir, obj);
 
   // Lepton: ASHA rungs at 3 and 9 epochs (min 3, factor 3, max 10).
-  const home = await openHome({ dir: join(dir, 'home') });
-  const events: { t: number; state: string; value: number | null }[] = [];
-  try {
-    await runStudy(home, { keyId: null, name: 'bench' }, {
-      data, target: 'label', model: 'mlp', space: MLP_BENCH_SPACE, sampler: 'tpe', time: seconds, parallel: workers, study: 'bench-mlp', seed,
-      onTrial: (e) => events.push({ t: e.elapsedMs / 1000, state: e.trial.state, value: e.trial.state === 'complete' ? e.trial.value : null }),
-    });
-  } finally {
-    await home.close();
-  }
-  const lepton = summarize(events.filter((e) => !(e.state === 'failed')), target);
+  const lepton = summarize(await leptonStudy(dir, { data, target: 'label', model: 'mlp', space: MLP_BENCH_SPACE, sampler: 'tpe', time: seconds, parallel: workers, study: 'bench-mlp', seed }), target);
 
   // Optuna: MedianPruner on −validation log-loss per epoch, no pruning before epoch 3 (ASHA's first rung).
   const cfg = { dir, numFeatures: obj.numFeatures, numClasses: obj.numClasses, space: MLP_BENCH_SPACE, seconds, workers, seed, warmupEpochs: 2 };
