@@ -210,6 +210,8 @@ export interface Addon {
   nearestNeighbors(x: Float32Array, dim: number, k: number): Int32Array;
   /** The inverse of the n × n matrix a (row-major), in double precision (libtorch linalg_inv). */
   inverse(a: Float64Array, n: number): Float64Array;
+  /** Returns the free memory of glibc's malloc arenas to the OS, so resident memory shows what is in use. */
+  trimMemory(): void;
   /** A seeded, augmented copy of n × c × h × w images (NCHW): padded crop, flips, rotation, brightness, contrast, noise. */
   augmentImages(pixels: Float32Array, n: number, c: number, h: number, w: number, options: NativeImageAugment, seed: number): Float32Array;
   /** k-means (greedy k-means++ seeding, Lloyd iterations) on n × d rows, on a worker thread. */
