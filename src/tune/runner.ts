@@ -57,7 +57,7 @@ import { objectiveInfo, prepareObjective } from './objective.js';
 import { writeObjectiveFile } from './objective-file.js';
 import { summarizeStudy, bestTrial, type StudySummary } from './report.js';
 import { makeSampler, type Sampler } from './samplers.js';
-import { autoSpace, canonicalJson, DEFAULT_SPACES, familyParams, knownAutoParams, knownParams, validateSpace, type Params, type SearchSpace } from './space.js';
+import { autoSpace, canonicalJson, DEFAULT_SPACES, defaultPoint, familyParams, knownAutoParams, knownParams, validateSpace, type Params, type SearchSpace } from './space.js';
 import type { FromWorker, ToWorker } from './worker.js';
 
 /** Kept equal to worker.ts's WORKER_FLAG and WARM_TORCH_FLAG (a value import would load the worker module here). */
@@ -307,7 +307,7 @@ async function searchStudy(home: Home, actor: Actor, o: TuneOptions, c: Checked)
     actor,
   );
   const studySpace = study.space as SearchSpace;
-  const sampler: Sampler = makeSampler(study.sampler, studySpace, { seed: study.seed, direction: study.direction });
+  const sampler: Sampler = makeSampler(study.sampler, studySpace, { seed: study.seed, direction: study.direction, start: defaultPoint(studySpace, model) });
 
   // ── resume ───────────────────────────────────────────────────────────────
   const { requeued } = await reg.requeueInterruptedTrials(study.id, ownerDead);

@@ -174,6 +174,13 @@ export interface TpeOptions {
   gamma?: (n: number) => number;
   /** Weight of the prior component in each Parzen estimator (Optuna: 1). */
   priorWeight?: number;
+  /**
+   * A known-good first point (the family's defaults, `defaultPoint`): the first trial takes each
+   * active parameter's value from it when the space allows that value and draws the others from
+   * the prior, so a search never starts below the plain model by bad luck (Optuna's
+   * `enqueue_trial`, done by default).
+   */
+  start?: Readonly<Record<string, Choice>>;
 }
 
 const defaultGamma = (n: number) => Math.min(Math.ceil(0.1 * n), 25);
@@ -331,7 +338,7 @@ export class TpeSampler implements Sampler {
     options: TpeOptions,
   ) {
     this.order = paramOrder(space);
-    this.o = { nStartup: 10, nEiCandidates: 24, gamma: defaultGamma, priorWeight: 1, ...options };
+    this.o = { nStartup: 10, nEiCandidates: 24, gamma: defaultGamma, priorWeight: 1, ...options, start: options.start ?? {} };
     if (!Number.isInteger(this.o.nStartup) || this.o.nStartup < 0) throw new LeptonError('E_OPTION', `tpe: nStartup must be an integer ≥ 0 (got ${this.o.nStartup})`);
     if (!Number.isInteger(this.o.nEiCandidates) || this.o.nEiCandidates < 1) throw new LeptonError('E_OPTION', `tpe: nEiCandidates must be a positive integer (got ${this.o.nEiCandidates})`);
   }
@@ -354,6 +361,10 @@ export class TpeSampler implements Sampler {
 
   suggest(history: readonly Trial[]): Params {
     const random = rng(streamSeed(this.o.seed, history.length));
+    if (history.length === 0) {
+      const start = this.o.start;
+      return sampleActive(this.space, this.order, (name, def) => (name in start && allows(def, start[name]!) ? start[name]! : samplePrior(def, random)));
+    }
     const ranked = this.ranked(history);
     if (ranked.length < this.o.nStartup || ranked.length === 0) return sampleActive(this.space, this.order, (_n, def) => samplePrior(def, random));
     return sampleActive(this.space, this.order, (name, def) => {
@@ -410,15 +421,21 @@ export class TpeSampler implements Sampler {
   }
 }
 
-/** A sampler by name, as a study stores it. */
-export function makeSampler(name: string, space: SearchSpace, options: { seed: number; direction: Direction; gridPoints?: number }): Sampler {
+/** Whether a parameter's definition allows a value (a choice, or a number in its range). */
+function allows(def: ParamDef, v: Choice): boolean {
+  if (def.type === 'categorical') return def.choices.some((c) => canonicalJson(c) === canonicalJson(v));
+  return typeof v === 'number' && v >= def.low && v <= def.high && (def.type !== 'int' || Number.isInteger(v));
+}
+
+/** A sampler by name, as a study stores it; `start` is TPE's first point (see `TpeOptions.start`). */
+export function makeSampler(name: string, space: SearchSpace, options: { seed: number; direction: Direction; gridPoints?: number; start?: Readonly<Record<string, Choice>> }): Sampler {
   switch (name) {
     case 'random':
       return new RandomSampler(space, options);
     case 'grid':
       return new GridSampler(space, { pointsPerParam: options.gridPoints });
     case 'tpe':
-      return new TpeSampler(space, options);
+      return new TpeSampler(space, { seed: options.seed, direction: options.direction, start: options.start });
     default:
       throw new LeptonError('E_OPTION', `unknown sampler '${name}'`, 'use tpe, random or grid');
   }

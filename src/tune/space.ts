@@ -19,7 +19,7 @@
  */
 import { z } from 'zod';
 import { LeptonError, listNames } from '../errors.js';
-import { FAMILIES, TorchParams, XgbParams, type FamilyName } from '../models/spec.js';
+import { FAMILIES, resolveParams, TorchParams, XgbParams, type FamilyName } from '../models/spec.js';
 
 /** A categorical value: JSON scalars, or a list of numbers (e.g. MLP hidden sizes `[128, 64]`). */
 export type Choice = string | number | boolean | number[];
@@ -294,6 +294,26 @@ export function autoSpace(families: readonly FamilyName[] = FAMILIES, spaces: Pa
   const out: SearchSpace = { family: { type: 'categorical', choices: [...families] } };
   for (const f of families) {
     for (const [name, def] of Object.entries(spaces[f] ?? DEFAULT_SPACES[f])) out[`${f}.${name}`] = { ...def, when: { ...def.when, family: f } };
+  }
+  return out;
+}
+
+/**
+ * The family defaults as a point of a space (TPE's first trial): each parameter named in the
+ * space gets its family's default value; in a multi-family space (`family`, `FAMILY.name`) the
+ * first family choice is the family. The sampler keeps only values the space allows.
+ * @example
+ *   defaultPoint(DEFAULT_SPACES.mlp, 'mlp') // { hidden: [128, 64], dropout: 0.3, lr: 0.001, … }
+ */
+export function defaultPoint(space: SearchSpace, model: FamilyName | 'auto'): Record<string, Choice> {
+  const first = space.family?.type === 'categorical' ? (space.family.choices[0] as FamilyName) : undefined;
+  const family = model === 'auto' ? first : model;
+  if (!family || !FAMILIES.includes(family)) return {};
+  const defaults = resolveParams(family) as unknown as Record<string, Choice>;
+  const out: Record<string, Choice> = model === 'auto' ? { family } : {};
+  for (const name of Object.keys(space)) {
+    const key = name.startsWith(`${family}.`) ? name.slice(family.length + 1) : name;
+    if (defaults[key] !== undefined) out[name] = defaults[key]!;
   }
   return out;
 }

@@ -8,6 +8,7 @@ import { prepareObjective, runTrial } from '../../src/tune/objective.js';
 import { runStudy, trialKey, workerScript } from '../../src/tune/runner.js';
 import { CRASH_ENV } from '../../src/tune/worker.js';
 import { CANCER, ROOT, cli, tmp } from '../helpers.js';
+import { DEFAULT_SPACES, checkParams, defaultPoint } from '../../src/tune/space.js';
 
 const actor = { keyId: null, name: 'test' };
 const dir = tmp();
@@ -68,6 +69,13 @@ describe('tuning studies (worker processes, registry, ASHA)', () => {
     const b = await run('det-b');
     expect(a).toHaveLength(6);
     expect(b).toEqual(a);
+    // TPE's first trial is the plain model where the space allows: XGBoost's defaults, except
+    // alpha, whose default 0 is outside the space's log range (drawn instead).
+    const first = (await home.registry.listTrials((await home.registry.listStudies('default')).find((s) => s.name === 'det-a')!.id)).find((t) => t.number === 1)!;
+    const { alpha, ...defaults } = defaultPoint(DEFAULT_SPACES.xgboost, 'xgboost');
+    expect(alpha).toBe(0);
+    expect(first.params).toEqual({ ...defaults, alpha: expect.any(Number) });
+    expect(checkParams(DEFAULT_SPACES.xgboost, first.params)).toBeNull();
   });
 
   it('a time budget stops the study and cancels the running trials as failed "budget exhausted"', async () => {

@@ -165,6 +165,20 @@ describe('TPE sampler', () => {
     expect(mean(tpe)).toBeLessThan(0.75 * mean(rnd));
   });
 
+  it('starts from a given point where the space allows it, then goes on exactly as without one', () => {
+    const start = { lr: 1e-3, layers: 12, optimizer: 'sgd', momentum: 0.9, unknown: 1 };
+    const withStart = runStudy(new TpeSampler(space, { seed: 6, direction: 'minimize', start }), 30);
+    const plain = runStudy(new TpeSampler(space, { seed: 6, direction: 'minimize' }), 30);
+    // lr, optimizer and momentum are taken; layers 12 is outside [1, 8] and 'unknown' is no parameter: drawn as without a start.
+    expect(withStart[0]!.params).toEqual({ lr: 1e-3, layers: expect.any(Number), optimizer: 'sgd', momentum: 0.9 });
+    expect(checkParams(space, withStart[0]!.params)).toBeNull();
+    // Only the first trial differs: later suggestions follow the history as always.
+    const fresh = new TpeSampler(space, { seed: 6, direction: 'minimize', start });
+    expect(fresh.suggest(plain.slice(0, 12))).toEqual(new TpeSampler(space, { seed: 6, direction: 'minimize' }).suggest(plain.slice(0, 12)));
+    // An inactive parameter of the start point is not set: adam has no momentum.
+    expect(new TpeSampler(space, { seed: 6, direction: 'minimize', start: { ...start, optimizer: 'adam' } }).suggest([]).momentum).toBeUndefined();
+  });
+
   it('is made by name, as a study stores it', () => {
     expect(makeSampler('tpe', space, { seed: 1, direction: 'minimize' }).name).toBe('tpe');
     expect(makeSampler('grid', space, { seed: 1, direction: 'minimize', gridPoints: 2 }).name).toBe('grid');

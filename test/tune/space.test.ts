@@ -3,7 +3,7 @@ import { LeptonError } from '../../src/errors.js';
 import { FAMILIES, resolveParams } from '../../src/models/spec.js';
 import { parseBudget, parseDuration } from '../../src/tune/budget.js';
 import { RandomSampler } from '../../src/tune/samplers.js';
-import { DEFAULT_SPACES, autoSpace, checkParams, familyParams, isActive, knownAutoParams, knownParams, paramOrder, validateSpace } from '../../src/tune/space.js';
+import { DEFAULT_SPACES, autoSpace, checkParams, defaultPoint, familyParams, isActive, knownAutoParams, knownParams, paramOrder, validateSpace } from '../../src/tune/space.js';
 
 /** The LeptonError a call throws (fails the test if it does not throw one). */
 function errorOf(fn: () => unknown): LeptonError {
@@ -153,6 +153,17 @@ describe('default spaces', () => {
     }
     expect([...families].sort()).toEqual(['logistic', 'mlp', 'xgboost']);
     expect(() => autoSpace([])).toThrow(/no model family to search/);
+  });
+});
+
+describe('default point', () => {
+  it('is the family defaults under the space names, the first family for a multi-family space', () => {
+    expect(defaultPoint(DEFAULT_SPACES.mlp, 'mlp')).toMatchObject({ hidden: [128, 64], dropout: 0.3, lr: 1e-3, weightDecay: 1e-4, optimizer: 'adamw', batchNorm: false });
+    expect(Object.keys(defaultPoint(DEFAULT_SPACES.xgboost, 'xgboost')).sort()).toEqual(Object.keys(DEFAULT_SPACES.xgboost).sort());
+    const auto = defaultPoint(autoSpace(['xgboost', 'mlp']), 'auto');
+    expect(auto.family).toBe('xgboost');
+    expect(auto['xgboost.maxDepth']).toBe(resolveParams('xgboost').maxDepth);
+    expect(Object.keys(auto).some((k) => k.startsWith('mlp.'))).toBe(false);
   });
 });
 
