@@ -3,7 +3,8 @@ searches, on the same encoded Fashion-MNIST train/validation matrices Lepton's t
 fixed split and fitted standardisation, written by bench/tune.ts), with the same number of
 parallel workers (n_jobs threads) and one torch intra-op thread per trial (torch.set_num_threads
 is process-wide, so 1 thread × n_jobs = workers threads: the same cores Lepton's worker
-processes get). Each trial: Adam (weight decay = L2, as Lepton's 'adam'), constant learning rate,
+processes get). Each trial: the space's optimizer (AdamW, decoupled weight decay, as Lepton's
+'adamw'; or Adam, weight decay = L2, as Lepton's 'adam'), constant learning rate,
 shuffled mini-batches, cross-entropy, up to `epochs` epochs, −validation log-loss reported to the
 pruner after every epoch (what Lepton's ASHA sees), and the value is the validation macro
 one-vs-rest ROC-AUC of the epoch with the lowest validation loss (Lepton keeps its best epoch).
@@ -49,7 +50,8 @@ def mlp(hidden, dropout, seed):
 def objective(trial):
     p = {n: suggest(trial, n, v) for n, v in space.items()}
     model = mlp(p["hidden"], p["dropout"], cfg["seed"])
-    opt = torch.optim.Adam(model.parameters(), lr=p["lr"], weight_decay=p["weightDecay"])
+    optimizer = torch.optim.AdamW if p.get("optimizer", "adam") == "adamw" else torch.optim.Adam
+    opt = optimizer(model.parameters(), lr=p["lr"], weight_decay=p["weightDecay"])
     g = torch.Generator().manual_seed(cfg["seed"])
     n, bs = xt.shape[0], p["batchSize"]
     best_loss, best_state = float("inf"), None
