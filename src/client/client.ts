@@ -97,6 +97,11 @@ export class LeptonClient {
     return this.request('POST', `/v1/projects/${project}/runs`, body);
   }
 
+  /** The project's runs, newest first. */
+  async runs(project: string): Promise<{ runs: RunRecord[] }> {
+    return this.request('GET', `/v1/projects/${project}/runs`);
+  }
+
   async run(project: string, id: number): Promise<RunRecord & { series: { candidate: string; step: number; metrics: Record<string, number | null> }[] }> {
     return this.request('GET', `/v1/projects/${project}/runs/${id}`);
   }

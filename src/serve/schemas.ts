@@ -7,6 +7,7 @@
 import { z } from 'zod';
 import { TEXT_ENCODINGS } from '../data/readers/encoding.js';
 import { MODEL_CHOICES } from '../models/spec.js';
+import { BALANCE_METHODS } from '../prep/balance.js';
 import { ROLES } from '../registry/registry.js';
 
 const Name = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/);
@@ -78,6 +79,14 @@ export const StartRunBody = z.strictObject({
   seed: z.number().int().min(0).default(42),
   drop: z.array(z.string()).optional(),
   params: z.record(z.string(), z.record(z.string(), z.unknown())).optional().describe('hyper-parameter overrides per family'),
+  balance: z.enum(BALANCE_METHODS).optional().describe('class balancing of the training rows only (classification); default none'),
+  automl: z
+    .strictObject({
+      trials: z.union([z.number(), z.string().max(20)]).optional().describe('trials per family, e.g. 30'),
+      time: z.union([z.number(), z.string().max(20)]).optional().describe('wall-clock budget: seconds or a duration such as "5m"'),
+    })
+    .optional()
+    .describe('an AutoML search (tuned families, out-of-fold ensemble) instead of the fixed candidates; model names one family or auto'),
   register: z.strictObject({ name: Name, alias: Name.optional() }).optional().describe('register the trained model (and set an alias)'),
 });
 export type StartRunBody = z.input<typeof StartRunBody>;

@@ -85,6 +85,25 @@ describe('client: the typed TypeScript client against a live server', () => {
     expect(deployments).toEqual(expect.arrayContaining([expect.objectContaining({ model: 'cancer', alias: 'production', version: 1, config: expect.objectContaining({ maxBatchRows: 64 }) })]));
   });
 
+  it('runs an AutoML search with class balancing as a job, and refuses a zero budget before any run exists', async () => {
+    const trainer = new LeptonClient({ baseUrl: server.url, apiKey: keys.trainer });
+    const run = await trainer.startRun('acme', { dataset: 'loans', target: 'class', model: 'logistic', balance: 'oversample', automl: { trials: 3 } });
+    let finished: { status?: string; metrics?: Record<string, unknown> } = {};
+    for await (const e of trainer.runEvents('acme', run.id)) if (e.type === 'finished') finished = e;
+    expect(finished.status).toBe('succeeded');
+    const record = await trainer.run('acme', run.id);
+    expect(record.params).toMatchObject({ balance: 'oversample', automl: { trials: 3 } });
+    const m = record.metrics as { leaderboard: { name: string; trials: { total: number } | null }[]; test: { rocAuc: number } };
+    expect(m.leaderboard.find((e) => e.name === 'logistic')?.trials?.total).toBe(3);
+    expect(m.test.rocAuc).toBeGreaterThan(0.7);
+    const runs = (await trainer.runs('acme')).runs.length;
+    const zero = await trainer.startRun('acme', { dataset: 'loans', target: 'class', automl: { trials: 0 } }).catch((e: unknown) => e);
+    expect(zero).toMatchObject({ status: 400, code: 'E_OPTION', message: expect.stringMatching(/trial budget must be a whole number of trials above zero \(got 0\)/) });
+    const unknown = await trainer.startRun('acme', { dataset: 'loans', target: 'class', balance: 'magic' as 'smote' }).catch((e: unknown) => e);
+    expect(unknown).toMatchObject({ status: 400 });
+    expect((await trainer.runs('acme')).runs.length).toBe(runs);
+  });
+
   it('raises LeptonApiError with status, code, message and hint', async () => {
     const predictor = new LeptonClient({ baseUrl: server.url, apiKey: keys.predictor });
     const err = await predictor.startRun('acme', { dataset: 'loans', target: 'class' }).catch((e: unknown) => e);

@@ -16,7 +16,7 @@ export function registerRunRoutes(app: FastifyInstance): void {
       const actor = await authorize(req, reg, project, 'trainer');
       const b = StartRunBody.parse(req.body);
       await reg.dataset(project, b.dataset, b.datasetVersion); // fail with 404 before a run exists
-      const id = await jobs.start({ project, dataset: { name: b.dataset, version: b.datasetVersion }, target: b.target, model: b.model, seed: b.seed, drop: b.drop, params: b.params, register: b.register }, actor);
+      const id = await jobs.start({ project, dataset: { name: b.dataset, version: b.datasetVersion }, target: b.target, model: b.model, seed: b.seed, drop: b.drop, params: b.params, balance: b.balance, automl: b.automl, register: b.register }, actor);
       return reply.status(202).send({ id, status: 'running', events: `/v1/projects/${project}/runs/${id}/events` });
     },
   );
