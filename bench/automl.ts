@@ -4,12 +4,15 @@
  * budget PER FOLD (default 60 s: the whole search, OOF fits and refit of one fold), beside the
  * scikit-learn / XGBoost peers of the cv bench (bench/peers/cv_peers.py, their default
  * settings). In each fold the training part is split again as `train` splits (85/15
- * train/validation) for tuning; the held-out fold is scored once. Seed 0 for Lepton's folds; the
- * peers use scikit-learn's StratifiedKFold with the same seed (their own folds, as in cvAuc).
+ * train/validation) for tuning; the held-out fold is scored once. Seed 0 for the folds; the peers
+ * are scored on exactly Lepton's folds (a fold file for cv_peers.py), so each fold is a paired
+ * comparison and the table gives Lepton's mean per-fold difference to each peer.
  *   node dist/bench/run.js automl            (or: node dist/bench/automl.js [secondsPerFold])
  *   AUTOML_SECONDS_PER_FOLD=300 AUTOML_SEED=1 AUTOML_DATASETS=credit-g node dist/bench/run.js automl
  */
 import { execFileSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { fitAutoML } from '../src/automl/automl.js';
@@ -66,15 +69,19 @@ export async function automlBench(options: { python?: string; secondsPerFold?: n
       wall.push((performance.now() - t) / 1000);
       console.error(`${s.name} fold ${f + 1}: ROC-AUC ${aucs.at(-1)?.toFixed(4)} (${chosen.at(-1)}, ${trials.at(-1)} trials, ${wall.at(-1)!.toFixed(1)} s)`);
     }
-    const peerFolds = JSON.parse(execFileSync(python, [join(root, 'bench', 'peers', 'cv_peers.py'), s.path, s.target, String(k), String(seed)], { encoding: 'utf8', maxBuffer: 1 << 26 })) as Record<string, number[]>;
+    const foldOf = new Array<number>(table.numRows).fill(-1);
+    folds.forEach((fold, f) => fold.forEach((p) => (foldOf[encoded.rows[p]!] = f)));
+    const foldFile = join(mkdtempSync(join(tmpdir(), 'lepton-automl-bench-')), 'folds.json');
+    writeFileSync(foldFile, JSON.stringify(foldOf));
+    const peerFolds = JSON.parse(execFileSync(python, [join(root, 'bench', 'peers', 'cv_peers.py'), s.path, s.target, String(k), String(seed), foldFile], { encoding: 'utf8', maxBuffer: 1 << 26 })) as Record<string, number[]>;
     const lepton = meanStd(aucs);
-    const peers = Object.fromEntries(Object.entries(peerFolds).map(([n, v]) => [n, meanStd(v)]));
+    const peers = Object.fromEntries(Object.entries(peerFolds).map(([n, v]) => [n, { ...meanStd(v), folds: v, diff: meanStd(aucs.map((a, i) => a - v[i]!)), leptonAhead: aucs.filter((a, i) => a > v[i]!).length }]));
     const best = Math.max(...Object.values(peers).map((p) => p.mean));
     out[s.name] = { lepton: { ...lepton, folds: aucs, chosen, trials, secondsPerFold: wall }, peers, ratioToBestPeer: lepton.mean / best };
     console.log(`\n${k}-fold CV ROC-AUC on ${s.name} (seed ${seed}); Lepton AutoML with ${seconds} s per fold`);
-    const rows = [['model', 'ROC-AUC mean', 'std']];
-    rows.push([`Lepton AutoML (${meanStd(wall).mean.toFixed(0)} s/fold, ${meanStd(trials).mean.toFixed(0)} trials/fold)`, lepton.mean.toFixed(4), lepton.std.toFixed(4)]);
-    for (const [n, p] of Object.entries(peers)) rows.push([n, p.mean.toFixed(4), p.std.toFixed(4)]);
+    const rows = [['model', 'ROC-AUC mean', 'std', 'Lepton − model, per fold (mean ± sd)', 'folds Lepton ahead']];
+    rows.push([`Lepton AutoML (${meanStd(wall).mean.toFixed(0)} s/fold, ${meanStd(trials).mean.toFixed(0)} trials/fold)`, lepton.mean.toFixed(4), lepton.std.toFixed(4), '', '']);
+    for (const [n, p] of Object.entries(peers)) rows.push([n, p.mean.toFixed(4), p.std.toFixed(4), `${p.diff.mean >= 0 ? '+' : ''}${p.diff.mean.toFixed(4)} ± ${p.diff.std.toFixed(4)}`, `${p.leptonAhead} of ${k}`]);
     console.log(textTable(rows));
     console.log(`Lepton AutoML / best peer: ${(lepton.mean / best).toFixed(4)}; chosen per fold: ${chosen.join('; ')}`);
   }

@@ -1,8 +1,13 @@
 """scikit-learn / XGBoost peers for the 5-fold CV ROC-AUC benchmark, with the preprocessing the
-datasets README describes: median / most-frequent impute, standard scaling, one-hot."""
+datasets README describes: median / most-frequent impute, standard scaling, one-hot.
+  cv_peers.py DATA TARGET FOLDS SEEDS [FOLD_FILE]
+FOLD_FILE (optional): a JSON list with each row's fold number (file order; -1 = not used), so the
+peers are scored on exactly the caller's folds (paired per fold); without it, StratifiedKFold
+with each seed."""
 import json
 import sys
 
+import numpy as np
 import pandas as pd
 import xgboost as xgb
 from scipy.io import arff
@@ -16,6 +21,7 @@ from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
 path, target, folds = sys.argv[1], sys.argv[2], int(sys.argv[3])
 seeds = [int(v) for v in sys.argv[4].split(",")]
+fold_of = np.array(json.loads(open(sys.argv[5]).read())) if len(sys.argv) > 5 else None
 if path.endswith(".arff"):
     data, _ = arff.loadarff(path)
     df = pd.DataFrame(data)
@@ -42,7 +48,10 @@ for seed in seeds:
         "random forest (500)": RandomForestClassifier(n_estimators=500, n_jobs=2, random_state=seed),
         "xgboost (300, d4, lr .05)": xgb.XGBClassifier(n_estimators=300, max_depth=4, learning_rate=0.05, n_jobs=2, random_state=seed),
     }
-    cv = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
+    if fold_of is None:
+        cv = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
+    else:
+        cv = [(np.flatnonzero((fold_of != f) & (fold_of >= 0)), np.flatnonzero(fold_of == f)) for f in range(folds)]
     for name, m in models.items():
         scores = cross_val_score(Pipeline([("pre", pre), ("m", m)]), df, y, cv=cv, scoring="roc_auc")
         out.setdefault(name, []).extend(float(v) for v in scores)
