@@ -1,7 +1,8 @@
 /**
- * AutoML for image and text folders (`lepton train FOLDER --time 5m` or `--trials N`): a search
- * over the CNN (images) or textnet (texts) family on the fixed train/validation split that
- * `trainImages` / `trainTexts` make, instead of their one default network.
+ * AutoML for image and text folders (`lepton train FOLDER --time 5m` or `--trials N`) and numeric
+ * sequences (`--sequence-id … --time 5m`): a search over the CNN (images), textnet (texts) or
+ * seqnet (sequences) family on the fixed train/validation split that `trainImages` /
+ * `trainTexts` / `trainSequences` make, instead of their one default network.
  *
  * Spaces: a few high-level knobs per family (learning rate log-uniform, dropout, widths, batch
  * size, weight decay; textnet also chooses its encoder, a transformer or a bidirectional GRU,
@@ -33,13 +34,15 @@ import { validationValue } from '../tune/objective.js';
 import { TpeSampler, type Trial } from '../tune/samplers.js';
 import type { Params, SearchSpace } from '../tune/space.js';
 
-export type NetworkFamily = 'cnn' | 'textnet';
+export type NetworkFamily = 'cnn' | 'textnet' | 'seqnet';
 
 /**
  * Default spaces. Why these ranges: Adam-family learning rates for small convnets and
  * transformers sit in 3e-4–1e-2 (3e-3 for attention, which diverges sooner); dropout up to 0.5;
  * widths around the defaults (CNN 32/64 channels and a 128 dense layer, text dim 64), half to
- * twice; batch sizes the hardware handles well on a CPU.
+ * twice; batch sizes the hardware handles well on a CPU. Sequences (seqnet, a fixed mask → GRU/LSTM
+ * 64 → last step → linear network): the recurrent cell, and learning rates around the default
+ * 3e-3 (recurrent nets on short standardised sensor windows train well at 1e-3–1e-2).
  */
 export const NETWORK_SPACES: Record<NetworkFamily, SearchSpace> = {
   cnn: {
@@ -59,6 +62,12 @@ export const NETWORK_SPACES: Record<NetworkFamily, SearchSpace> = {
     blocks: { type: 'int', low: 1, high: 2, when: { encoder: 'transformer' } },
     heads: { type: 'categorical', choices: [2, 4], when: { encoder: 'transformer' } },
     hidden: { type: 'categorical', choices: [32, 64, 128], when: { encoder: 'gru' } },
+    batchSize: { type: 'categorical', choices: [16, 32, 64] },
+  },
+  seqnet: {
+    lr: { type: 'loguniform', low: 1e-3, high: 1e-2 },
+    weightDecay: { type: 'loguniform', low: 1e-6, high: 1e-2 },
+    cell: { type: 'categorical', choices: ['gru', 'lstm'] },
     batchSize: { type: 'categorical', choices: [16, 32, 64] },
   },
 };

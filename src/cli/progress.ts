@@ -4,6 +4,7 @@
  * @module
  */
 import cliProgress from 'cli-progress';
+import type { NetworkSearchOptions } from '../automl/networks.js';
 import type { RecommendProgress } from '../recommend/recommend.js';
 import type { ProgressEvent } from '../train/candidates.js';
 
@@ -28,5 +29,15 @@ export function progressPrinter(quiet: boolean): (e: ProgressEvent | RecommendPr
       const score = Number.isNaN(e.valScore) ? '' : ` val score ${e.valScore.toFixed(4)}`;
       process.stderr.write(`  ${e.candidate.padEnd(9)} done in ${e.seconds.toFixed(1)} s, ${e.epochs} epochs/rounds${score}\n`);
     }
+  };
+}
+
+/** One stderr line per finished network-search trial (AutoML on folders and sequences). */
+export function searchTrialPrinter(family: string, quiet: boolean): NonNullable<NetworkSearchOptions['onTrial']> {
+  return (t) => {
+    if (quiet) return;
+    const value = t.value === null ? '' : ` ${t.value.toFixed(4)}`;
+    const best = t.best === null ? '—' : t.best.toFixed(4);
+    process.stderr.write(`  ${family} trial ${t.number}: ${t.state}${value} after ${t.epochs} epoch${t.epochs === 1 ? '' : 's'} (best ${best}, ${t.seconds.toFixed(1)} s)${t.number === 0 ? ' (defaults)' : ''}\n`);
   };
 }

@@ -21,11 +21,11 @@ import { startTrainingJob } from '../jobs/training-job.js';
 import { parseChannels, parseSize } from './data.js';
 import { localActor, withHome } from './registry.js';
 import { action, parseIntOption, parseList, parseNumberOption, printJson } from './output.js';
-import { progressPrinter } from './progress.js';
+import { progressPrinter, searchTrialPrinter } from './progress.js';
 import { trainSequenceTable, wantsSequences } from './train-sequences.js';
 import { checkAutoMLOptions, trainAutoML, type AutoMLOptions, type AutoMLResult, type AutoMLSummary } from '../automl/automl.js';
 import { formatAutoML, formatNetworkSearch } from '../automl/format.js';
-import { NetworkSearch, type NetworkFamily } from '../automl/networks.js';
+import { NetworkSearch, type NetworkFamily, type NetworkSearchSummary } from '../automl/networks.js';
 import { parseBudget } from '../tune/budget.js';
 
 export interface TrainFlags {
@@ -152,6 +152,7 @@ Examples:
   $ lepton train scans/ --time 5m                         # AutoML on images: tune the CNN, keep the best
   $ lepton train tickets/ --trials 20                     # AutoML on texts: transformer or GRU, tuned
   $ lepton train engines.csv --target fail_soon --sequence-id unit --sequence-time cycle   # readings per unit and cycle → a GRU
+  $ lepton train engines.csv --target fail_soon --sequence-id unit --sequence-time cycle --trials 12   # AutoML: GRU or LSTM, tuned
   $ lepton train claims.csv --target fraud                # a free-text column beside others → a mixed network
   $ lepton train listings.csv --target sold               # a column of image paths beside others → a mixed network
   $ lepton train reviews.csv --target stars --model textnet --seq-len 96   # the text column alone
@@ -162,20 +163,22 @@ Examples:
       action(async (data: string, f: TrainFlags & { register?: string; alias?: string; project: string; size?: string; channels?: string; augment?: string; seqLen?: number; time?: string; trials?: string }) => {
         const out = f.out ?? `${basename(data, extname(data))}.lepton`;
         const folder = existsSync(data) && statSync(data).isDirectory();
-        if (wantsSequences(f) && (folder || f.time !== undefined || f.trials !== undefined)) throw new LeptonError('E_OPTION', folder ? '--sequence-id/--sequence-time read a table file, not a folder' : '--time/--trials (AutoML) are not supported for sequences yet', folder ? 'give the long table (.csv, .parquet, …)' : 'leave --time and --trials out');
+        if (wantsSequences(f) && folder) throw new LeptonError('E_OPTION', '--sequence-id/--sequence-time read a table file, not a folder', 'give the long table (.csv, .parquet, …)');
         checkCheckpointFlags(f, folder);
         if (folder && f.register) throw new LeptonError('E_OPTION', '--register works for tables so far; an image or text model is saved to --out', `register the file afterwards: lepton models register ${out} --name NAME`);
-        if (f.time !== undefined || f.trials !== undefined) return trainAutoMLCommand(data, out, folder, f);
+        if ((f.time !== undefined || f.trials !== undefined) && !wantsSequences(f)) return trainAutoMLCommand(data, out, folder, f);
         const result = wantsSequences(f)
           ? await trainSequenceTable(data, out, f)
           : folder
           ? await trainImageFolder(data, out, f)
           : f.register ? await trainRegistered(data, out, f as TrainFlags & { register: string; project: string }) : await trainTable(data, out, f);
+        const search = 'search' in result ? (result.search as NetworkSearchSummary | undefined) : undefined;
         if (f.json) {
-          printJson({ model: out, leaderboard: result.leaderboard, test: result.test, split: result.split });
+          printJson({ model: out, leaderboard: result.leaderboard, test: result.test, split: result.split, ...(search ? { search } : {}) });
           return;
         }
         const s = result.split;
+        if (search) process.stdout.write(`\nAutoML leaderboard (${search.family}, validation split ${s.val} rows)\n${formatNetworkSearch(search)}\n`);
         process.stdout.write(`\nCandidates (validation split, ${s.val} rows)\n${formatLeaderboard(result.leaderboard)}\n\n`);
         process.stdout.write(`Test split (${s.test} rows held out; trained on ${s.trainSplit}${s.train !== s.trainSplit ? `, ${s.train} after balancing` : ''})\n${formatReport(result.test)}\n\nmodel saved to ${out}\n`);
         if (result.registered) process.stdout.write(`registered as ${result.registered} (run ${result.runId})\n`);
@@ -350,7 +353,7 @@ async function searchFolderCommand(dir: string, out: string, f: TrainFlags & { r
       time: f.time,
       seed: f.seed,
       fixed,
-      onTrial: (t) => !quiet && process.stderr.write(`  ${family} trial ${t.number}: ${t.state}${t.value === null ? '' : ` ${t.value.toFixed(4)}`} after ${t.epochs} epoch${t.epochs === 1 ? '' : 's'} (best ${t.best === null ? '—' : t.best.toFixed(4)}, ${t.seconds.toFixed(1)} s)${t.number === 0 ? ' (defaults)' : ''}\n`),
+      onTrial: searchTrialPrinter(family, quiet),
     }));
   const result = await trainImageFolder(dir, out, f, searchFor);
   const summary = search!.summary();

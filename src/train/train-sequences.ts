@@ -16,6 +16,7 @@
 import { fitSequenceScaler, groupSequences, lastLabels, sensorColumns, sequenceFeatures } from '../data/sequences.js';
 import type { Table } from '../data/table.js';
 import { LeptonError, listNames } from '../errors.js';
+import type { NetworkSearch } from '../automl/networks.js';
 import { fitSeqNet } from '../models/net-family.js';
 import { SeqNetParams } from '../models/spec.js';
 import { parseNetParams, trainNetwork, type NetworkTrainOptions, type NetworkTrainResult } from './train-network.js';
@@ -36,6 +37,8 @@ export interface SequenceTrainOptions extends NetworkTrainOptions {
   drop?: string[];
   /** Network hyper-parameters (cell, epochs, lr, …); see SeqNetParams. Threads default to 1. */
   params?: Partial<SeqNetParams>;
+  /** AutoML: search the network's hyper-parameters on the validation split instead of one default fit. */
+  search?: NetworkSearch;
 }
 
 export interface SequenceTrainResult extends NetworkTrainResult {
@@ -50,7 +53,8 @@ export async function trainSequences(data: Table | string, options: SequenceTrai
   const table = await loadInput(data, options.drop);
   const seqLen = options.seqLen ?? 50;
   if (!Number.isInteger(seqLen) || seqLen < 1) throw new LeptonError('E_OPTION', `seqLen must be a positive integer, got ${seqLen}`, 'e.g. --seq-len 50');
-  const params = parseNetParams(SeqNetParams, options.params, 'sequence network', 'see `lepton train --help` for the sequence options');
+  const parse = (p?: Record<string, unknown>) => parseNetParams(SeqNetParams, { ...options.params, ...p }, 'sequence network', 'see `lepton train --help` for the sequence options');
+  const params = parse();
   const groups = groupSequences(table, options.id, options.time);
   const labels = lastLabels(table, groups.rows, options.target);
   const keep = labels.flatMap((l, i) => (l === null ? [] : [i]));
@@ -85,10 +89,18 @@ export async function trainSequences(data: Table | string, options: SequenceTrai
         numFeatures: seqLen * (sensors.length + 1),
         input: { kind: 'sequence', id: options.id, time: options.time, sensors, seqLen, scaler },
         pipeline: { version: 1, inputs: inputs.map(({ categories, ...s }) => s), steps: [], skipped: [] },
-        fit: (train, val, ctx) => fitSeqNet(params, { seqLen, sensors: sensors.length }, train, val, ctx),
+        fit: async (train, val, ctx) => {
+          const shape = { seqLen, sensors: sensors.length };
+          const search = options.search;
+          if (!search) return fitSeqNet(params, shape, train, val, ctx);
+          const member = await search.run((p, c) => fitSeqNet(parse(p), shape, train, val, c), train, val, ctx);
+          Object.assign(params, parse(search.best!.params)); // the manifest, written after the fit, records the kept trial's
+          return member;
+        },
         summary: () => ({ sequences: { ids: keep.length, id: options.id, time: options.time, seqLen, sensors, truncatedTrain: truncated, label: 'the target on each id\'s last labelled row' } }),
       };
     },
   });
+  if (options.search) result.model.manifest.training = { ...result.model.manifest.training, automl: options.search.summary() };
   return { ...result, sensors, ids: keep.length, truncated };
 }

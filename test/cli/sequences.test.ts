@@ -40,4 +40,32 @@ describe('cli: numeric sequences (a long table of sensor readings per unit and c
     expectCleanError(await cli(['train', data, '--target', 'fail_soon', '--sequence-id', 'unit', '--sequence-time', 'cycle', '--model', 'xgboost'], { cwd }), /--model xgboost is for single rows; sequences train a gru or an lstm/);
     expectCleanError(await cli(['train', data, '--target', 'fail_soon', '--sequence-id', 'unit', '--sequence-time', 'when'], { cwd }), /column 'when' not found/);
   }, 60_000);
+
+  it('AutoML with --trials: searches the cell, learning rate, weight decay and batch size; --model lstm fixes the cell', async () => {
+    const cwd = tmp();
+    const data = join(cwd, 'engines.csv');
+    writeFileSync(data, toCsv(runToFailure(240, 21)));
+    const model = join(cwd, 'auto.lepton');
+    const base = ['train', data, '--target', 'fail_soon', '--sequence-id', 'unit', '--sequence-time', 'cycle', '--seq-len', '30', '--epochs', '12'];
+    const t = await cli([...base, '--trials', '4', '--out', model, '--json'], { cwd });
+    expect(t.code, t.stderr).toBe(0);
+    const r = JSON.parse(t.stdout) as { search: { family: string; counts: { total: number; complete: number; pruned: number }; leaderboard: { number: number; params: Record<string, unknown>; epochs: number }[]; best: { number: number; value: number } }; test: { rocAuc: number } };
+    expect(r.search.family).toBe('seqnet');
+    expect(r.search.counts.total).toBe(4);
+    expect(r.search.counts.complete + r.search.counts.pruned).toBe(4);
+    const sampled = r.search.leaderboard.filter((x) => x.number > 0);
+    for (const x of sampled) expect(Object.keys(x.params).sort()).toEqual(['batchSize', 'cell', 'lr', 'weightDecay']);
+    expect(r.search.leaderboard.every((x) => x.epochs <= 12)).toBe(true); // --epochs stays fixed
+    expect(r.test.rocAuc).toBeGreaterThan(0.75);
+    const p = await cli(['predict', model, JSON.stringify(runToFailure(2, 22)), '--json'], { cwd });
+    expect(p.code, p.stderr).toBe(0);
+    expect((JSON.parse(p.stdout) as unknown[]).length).toBe(2);
+
+    const lstm = await cli([...base, '--trials', '3', '--model', 'lstm', '--out', join(cwd, 'lstm.lepton')], { cwd });
+    expect(lstm.code, lstm.stderr).toBe(0);
+    expect(lstm.stdout).toMatch(/AutoML leaderboard \(seqnet, validation split \d+ rows\)/);
+    expect(lstm.stdout).not.toMatch(/cell=/); // the cell is fixed, not searched
+    expect(lstm.stderr).toMatch(/seqnet trial 2: /);
+    expectCleanError(await cli([...base, '--trials', '0'], { cwd }), /trial budget must be a whole number of trials above zero/);
+  }, 90_000);
 });
