@@ -1,8 +1,9 @@
 /**
- * AutoML for image and text folders (`lepton train FOLDER --time 5m` or `--trials N`) and numeric
- * sequences (`--sequence-id … --time 5m`): a search over the CNN (images), textnet (texts) or
- * seqnet (sequences) family on the fixed train/validation split that `trainImages` /
- * `trainTexts` / `trainSequences` make, instead of their one default network.
+ * AutoML for image and text folders (`lepton train FOLDER --time 5m` or `--trials N`), tables
+ * with free text or images, and numeric sequences (`--sequence-id … --time 5m`): a search over
+ * the CNN (images), textnet (texts), mixed (tables with text/images) or seqnet (sequences)
+ * family on the fixed train/validation split that `trainImages` / `trainTexts` / `trainMixed` /
+ * `trainSequences` make, instead of their one default network.
  *
  * Spaces: a few high-level knobs per family (learning rate log-uniform, dropout, widths, batch
  * size, weight decay; textnet also chooses its encoder, a transformer or a bidirectional GRU,
@@ -34,7 +35,7 @@ import { validationValue } from '../tune/objective.js';
 import { TpeSampler, type Trial } from '../tune/samplers.js';
 import type { Params, SearchSpace } from '../tune/space.js';
 
-export type NetworkFamily = 'cnn' | 'textnet' | 'seqnet';
+export type NetworkFamily = 'cnn' | 'textnet' | 'seqnet' | 'mixed';
 
 /**
  * Default spaces. Why these ranges: Adam-family learning rates for small convnets and
@@ -42,7 +43,9 @@ export type NetworkFamily = 'cnn' | 'textnet' | 'seqnet';
  * widths around the defaults (CNN 32/64 channels and a 128 dense layer, text dim 64), half to
  * twice; batch sizes the hardware handles well on a CPU. Sequences (seqnet, a fixed mask → GRU/LSTM
  * 64 → last step → linear network): the recurrent cell, and learning rates around the default
- * 3e-3 (recurrent nets on short standardised sensor windows train well at 1e-3–1e-2).
+ * 3e-3 (recurrent nets on short standardised sensor windows train well at 1e-3–1e-2). Mixed tables
+ * (the branches network of train-mixed.ts): the text encoder and learning rates around the
+ * default 5e-3, batch sizes around its 16 (such tables are often a few hundred rows).
  */
 export const NETWORK_SPACES: Record<NetworkFamily, SearchSpace> = {
   cnn: {
@@ -69,6 +72,12 @@ export const NETWORK_SPACES: Record<NetworkFamily, SearchSpace> = {
     weightDecay: { type: 'loguniform', low: 1e-6, high: 1e-2 },
     cell: { type: 'categorical', choices: ['gru', 'lstm'] },
     batchSize: { type: 'categorical', choices: [16, 32, 64] },
+  },
+  mixed: {
+    lr: { type: 'loguniform', low: 1e-3, high: 1e-2 },
+    weightDecay: { type: 'loguniform', low: 1e-6, high: 1e-2 },
+    textEncoder: { type: 'categorical', choices: ['transformer', 'gru'] },
+    batchSize: { type: 'categorical', choices: [8, 16, 32] },
   },
 };
 
@@ -257,4 +266,16 @@ export class NetworkSearch {
     if (!kept) throw new LeptonError('E_LIMIT', 'no trial completed within the budget', 'give more time (--time) or trials');
     return kept;
   }
+}
+
+/**
+ * A trainer's fit: the one network with `params`, or, given a search, the search's best trial,
+ * whose parameters are then written into `params` so the manifest (written after the fit)
+ * records the kept network. `parse` turns a trial's overrides into the family's parameters.
+ */
+export async function fitOrSearch<P extends object>(search: NetworkSearch | undefined, params: P, parse: (overrides: Record<string, unknown>) => P, fit: (p: P, ctx: FitContext) => Promise<Member>, train: FitData, val: FitData, ctx: FitContext): Promise<Member> {
+  if (!search) return fit(params, ctx);
+  const member = await search.run((p, c) => fit(parse(p), c), train, val, ctx);
+  Object.assign(params, parse(search.best!.params));
+  return member;
 }

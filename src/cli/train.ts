@@ -2,6 +2,7 @@ import { existsSync, statSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { readFolder } from '../data/folders.js';
 import type { RawTable } from '../data/infer.js';
+import type { Table } from '../data/table.js';
 import { basename, extname } from 'node:path';
 import type { Command } from 'commander';
 import { formatLeaderboard, formatReport } from '../eval/format.js';
@@ -286,14 +287,14 @@ async function saved<R extends TrainOutcome & Pick<NetworkTrainResult, 'model'>>
  * free text → the tabular candidates; a text column alone → textnet; text beside other columns →
  * mixed) and says which and why on stderr; `--model mixed|textnet` forces one.
  */
-async function trainTable(data: string, out: string, f: TrainFlags & { seqLen?: number; size?: string; channels?: string }): Promise<TrainOutcome> {
+async function trainTable(data: string, out: string, f: TrainFlags & { seqLen?: number; size?: string; channels?: string }, searchFor?: SearchFor, loaded?: Table): Promise<TrainOutcome> {
   const textFamily = f.model === 'mixed' || f.model === 'textnet' ? f.model : undefined;
   const o = trainOptionsFromFlags(textFamily ? { ...f, model: 'auto' } : f);
   if (o.model !== 'auto' && !textFamily) {
     if (f.seqLen !== undefined) throw new LeptonError('E_OPTION', `--seq-len is for text; --model ${o.model} leaves text columns out`, 'leave --seq-len out, or use --model mixed');
     return saved(await train(data, o), out);
   }
-  const table = await loadInput(data, o.drop);
+  const table = loaded ?? (await loadInput(data, o.drop));
   const choice = textFamily ? { family: textFamily, reason: `--model ${textFamily}` } : chooseTableFamily(table, o.target, o.task);
   // On stderr even with --json (stdout stays JSON): which family, and why.
   if (!f.quiet) process.stderr.write(`${data}: ${choice.family === 'tabular' ? 'tabular candidates' : choice.family} (${choice.reason})\n`);
@@ -305,16 +306,17 @@ async function trainTable(data: string, out: string, f: TrainFlags & { seqLen?: 
     return saved(await train(table, { ...o, drop: undefined }), out);
   }
   if (o.balance !== undefined && o.balance !== 'none') throw new LeptonError('E_OPTION', `--balance works for the tabular families, not ${choice.family}`, 'leave --balance out, or use --class-weights balanced');
-  const common = { params: netParamsFromFlags(f), seqLen: f.seqLen, seed: o.seed, torchThreads: o.torchThreads, onProgress: o.onProgress, source: data };
+  const params = netParamsFromFlags(f);
+  const common = { params, seqLen: f.seqLen, seed: o.seed, torchThreads: o.torchThreads, onProgress: searchFor ? undefined : o.onProgress, source: data };
   const cut = (count: number, column: string, seqLen: number, of: number) =>
     !f.quiet && count > 0 && process.stderr.write(`${count} of ${of} training texts in '${column}' are longer than ${seqLen} words and were truncated (raise --seq-len to keep more)\n`);
   if (choice.family === 'mixed') {
-    const r = await trainMixed(table, { ...common, target: o.target, task: o.task, imageSize: f.size ? parseSize(f.size) : undefined, channels: f.channels ? parseChannels(f.channels) : undefined });
+    const r = await trainMixed(table, { ...common, target: o.target, task: o.task, imageSize: f.size ? parseSize(f.size) : undefined, channels: f.channels ? parseChannels(f.channels) : undefined, search: searchFor?.('mixed', params) });
     for (const t of r.truncated) cut(t.count, t.column, t.seqLen, r.split.train);
     return saved(r, out);
   }
   const d = tableTextDataset(table, o.target, o.task);
-  const r = await trainTexts(d.texts, d.labels, d.classes, { ...common, column: d.column, targetSchema: table.schema.find((s) => s.name === o.target) });
+  const r = await trainTexts(d.texts, d.labels, d.classes, { ...common, column: d.column, targetSchema: table.schema.find((s) => s.name === o.target), search: searchFor?.('textnet', params) });
   cut(r.truncated, d.column, r.model.textInput!.seqLen, r.split.train);
   return saved(r, out);
 }
@@ -340,11 +342,12 @@ async function trainRegistered(data: string, out: string, f: TrainFlags & { regi
 
 /**
  * `lepton train FOLDER --time T` / `--trials N`: AutoML for an image (cnn) or text (textnet)
- * folder: a search over the family's network (src/automl/networks.ts) on the validation split,
- * the best trial's network kept and saved.
+ * folder, or a table with free text or images (mixed, textnet): a search over the family's
+ * network (src/automl/networks.ts) on the validation split, the best trial's network kept and
+ * saved. `trainWith` trains with the search the family needs.
  */
-async function searchFolderCommand(dir: string, out: string, f: TrainFlags & { register?: string; time?: string; trials?: string }): Promise<void> {
-  parseBudget({ trials: f.trials, time: f.time }); // a bad budget fails before the folder is read
+async function searchNetworkCommand(out: string, f: TrainFlags & { register?: string; time?: string; trials?: string }, trainWith: (searchFor: SearchFor) => Promise<TrainOutcome>): Promise<void> {
+  parseBudget({ trials: f.trials, time: f.time }); // a bad budget fails before the data is read
   const quiet = Boolean(f.quiet || f.json);
   let search: NetworkSearch | undefined;
   const searchFor: SearchFor = (family, fixed) =>
@@ -355,7 +358,7 @@ async function searchFolderCommand(dir: string, out: string, f: TrainFlags & { r
       fixed,
       onTrial: searchTrialPrinter(family, quiet),
     }));
-  const result = await trainImageFolder(dir, out, f, searchFor);
+  const result = await trainWith(searchFor);
   const summary = search!.summary();
   if (f.json) return printJson({ model: out, search: summary, test: result.test, split: result.split });
   const s = result.split;
@@ -369,7 +372,13 @@ async function searchFolderCommand(dir: string, out: string, f: TrainFlags & { r
  * checked before the first trial.
  */
 async function trainAutoMLCommand(data: string, out: string, folder: boolean, f: TrainFlags & { register?: string; alias?: string; project?: string; time?: string; trials?: string }): Promise<void> {
-  if (folder) return searchFolderCommand(data, out, f);
+  if (folder) return searchNetworkCommand(out, f, (searchFor) => trainImageFolder(data, out, f, searchFor));
+  if (f.model === 'mixed' || f.model === 'textnet') return searchNetworkCommand(out, f, (searchFor) => trainTable(data, out, f, searchFor));
+  if (f.model === 'auto' && !f.register && f.target !== undefined && existsSync(data)) {
+    // A table with free text or images: its network is searched (the tabular families cannot read them).
+    const table = await loadInput(data, f.drop);
+    if (chooseTableFamily(table, f.target, f.task).family !== 'tabular') return searchNetworkCommand(out, f, (searchFor) => trainTable(data, out, f, searchFor, table));
+  }
   const o = trainOptionsFromFlags(f);
   const families = o.model === 'auto' || o.model === undefined ? undefined : [o.model];
   checkAutoMLOptions({ trials: f.trials, time: f.time, families });

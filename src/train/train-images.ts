@@ -10,7 +10,7 @@
  * @module
  */
 import { availableParallelism } from 'node:os';
-import type { NetworkSearch } from '../automl/networks.js';
+import { fitOrSearch, type NetworkSearch } from '../automl/networks.js';
 import { imageFeatures, takeImages, type ImageSet } from '../data/images.js';
 import { LeptonError } from '../errors.js';
 import { fitNet } from '../models/net-family.js';
@@ -43,13 +43,7 @@ export async function trainImages(set: ImageSet, options: ImageTrainOptions = {}
       features: (rows) => imageFeatures(takeImages(set, rows)),
       numFeatures: set.channels * set.height * set.width,
       input: { kind: 'image', channels: set.channels, height: set.height, width: set.width },
-      fit: async (train, val, ctx) => {
-        const search = options.search;
-        if (!search) return fitNet(params, shape, train, val, ctx);
-        const member = await search.run((p, c) => fitNet(parse(p), shape, train, val, c), train, val, ctx);
-        Object.assign(params, parse(search.best!.params)); // the manifest, written after the fit, records the kept trial's
-        return member;
-      },
+      fit: (train, val, ctx) => fitOrSearch(options.search, params, parse, (p, c) => fitNet(p, shape, train, val, c), train, val, ctx),
       summary: () => ({ images: { height: set.height, width: set.width, channels: set.channels } }),
     }),
   });

@@ -16,6 +16,7 @@
  *   const [p] = await model.predict({ subject: 'card charged twice', amount: 120 });
  * @module
  */
+import { fitOrSearch, type NetworkSearch } from '../automl/networks.js';
 import { decodeImageColumns } from '../data/image-columns.js';
 import { isImageColumn } from '../data/infer.js';
 import { isDict, type Table } from '../data/table.js';
@@ -44,6 +45,8 @@ export interface MixedTrainOptions extends NetworkTrainOptions {
   imageSize?: [number, number];
   /** Image columns: 1 (grey) or 3 (RGB); default grey when every image is. */
   channels?: 1 | 3;
+  /** AutoML: search the network's hyper-parameters on the validation split instead of one default fit. */
+  search?: NetworkSearch;
 }
 
 export interface MixedTrainResult extends NetworkTrainResult {
@@ -102,7 +105,8 @@ export async function trainMixed(data: Table | string, options: MixedTrainOption
   }
   // Decoded once for every row (sharp is asynchronous, the pipeline is not): the split's rows read them.
   const imageShapes = await decodeImageColumns(table, images, { size: options.imageSize, channels: options.channels });
-  const params = parseNetParams(MixedNetParams, options.params, 'mixed network', 'see `lepton train --help` for the mixed options');
+  const parse = (p?: Record<string, unknown>) => parseNetParams(MixedNetParams, { ...options.params, ...p }, 'mixed network', 'see `lepton train --help` for the mixed options');
+  const params = parse();
   const seqLen = options.seqLen ?? 64;
   let truncated: MixedTrainResult['truncated'] = [];
   const result = await trainNetwork({
@@ -124,7 +128,7 @@ export async function trainMixed(data: Table | string, options: MixedTrainOption
         numFeatures: pipeline.outputDim,
         input: { kind: 'mixed' },
         pipeline: pipeline.state,
-        fit: (train, val, ctx) => fitMixedNet(params, l, train, val, ctx),
+        fit: (train, val, ctx) => fitOrSearch(options.search, params, parse, (p, c) => fitMixedNet(p, l, train, val, c), train, val, ctx),
         summary: () => ({
           mixed: {
             tabularFeatures: l.tabular,

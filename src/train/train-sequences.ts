@@ -16,7 +16,7 @@
 import { fitSequenceScaler, groupSequences, lastLabels, sensorColumns, sequenceFeatures } from '../data/sequences.js';
 import type { Table } from '../data/table.js';
 import { LeptonError, listNames } from '../errors.js';
-import type { NetworkSearch } from '../automl/networks.js';
+import { fitOrSearch, type NetworkSearch } from '../automl/networks.js';
 import { fitSeqNet } from '../models/net-family.js';
 import { SeqNetParams } from '../models/spec.js';
 import { parseNetParams, trainNetwork, type NetworkTrainOptions, type NetworkTrainResult } from './train-network.js';
@@ -89,14 +89,7 @@ export async function trainSequences(data: Table | string, options: SequenceTrai
         numFeatures: seqLen * (sensors.length + 1),
         input: { kind: 'sequence', id: options.id, time: options.time, sensors, seqLen, scaler },
         pipeline: { version: 1, inputs: inputs.map(({ categories, ...s }) => s), steps: [], skipped: [] },
-        fit: async (train, val, ctx) => {
-          const shape = { seqLen, sensors: sensors.length };
-          const search = options.search;
-          if (!search) return fitSeqNet(params, shape, train, val, ctx);
-          const member = await search.run((p, c) => fitSeqNet(parse(p), shape, train, val, c), train, val, ctx);
-          Object.assign(params, parse(search.best!.params)); // the manifest, written after the fit, records the kept trial's
-          return member;
-        },
+        fit: (train, val, ctx) => fitOrSearch(options.search, params, parse, (p, c) => fitSeqNet(p, { seqLen, sensors: sensors.length }, train, val, c), train, val, ctx),
         summary: () => ({ sequences: { ids: keep.length, id: options.id, time: options.time, seqLen, sensors, truncatedTrain: truncated, label: 'the target on each id\'s last labelled row' } }),
       };
     },

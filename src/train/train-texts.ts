@@ -11,7 +11,7 @@
  *   await saveModel(model, 'grain.lepton');
  * @module
  */
-import type { NetworkSearch } from '../automl/networks.js';
+import { fitOrSearch, type NetworkSearch } from '../automl/networks.js';
 import type { RawTable } from '../data/infer.js';
 import type { Table } from '../data/table.js';
 import { LeptonError, listNames } from '../errors.js';
@@ -66,13 +66,7 @@ export async function trainTexts(texts: readonly string[], labels: Int32Array | 
         numFeatures: seqLen,
         input: { kind: 'text', seqLen, vocab: tok.toJSON() },
         pipeline: options.column ? { version: 1, inputs: [{ name: options.column, type: 'text' }], steps: [], skipped: [] } : undefined,
-        fit: async (train, val, ctx) => {
-          const search = options.search;
-          if (!search) return fitTextNet(params, { vocab: tok.size, seqLen }, train, val, ctx);
-          const member = await search.run((p, c) => fitTextNet(parse(p), { vocab: tok.size, seqLen }, train, val, c), train, val, ctx);
-          Object.assign(params, parse(search.best!.params)); // the manifest, written after the fit, records the kept trial's
-          return member;
-        },
+        fit: (train, val, ctx) => fitOrSearch(options.search, params, parse, (p, c) => fitTextNet(p, { vocab: tok.size, seqLen }, train, val, c), train, val, ctx),
         summary: () => ({ text: { seqLen, vocabSize: tok.size, truncatedTrain: truncated } }),
       };
     },

@@ -31,6 +31,23 @@ describe('cli: tables with a free-text column (ReutersGrain XOR amount)', () => 
     expectCleanError(await cli(['train', 'mixed.csv', '--target', 'y', '--model', 'textnet'], { cwd }), /textnet reads one free-text column; the features are 'story', 'amount'/);
   }, 60_000);
 
+  it('AutoML (--trials) on a table with text searches the mixed network: encoder, learning rate, weight decay, batch size', async () => {
+    const cwd = tmp();
+    await writeFile(join(cwd, 'mixed.csv'), toCsv(tableFromRows(await grainRows())));
+    const t = await cli(['train', 'mixed.csv', '--target', 'y', '--seq-len', '48', '--seed', '3', '--trials', '3', '--out', 'auto.lepton', '--json'], { cwd });
+    expect(t.code, t.stderr).toBe(0);
+    expect(t.stderr).toMatch(/^mixed\.csv: mixed \(free-text column 'story' beside 1 other column\)$/m);
+    const r = JSON.parse(t.stdout) as { search: { family: string; counts: { total: number }; best: { number: number; value: number }; leaderboard: { number: number; params: Record<string, unknown> }[] }; test: { accuracy: number } };
+    expect(r.search).toMatchObject({ family: 'mixed', counts: { total: 3 } });
+    for (const x of r.search.leaderboard.filter((x) => x.number > 0)) expect(Object.keys(x.params).sort()).toEqual(['batchSize', 'lr', 'textEncoder', 'weightDecay']);
+    // The kept network is the best trial on validation; on the held-out rows it reads both columns.
+    expect(r.search.best.value).toBe(Math.max(...r.search.leaderboard.map((x) => (x as { value: number | null }).value ?? -Infinity)));
+    expect(r.test.accuracy).toBeGreaterThan(0.7);
+    const p = await cli(['predict', 'auto.lepton', JSON.stringify([{ story: 'Wheat exports rose', amount: 5 }]), '--json'], { cwd });
+    expect(p.code, p.stderr).toBe(0);
+    expectCleanError(await cli(['train', 'mixed.csv', '--target', 'y', '--time', '0s'], { cwd }), /time budget must be above zero/);
+  }, 120_000);
+
   it('auto picks textnet when the only feature is text, and the tabular candidates when there is none', async () => {
     const cwd = tmp();
     const rows = await grainRows();
