@@ -9,6 +9,7 @@
  * comparison and the table gives Lepton's mean per-fold difference to each peer.
  *   node dist/bench/run.js automl            (or: node dist/bench/automl.js [secondsPerFold])
  *   AUTOML_SECONDS_PER_FOLD=300 AUTOML_SEED=1 AUTOML_DATASETS=credit-g node dist/bench/run.js automl
+ *   AUTOML_SECONDS_PER_FOLD=60 AUTOML_DATASETS=digits,wine node dist/bench/automl.js   (generalisation sets)
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -28,6 +29,13 @@ const meanStd = (v: number[]) => {
   return { mean, std: v.length > 1 ? Math.sqrt(v.reduce((a, b) => a + (b - mean) ** 2, 0) / (v.length - 1)) : 0 };
 };
 
+/** One of scikit-learn's bundled datasets as a CSV in a scratch folder (bench/peers/sklearn_dataset.py). */
+function sklearnDataset(python: string, name: string): string {
+  const out = join(mkdtempSync(join(tmpdir(), 'lepton-sklearn-')), `${name}.csv`);
+  execFileSync(python, [join(packageRoot(), 'bench', 'peers', 'sklearn_dataset.py'), name, out]);
+  return out;
+}
+
 export async function automlBench(options: { python?: string; secondsPerFold?: number; folds?: number; seed?: number; datasets?: string[] } = {}): Promise<Record<string, unknown>> {
   const root = packageRoot();
   const python = options.python ?? process.env.PEER_PYTHON ?? '/usr/bin/python3';
@@ -38,6 +46,9 @@ export async function automlBench(options: { python?: string; secondsPerFold?: n
   const all = [
     { name: 'credit-g', path: join(root, 'data', 'credit-g.arff'), target: 'class' },
     { name: 'breast-cancer-wisconsin', path: join(root, 'data', 'breast-cancer-wisconsin.csv'), target: 'diagnosis' },
+    // Generalisation: scikit-learn's bundled digits (1,797 rows, 10 classes) and wine (178 rows,
+    // 3 classes), never used to choose Lepton's defaults or spaces; only when named.
+    ...(['digits', 'wine'] as const).filter((n) => only?.includes(n)).map((n) => ({ name: n, path: sklearnDataset(python, n), target: 'target' })),
   ];
   const sets = all.filter((s) => !only || only.includes(s.name));
   const out: Record<string, unknown> = { config: { secondsPerFold: seconds, folds: k, seed } };

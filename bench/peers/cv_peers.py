@@ -53,7 +53,9 @@ for seed in seeds:
     else:
         cv = [(np.flatnonzero((fold_of != f) & (fold_of >= 0)), np.flatnonzero(fold_of == f)) for f in range(folds)]
     for name, m in models.items():
-        scores = cross_val_score(Pipeline([("pre", pre), ("m", m)]), df, y, cv=cv, scoring="roc_auc")
+        # Several classes: macro one-vs-rest ROC-AUC, as Lepton's reports compute it.
+        scoring = "roc_auc" if len(classes) == 2 else "roc_auc_ovr"
+        scores = cross_val_score(Pipeline([("pre", pre), ("m", m)]), df, y, cv=cv, scoring=scoring)
         out.setdefault(name, []).extend(float(v) for v in scores)
 # Per-fold ROC-AUC for every seed; the caller summarises Lepton and peers the same way.
 print(json.dumps(out))
