@@ -374,10 +374,11 @@ async function searchNetworkCommand(out: string, f: TrainFlags & { register?: st
 async function trainAutoMLCommand(data: string, out: string, folder: boolean, f: TrainFlags & { register?: string; alias?: string; project?: string; time?: string; trials?: string }): Promise<void> {
   if (folder) return searchNetworkCommand(out, f, (searchFor) => trainImageFolder(data, out, f, searchFor));
   if (f.model === 'mixed' || f.model === 'textnet') return searchNetworkCommand(out, f, (searchFor) => trainTable(data, out, f, searchFor));
+  let table: Table | undefined;
   if (f.model === 'auto' && !f.register && f.target !== undefined && existsSync(data)) {
     // A table with free text or images: its network is searched (the tabular families cannot read them).
-    const table = await loadInput(data, f.drop);
-    if (chooseTableFamily(table, f.target, f.task).family !== 'tabular') return searchNetworkCommand(out, f, (searchFor) => trainTable(data, out, f, searchFor, table));
+    const loaded = (table = await loadInput(data, f.drop));
+    if (chooseTableFamily(loaded, f.target, f.task).family !== 'tabular') return searchNetworkCommand(out, f, (searchFor) => trainTable(data, out, f, searchFor, loaded));
   }
   const o = trainOptionsFromFlags(f);
   const families = o.model === 'auto' || o.model === undefined ? undefined : [o.model];
@@ -404,7 +405,7 @@ async function trainAutoMLCommand(data: string, out: string, folder: boolean, f:
       return r.metrics as unknown as typeof result;
     });
   } else {
-    const r = await trainAutoML(data, { target: o.target, task: o.task, seed: o.seed, drop: o.drop, params: o.params, balance: o.balance, torchThreads: o.torchThreads, families, trials: f.trials, time: f.time, ...events });
+    const r = await trainAutoML(table ?? data, { target: o.target, task: o.task, seed: o.seed, drop: table ? undefined : o.drop, params: o.params, balance: o.balance, torchThreads: o.torchThreads, families, trials: f.trials, time: f.time, ...events });
     try {
       await saveModel(r.model, out);
     } finally {
