@@ -136,8 +136,8 @@ export function registerTrain(program: Command): void {
       .option('--sequence-id <column>', 'a long table of numeric sequences: the column naming each sequence (machine, unit); one prediction per id')
       .option('--sequence-time <column>', 'with --sequence-id: the column ordering the steps (cycle, timestamp)')
       .option('--augment <list>', 'image folders: augment training batches, e.g. hflip=0.5,crop=2,rotate=10,brightness=0.1,contrast=0.2,noise=0.05')
-      .option('--time <duration>', 'AutoML: total time budget (e.g. 90s, 5m, 1h): tune each family, then ensemble the best of each')
-      .option('--trials <n>', 'AutoML: trials per model family (reproducible with the same --seed)'),
+      .option('--time <duration>', 'AutoML: total time budget (e.g. 90s, 5m, 1h): tables tune each family, then ensemble the best of each; folders, sequences and tables with text or images search their network')
+      .option('--trials <n>', 'AutoML: trials per model family, or per network search (reproducible with the same --seed)'),
   )
     .addHelpText(
       'after',
