@@ -177,8 +177,8 @@ export interface TpeOptions {
   /**
    * A known-good first point (the family's defaults, `defaultPoint`): the first trial takes each
    * active parameter's value from it when the space allows that value and draws the others from
-   * the prior, so a search never starts below the plain model by bad luck (Optuna's
-   * `enqueue_trial`, done by default).
+   * the prior, so a search starts from the plain model rather than from a random point (what
+   * Optuna's `enqueue_trial` does when a user asks for it).
    */
   start?: Readonly<Record<string, Choice>>;
 }
