@@ -198,7 +198,15 @@ class FitWorker : public PromiseWorker<Napi::AsyncProgressQueueWorker<EpochRepor
     if (params.empty()) throw EngineError("E_ARG", "the network has no trainable parameters");
     std::unique_ptr<torch::optim::Optimizer> opt;
     double lr0 = opts_.lrPerEpoch.empty() ? 1e-3 : opts_.lrPerEpoch[0];
-    if (opts_.optimizer == "adam")
+    // L-BFGS solves the penalised problem to its optimum (what scikit-learn's logistic regression
+    // does): full batch, a strong-Wolfe line search (so no learning rate), and weight decay as an
+    // explicit L2 penalty on the weight matrices only, leaving biases free. One epoch is one
+    // optimizer step of up to 20 iterations, so validation, early stopping and ASHA still see epochs.
+    const bool lbfgs = opts_.optimizer == "lbfgs";
+    if (lbfgs)
+      opt = std::make_unique<torch::optim::LBFGS>(
+          params, torch::optim::LBFGSOptions(1.0).max_iter(20).history_size(20).line_search_fn("strong_wolfe"));
+    else if (opts_.optimizer == "adam")
       opt = std::make_unique<torch::optim::Adam>(params, torch::optim::AdamOptions(lr0).weight_decay(opts_.weightDecay));
     else if (opts_.optimizer == "adamw")
       opt = std::make_unique<torch::optim::AdamW>(params, torch::optim::AdamWOptions(lr0).weight_decay(opts_.weightDecay));
@@ -215,18 +223,38 @@ class FitWorker : public PromiseWorker<Napi::AsyncProgressQueueWorker<EpochRepor
       return torch::mse_loss(out, target);
     };
 
+    auto penalty = [&]() {
+      torch::Tensor sum = torch::zeros({}, torch::kFloat32);
+      for (auto& p : params)
+        if (p.dim() >= 2) sum = sum + p.pow(2).sum();
+      return 0.5 * opts_.weightDecay * sum;
+    };
+    double lastTrainLoss = std::numeric_limits<double>::infinity();
+
     std::vector<torch::Tensor> best;
     bestLoss_ = std::numeric_limits<double>::infinity();
     stopReason_ = "max_epochs";
     const auto start = std::chrono::steady_clock::now();
     for (int64_t epoch = 1; epoch <= opts_.epochs; epoch++) {
       double lr = opts_.lrPerEpoch.empty() ? lr0 : opts_.lrPerEpoch[std::min<size_t>(epoch - 1, opts_.lrPerEpoch.size() - 1)];
-      for (auto& g : opt->param_groups()) g.options().set_lr(lr);
+      if (!lbfgs)
+        for (auto& g : opt->param_groups()) g.options().set_lr(lr);
       net.train();
-      auto perm = torch::randperm(n, torch::kLong);
       double total = 0;
       int64_t seen = 0;
-      for (int64_t b = 0; b < n; b += opts_.batchSize) {
+      if (lbfgs && !m.cancelRequested) {
+        opt->step([&]() {
+          opt->zero_grad();
+          auto l = loss(m.net.forward(X), Y) + penalty();
+          l.backward();
+          return l;
+        });
+        torch::NoGradGuard ng;
+        total = (loss(m.net.forward(X), Y) + penalty()).item<double>() * static_cast<double>(n);
+        seen = n;
+      }
+      auto perm = lbfgs ? torch::Tensor() : torch::randperm(n, torch::kLong);
+      for (int64_t b = 0; !lbfgs && b < n; b += opts_.batchSize) {
         if (m.cancelRequested) break;
         int64_t e = std::min(n, b + opts_.batchSize);
         // BatchNorm cannot normalise a batch of one sample in training mode.
@@ -271,6 +299,12 @@ class FitWorker : public PromiseWorker<Napi::AsyncProgressQueueWorker<EpochRepor
         stopReason_ = "early_stopping";
         break;
       }
+      // At the optimum L-BFGS stops moving; further epochs would only repeat it.
+      if (lbfgs && std::abs(lastTrainLoss - trainLoss) <= 1e-7 * std::max(1.0, std::abs(trainLoss))) {
+        stopReason_ = "converged";
+        break;
+      }
+      lastTrainLoss = trainLoss;
     }
     if (!best.empty()) Restore(best);
     net.eval();
@@ -386,8 +420,8 @@ Napi::Value Fit(Core& core, const Napi::CallbackInfo& info) {
     opts.epochs = GetInt(o, "epochs", 100, 1, 1000000);
     opts.batchSize = GetInt(o, "batchSize", 64, 1, 1 << 24);
     opts.optimizer = GetString(o, "optimizer", "adam");
-    if (opts.optimizer != "adam" && opts.optimizer != "adamw" && opts.optimizer != "sgd")
-      throw EngineError("E_ARG", "option 'optimizer' must be adam, adamw or sgd (got '" + opts.optimizer + "')");
+    if (opts.optimizer != "adam" && opts.optimizer != "adamw" && opts.optimizer != "sgd" && opts.optimizer != "lbfgs")
+      throw EngineError("E_ARG", "option 'optimizer' must be adam, adamw, sgd or lbfgs (got '" + opts.optimizer + "')");
     Napi::Value lrs = o.Get("lrPerEpoch");
     if (lrs.IsTypedArray()) {
       auto held = HoldTypedArray<double>(lrs, napi_float64_array, "option 'lrPerEpoch'", SIZE_MAX);

@@ -21,7 +21,7 @@ export interface FitSummary {
   epochs: number;
   bestEpoch: number;
   bestLoss: number;
-  stopReason: 'early_stopping' | 'max_epochs' | 'cancelled';
+  stopReason: 'early_stopping' | 'max_epochs' | 'converged' | 'cancelled';
 }
 
 export interface TorchMlpSpec {
@@ -45,7 +45,7 @@ export interface TorchFitOptions {
   task: 'classification' | 'regression';
   epochs: number;
   batchSize: number;
-  optimizer: 'adam' | 'adamw' | 'sgd';
+  optimizer: 'adam' | 'adamw' | 'sgd' | 'lbfgs';
   lrPerEpoch: Float64Array;
   weightDecay: number;
   momentum?: number;

@@ -256,12 +256,10 @@ const BATCH_SIZES = [32, 64, 128, 256];
  * not tuned: early stopping (and ASHA) decide how long a trial trains.
  */
 export const DEFAULT_SPACES: Record<FamilyName, SearchSpace> = {
+  // Solved exactly by L-BFGS, the penalty is the only knob that matters (scikit-learn's C from
+  // 2,000 down to 0.002 on 1,000 rows of a binary target).
   logistic: {
-    lr: { type: 'loguniform', low: 1e-3, high: 1e-1 },
-    weightDecay: { type: 'loguniform', low: 1e-6, high: 1e-1 },
-    batchSize: { type: 'categorical', choices: BATCH_SIZES },
-    optimizer: { type: 'categorical', choices: ['adam', 'adamw'] },
-    schedule: { type: 'categorical', choices: ['constant', 'cosine'] },
+    weightDecay: { type: 'loguniform', low: 1e-6, high: 1 },
   },
   mlp: {
     hidden: { type: 'categorical', choices: [[64], [128], [256], [128, 64], [256, 128], [256, 128, 64]] },

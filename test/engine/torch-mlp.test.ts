@@ -1,10 +1,12 @@
+import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { addon } from '../../src/engine/addon.js';
 import { blobs } from '../helpers.js';
 
 const { TorchMlp } = addon();
 const spec = { inputDim: 10, outputDim: 2, hidden: [32], activation: 'relu' as const, dropout: 0.1, batchNorm: false, seed: 7 };
-const opts = { task: 'classification' as const, epochs: 30, batchSize: 64, optimizer: 'adam' as const, lrPerEpoch: new Float64Array(30).fill(0.01), weightDecay: 0, patience: 5, seed: 3, threads: 1 };
+const PYTHON = process.env.PEER_PYTHON ?? '/usr/bin/python3';
+const opts = { task: 'classification' as const, epochs: 30, batchSize: 64, optimizer: 'adam' as 'adam' | 'lbfgs', lrPerEpoch: new Float64Array(30).fill(0.01), weightDecay: 0, patience: 5, seed: 3, threads: 1 };
 
 describe('engine: TorchMlp', () => {
   it('learns a separable problem, stops early on validation loss and reports every epoch', async () => {
@@ -21,6 +23,30 @@ describe('engine: TorchMlp', () => {
     expect(correct / 500).toBeGreaterThan(0.95);
     expect(p[0]! + p[1]!).toBeCloseTo(1, 5);
     m.dispose();
+  });
+
+  // scikit-learn's LogisticRegression minimises mean log-loss + ||w||² / (2 C n); our softmax
+  // network with the penalty λ/2 Σ||W_k||² on its weight rows is the same problem for C = 1/(λ n)
+  // with several classes, and for C = 2/(λ n) with two (the two rows settle at w/2 and −w/2).
+  it.each([2, 3])('lbfgs reaches scikit-learn\'s logistic regression optimum (%i classes)', async (k) => {
+    const n = 300, d = 5, lambda = 0.01;
+    const { x } = blobs(n, d, 11);
+    const y = Int32Array.from({ length: n }, (_, i) => (k === 3 && x[i * d]! > 0.3 ? 2 : x[i * d]! + 0.5 * x[i * d + 1]! + 0.3 * x[i * d + 2]! > 0 ? 1 : 0));
+    const m = new TorchMlp({ ...spec, inputDim: d, outputDim: k, hidden: [], dropout: 0 });
+    const r = await m.fit({ x, y }, { ...opts, optimizer: 'lbfgs', epochs: 100, weightDecay: lambda });
+    expect(r.stopReason).toBe('converged');
+    const ours = Array.from(await m.predict(x));
+    m.dispose();
+    const C = (k === 2 ? 2 : 1) / (lambda * n);
+    const script = `import json,sys; from sklearn.linear_model import LogisticRegression as L; import numpy as np
+a=json.load(sys.stdin); X=np.array(a['x']).reshape(-1,${d}); m=L(C=${C},tol=1e-10,max_iter=10000).fit(X,a['y'])
+print(json.dumps(m.predict_proba(X).ravel().tolist()))`;
+    const py = spawnSync(PYTHON, ['-c', script], { input: JSON.stringify({ x: Array.from(x), y: Array.from(y) }), encoding: 'utf8' });
+    expect(py.status, py.stderr).toBe(0);
+    const theirs = JSON.parse(py.stdout) as number[];
+    expect(theirs).toHaveLength(ours.length);
+    const worst = Math.max(...ours.map((p, i) => Math.abs(p - theirs[i]!)));
+    expect(worst).toBeLessThan(1e-3);
   });
 
   it('trains off the event loop: a timer keeps firing during fit', async () => {
@@ -73,7 +99,7 @@ describe('engine: TorchMlp', () => {
     expect(() => m.fit({ x: new Float32Array(95), y }, opts)).toThrow(/x has 95 elements, not a non-empty multiple of inputDim 10/);
     expect(() => m.fit({ x, y: new Int32Array(9) }, opts)).toThrow(/y \(class indices\) has 9 elements, expected 10/);
     expect(() => m.fit({ x, y: Float32Array.from(y) }, opts)).toThrow(/must be a Int32Array \(got Float32Array\)/);
-    expect(() => m.fit({ x, y }, { ...opts, optimizer: 'adagrad' as 'adam' })).toThrow(/optimizer' must be adam, adamw or sgd/);
+    expect(() => m.fit({ x, y }, { ...opts, optimizer: 'adagrad' as 'adam' })).toThrow(/optimizer' must be adam, adamw, sgd or lbfgs/);
     await expect(m.fit({ x, y: new Int32Array(10).fill(5) }, opts)).rejects.toThrow(/class index 5 outside \[0, 2\)/);
     expect(() => new TorchMlp({ ...spec, activation: 'swish' as 'relu' })).toThrow(/activation must be one of/);
     expect(() => m.predict(new Float32Array(7))).toThrow(/not a multiple of inputDim 10/);
