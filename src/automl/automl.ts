@@ -146,6 +146,30 @@ export const RESERVE_FACTOR = 0.75;
 /** Tuning gets at least this share of a time budget, whatever the reserve estimate says. */
 export const MIN_TUNE_SHARE = 0.5;
 
+/**
+ * The configurations to fit on every fold, from each family's ranked list (defaults first, then
+ * the best on validation). An OOF fit costs about RESERVE_FACTOR × its own trial's seconds per
+ * fold, and the best configurations can cost far more than the defaults the reserve was sized on
+ * (ten-class MLPs on digits took twice the budget when every family got three). So each family's
+ * first configuration is always kept, and the others are added, best first and taking turns
+ * between families, only while their estimate fits in `leftMs` after those and a refit.
+ */
+export function chooseCandidates<T extends { configs: readonly { seconds: number }[] }>(ranked: readonly T[], k: number, leftMs: number): T[] {
+  const foldMs = (t: { seconds: number }) => 1000 * t.seconds * RESERVE_FACTOR;
+  const out = ranked.filter((c) => c.configs.length > 0).map((c) => ({ ...c, configs: c.configs.slice(0, 1) }));
+  const full = ranked.filter((c) => c.configs.length > 0);
+  for (const c of out) leftMs -= foldMs(c.configs[0]!) * (k + k / (k - 1));
+  for (let r = 1; r < Math.max(0, ...full.map((c) => c.configs.length)); r++) {
+    for (const [i, c] of full.entries()) {
+      const t = c.configs[r];
+      if (!t || k * foldMs(t) > leftMs) continue;
+      leftMs -= k * foldMs(t);
+      out[i]!.configs.push(t);
+    }
+  }
+  return out;
+}
+
 /** Checks every AutoML option that can be checked without the data (throws E_OPTION). */
 export function checkAutoMLOptions(o: Pick<AutoMLOptions, 'trials' | 'time' | 'folds' | 'families'>): { budget: Budget; families: FamilyName[]; folds: number } {
   const budget = parseBudget({ trials: o.trials, time: o.time });
@@ -180,6 +204,8 @@ export async function trainAutoML(data: Table | string, options: AutoMLOptions):
 
 interface TrialRecord extends Trial {
   value: number | null;
+  /** Validation log-loss (classification): breaks ties between equal values. */
+  logLoss: number | null;
   bestEpoch: number;
   seconds: number;
 }
@@ -198,7 +224,9 @@ interface FamilyResult {
 
 /** Complete trials with a finite value, best first (ties: the earlier trial). */
 function bestOf(history: readonly TrialRecord[], better: (a: number, b: number) => boolean): TrialRecord[] {
-  return history.filter((t) => t.state === 'complete' && t.value !== null && Number.isFinite(t.value)).sort((a, b) => (better(a.value!, b.value!) ? -1 : better(b.value!, a.value!) ? 1 : a.number - b.number));
+  return history
+    .filter((t) => t.state === 'complete' && t.value !== null && Number.isFinite(t.value))
+    .sort((a, b) => (better(a.value!, b.value!) ? -1 : better(b.value!, a.value!) ? 1 : (a.logLoss ?? 0) - (b.logLoss ?? 0) || a.number - b.number));
 }
 
 /** Positions index into `encoded.rows` / `encoded.y` (as `fitCandidates`). */
@@ -275,6 +303,7 @@ export async function fitAutoML(table: Table, encoded: EncodedTarget, features: 
     const ts = performance.now();
     let state: AutoMLTrialEvent['state'];
     let value: number | null = null;
+    let logLoss: number | null = null;
     let bestEpoch = 0;
     try {
       const r = await runTrial(data, st.family, { ...params, ...st.fx }, {
@@ -294,7 +323,7 @@ export async function fitAutoML(table: Table, encoded: EncodedTarget, features: 
       // ASHA's decision is final: a trial that finished before the cancel reached the engine is
       // still pruned, so the leaderboard does not depend on thread timing.
       if (pruned !== null) [state, value] = ['pruned', pruned];
-      else [state, value, bestEpoch] = ['complete', r.value, r.bestEpoch];
+      else [state, value, logLoss, bestEpoch] = ['complete', r.value, r.logLoss, r.bestEpoch];
     } catch (e) {
       if (pruned !== null) [state, value] = ['pruned', pruned];
       else if (n === 0 && !(e instanceof LeptonError && e.code === 'E_CANCELLED')) throw e; // the family's defaults fail: a real problem
@@ -305,7 +334,7 @@ export async function fitAutoML(table: Table, encoded: EncodedTarget, features: 
     }
     const seconds = (performance.now() - ts) / 1000;
     st.seconds += seconds;
-    st.history.push({ number: n, state, params, value, intermediate, bestEpoch, seconds });
+    st.history.push({ number: n, state, params, value, logLoss, intermediate, bestEpoch, seconds });
     const best = bestOf(st.history, better)[0];
     options.onTrial?.({ family: st.family, number: n, state, value, best: best?.value ?? null, seconds });
   };
@@ -347,17 +376,14 @@ export async function fitAutoML(table: Table, encoded: EncodedTarget, features: 
     if (enc.task === 'classification') return selectionScore(classificationReport(out, yAll as Int32Array, enc.classes));
     return regressionReport(out.map((v) => v * enc.std + enc.mean), yAll.map((v) => v * enc.std + enc.mean)).rmse;
   };
-  // Candidates per family: the defaults and the best trials on validation, m in all, or fewer
-  // when the time left would not cover m (the reserve was an estimate from the defaults trials).
-  const perConfigMs = 1000 * defaultSeconds * RESERVE_FACTOR * k;
-  const mEff = budget.timeMs === null || perConfigMs === 0 ? m : Math.max(1, Math.min(m, Math.floor((t0 + budget.timeMs - performance.now() - perConfigMs / k) / perConfigMs)));
-  const cands = studies
-    .map((st) => {
-      const ranked = bestOf(st.history, better);
+  const cands = chooseCandidates(
+    studies.map((st) => {
       const def = st.history[0]?.state === 'complete' ? [st.history[0]] : [];
-      return { st, configs: [...def, ...ranked.filter((t) => t.number !== 0)].slice(0, mEff) };
-    })
-    .filter((c) => c.configs.length > 0);
+      return { st, configs: [...def, ...bestOf(st.history, better).filter((t) => t.number !== 0)].slice(0, m) };
+    }),
+    k,
+    budget.timeMs === null ? Infinity : t0 + budget.timeMs - performance.now(),
+  );
   if (cands.length === 0) throw new LeptonError('E_LIMIT', 'no trial completed within the budget', 'give more time (--time) or trials');
   options.onStage?.('oof', `${k} folds × ${cands.reduce((a, c) => a + c.configs.length, 0)} configurations of ${cands.length} famil${cands.length === 1 ? 'y' : 'ies'}`);
   const folds = stratifiedFolds(yAll, k, seed);

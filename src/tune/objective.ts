@@ -105,6 +105,11 @@ export interface TrialRunOptions {
 export interface TrialOutcome {
   /** Validation ROC-AUC or RMSE. */
   value: number;
+  /**
+   * Validation log-loss (classification; null for regression). On a small validation split many
+   * configurations share the top ROC-AUC; the log-loss tells them apart.
+   */
+  logLoss: number | null;
   epochs: number;
   bestEpoch: number;
   stopReason: string;
@@ -113,12 +118,17 @@ export interface TrialOutcome {
 
 /** The validation value of a fitted member: ROC-AUC (−log-loss if undefined) or RMSE in target units. */
 export async function validationValue(data: Pick<ObjectiveData, 'task' | 'numClasses' | 'val' | 'mean' | 'std'>, member: Member): Promise<number> {
+  return (await validationScores(data, member)).value;
+}
+
+/** The validation value and, for classification, the log-loss that breaks ties between equal values. */
+export async function validationScores(data: Pick<ObjectiveData, 'task' | 'numClasses' | 'val' | 'mean' | 'std'>, member: Member): Promise<Pick<TrialOutcome, 'value' | 'logLoss'>> {
   const out = await member.predict(data.val.x);
   if (data.task === 'regression') {
-    return regressionReport(out.map((v) => v * data.std + data.mean), (data.val.y as Float32Array).map((v) => v * data.std + data.mean)).rmse;
+    return { value: regressionReport(out.map((v) => v * data.std + data.mean), (data.val.y as Float32Array).map((v) => v * data.std + data.mean)).rmse, logLoss: null };
   }
   const r = classificationReport(out, data.val.y as Int32Array, Array.from({ length: data.numClasses }, (_, i) => String(i)));
-  return r.rocAuc ?? -r.logLoss;
+  return { value: r.rocAuc ?? -r.logLoss, logLoss: r.logLoss };
 }
 
 /** An engine's validation loss as an intermediate value in the study's direction (see the module doc). */
@@ -154,9 +164,9 @@ export async function runTrial(data: ObjectiveData, family: FamilyName, params: 
   };
   const member = family === 'xgboost' ? await fitXgb(resolved as XgbParams, data.train, data.val, ctx) : await fitTorch(family, resolved as TorchParams, data.train, data.val, ctx);
   try {
-    const value = await validationValue(data, member);
+    const { value, logLoss } = await validationScores(data, member);
     if (!Number.isFinite(value)) throw new LeptonError('E_VALUE', `the validation ${data.metric} is not a number (the training diverged)`, 'lower the learning rate range');
-    return { value, epochs: member.info.epochs, bestEpoch: member.info.bestEpoch, stopReason: member.info.stopReason, seconds: (performance.now() - started) / 1000 };
+    return { value, logLoss, epochs: member.info.epochs, bestEpoch: member.info.bestEpoch, stopReason: member.info.stopReason, seconds: (performance.now() - started) / 1000 };
   } finally {
     member.dispose();
   }

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { trainAutoML, type AutoMLOptions, type AutoMLResult } from '../../src/automl/automl.js';
+import { chooseCandidates, RESERVE_FACTOR, trainAutoML, type AutoMLOptions, type AutoMLResult } from '../../src/automl/automl.js';
 import { readTable } from '../../src/data/readers/index.js';
 import { LeptonError } from '../../src/errors.js';
 import { loadModel, saveModel } from '../../src/models/artifact.js';
@@ -98,6 +98,18 @@ describe('trainAutoML', () => {
       r.model.dispose();
     }
   }, 30_000);
+
+  it('fits only the out-of-fold candidates whose own trial times fit in the time left', () => {
+    const family = (name: string, ...seconds: number[]) => ({ name, configs: seconds.map((s) => ({ seconds: s / RESERVE_FACTOR })) });
+    // Per fold: logistic 0.1 s then 0.1, 0.1; mlp 1 s (defaults) then 8 s and 2 s; 5 folds.
+    const ranked = [family('logistic', 0.1, 0.1, 0.1), family('mlp', 1, 8, 2), family('empty')];
+    const names = (r: ReturnType<typeof chooseCandidates<(typeof ranked)[number]>>) => r.map((c) => `${c.name}:${c.configs.map((t) => t.seconds * RESERVE_FACTOR).join(',')}`);
+    expect(names(chooseCandidates(ranked, 5, Infinity))).toEqual(['logistic:0.1,0.1,0.1', 'mlp:1,8,2']);
+    // First candidates and their refit: 5 × 1.1 + 1.25 × 1.1 = 6.875 s; the 8 s MLP (40 s on 5 folds) does not fit in 20 s, the 2 s one does.
+    expect(names(chooseCandidates(ranked, 5, 20_000))).toEqual(['logistic:0.1,0.1,0.1', 'mlp:1,2']);
+    // No time left: still one configuration per family, so there is a model to ship.
+    expect(names(chooseCandidates(ranked, 5, 0))).toEqual(['logistic:0.1', 'mlp:1']);
+  });
 
   it('rejects bad budgets and unknown targets before any trial', async () => {
     const cases: [Partial<AutoMLOptions>, string][] = [
