@@ -7,12 +7,11 @@
  * @module
  */
 import { existsSync } from 'node:fs';
-import { NetworkSearch, type NetworkSearchSummary } from '../automl/networks.js';
 import { LeptonError } from '../errors.js';
 import { saveModel } from '../models/artifact.js';
 import { trainSequences, type SequenceTrainResult } from '../train/train-sequences.js';
-import { progressPrinter, searchTrialPrinter } from './progress.js';
-import type { TrainFlags } from './train.js';
+import { progressPrinter } from './progress.js';
+import type { SearchFor, TrainFlags } from './train.js';
 
 export interface SequenceFlags extends TrainFlags {
   sequenceId?: string;
@@ -30,8 +29,16 @@ export function wantsSequences(f: object): boolean {
   return s.sequenceId !== undefined || s.sequenceTime !== undefined;
 }
 
-/** Trains and saves to `out`; the outcome in the shape the train command prints (never registered). */
-export async function trainSequenceTable(data: string, out: string, f: SequenceFlags): Promise<Pick<SequenceTrainResult, 'leaderboard' | 'test' | 'split'> & { registered?: string; runId?: number; search?: NetworkSearchSummary }> {
+/**
+ * Trains and saves to `out`; the outcome in the shape the train command prints (never
+ * registered). With AutoML (`--time/--trials`), `searchFor` makes the search from the fixed parameters.
+ */
+export async function trainSequenceTable(
+  data: string,
+  out: string,
+  f: SequenceFlags,
+  searchFor?: SearchFor,
+): Promise<Pick<SequenceTrainResult, 'leaderboard' | 'test' | 'split'> & { registered?: string; runId?: number }> {
   if (!f.sequenceId || !f.sequenceTime) throw new LeptonError('E_OPTION', 'sequences need both --sequence-id and --sequence-time', 'e.g. --sequence-id unit --sequence-time cycle');
   if (!f.target) throw new LeptonError('E_OPTION', 'give the label column with --target', "each id's label is the target on its last row, e.g. --target fail_soon");
   const cell = CELLS[f.model];
@@ -42,7 +49,7 @@ export async function trainSequenceTable(data: string, out: string, f: SequenceF
   }
   if (f.task === 'regression') throw new LeptonError('E_OPTION', 'sequence models classify so far', 'give a categorical or 0/1 target, or leave --task out');
   if (!existsSync(data)) throw new LeptonError('E_FILE', `file not found: '${data}'`, 'check the path');
-  const automl = f.time !== undefined || f.trials !== undefined;
+  const automl = searchFor !== undefined;
   // AutoML searches the cell unless --model names one.
   const params: Record<string, unknown> = automl && (f.model === 'auto' || f.model === 'seqnet') ? {} : { cell };
   if (f.epochs !== undefined) params.epochs = f.epochs;
@@ -50,15 +57,7 @@ export async function trainSequenceTable(data: string, out: string, f: SequenceF
   if (f.batchSize !== undefined) params.batchSize = f.batchSize;
   if (f.classWeights) params.classWeights = f.classWeights;
   const quiet = Boolean(f.quiet || f.json);
-  const search = automl
-    ? new NetworkSearch('seqnet', {
-        trials: f.trials,
-        time: f.time,
-        seed: f.seed,
-        fixed: params,
-        onTrial: searchTrialPrinter('seqnet', quiet),
-      })
-    : undefined;
+  const search = searchFor?.('seqnet', params);
   const result = await trainSequences(data, { target: f.target, id: f.sequenceId, time: f.sequenceTime, seqLen: f.seqLen, drop: f.drop, params, seed: f.seed, torchThreads: f.threads, onProgress: progressPrinter(quiet || automl), source: data, search });
   try {
     if (!quiet) {
@@ -70,5 +69,5 @@ export async function trainSequenceTable(data: string, out: string, f: SequenceF
   } finally {
     result.model.dispose();
   }
-  return { leaderboard: result.leaderboard, test: result.test, split: result.split, search: search?.summary() };
+  return { leaderboard: result.leaderboard, test: result.test, split: result.split };
 }

@@ -26,7 +26,7 @@ import { progressPrinter, searchTrialPrinter } from './progress.js';
 import { trainSequenceTable, wantsSequences } from './train-sequences.js';
 import { checkAutoMLOptions, trainAutoML, type AutoMLOptions, type AutoMLResult, type AutoMLSummary } from '../automl/automl.js';
 import { formatAutoML, formatNetworkSearch } from '../automl/format.js';
-import { NetworkSearch, type NetworkFamily, type NetworkSearchSummary } from '../automl/networks.js';
+import { NetworkSearch, type NetworkFamily } from '../automl/networks.js';
 import { parseBudget } from '../tune/budget.js';
 
 export interface TrainFlags {
@@ -167,19 +167,17 @@ Examples:
         if (wantsSequences(f) && folder) throw new LeptonError('E_OPTION', '--sequence-id/--sequence-time read a table file, not a folder', 'give the long table (.csv, .parquet, …)');
         checkCheckpointFlags(f, folder);
         if (folder && f.register) throw new LeptonError('E_OPTION', '--register works for tables so far; an image or text model is saved to --out', `register the file afterwards: lepton models register ${out} --name NAME`);
-        if ((f.time !== undefined || f.trials !== undefined) && !wantsSequences(f)) return trainAutoMLCommand(data, out, folder, f);
+        if (f.time !== undefined || f.trials !== undefined) return trainAutoMLCommand(data, out, folder, f);
         const result = wantsSequences(f)
           ? await trainSequenceTable(data, out, f)
           : folder
           ? await trainImageFolder(data, out, f)
           : f.register ? await trainRegistered(data, out, f as TrainFlags & { register: string; project: string }) : await trainTable(data, out, f);
-        const search = 'search' in result ? (result.search as NetworkSearchSummary | undefined) : undefined;
         if (f.json) {
-          printJson({ model: out, leaderboard: result.leaderboard, test: result.test, split: result.split, ...(search ? { search } : {}) });
+          printJson({ model: out, leaderboard: result.leaderboard, test: result.test, split: result.split });
           return;
         }
         const s = result.split;
-        if (search) process.stdout.write(`\nAutoML leaderboard (${search.family}, validation split ${s.val} rows)\n${formatNetworkSearch(search)}\n`);
         process.stdout.write(`\nCandidates (validation split, ${s.val} rows)\n${formatLeaderboard(result.leaderboard)}\n\n`);
         process.stdout.write(`Test split (${s.test} rows held out; trained on ${s.trainSplit}${s.train !== s.trainSplit ? `, ${s.train} after balancing` : ''})\n${formatReport(result.test)}\n\nmodel saved to ${out}\n`);
         if (result.registered) process.stdout.write(`registered as ${result.registered} (run ${result.runId})\n`);
@@ -203,7 +201,7 @@ function parseAugment(text: string): Record<string, number> {
 }
 
 /** With AutoML (--time/--trials), `searchFor` makes the family's search from the fixed parameters. */
-type SearchFor = (family: NetworkFamily, fixed: Record<string, unknown>) => NetworkSearch;
+export type SearchFor = (family: NetworkFamily, fixed: Record<string, unknown>) => NetworkSearch;
 
 async function trainImageFolder(dir: string, out: string, f: TrainFlags & { size?: string; channels?: string; augment?: string; seqLen?: number }, searchFor?: SearchFor): Promise<TrainOutcome> {
   const folder = await readFolder(dir, { size: f.size ? parseSize(f.size) : undefined, channels: f.channels ? parseChannels(f.channels) : undefined });
@@ -342,9 +340,9 @@ async function trainRegistered(data: string, out: string, f: TrainFlags & { regi
 
 /**
  * `lepton train FOLDER --time T` / `--trials N`: AutoML for an image (cnn) or text (textnet)
- * folder, or a table with free text or images (mixed, textnet): a search over the family's
- * network (src/automl/networks.ts) on the validation split, the best trial's network kept and
- * saved. `trainWith` trains with the search the family needs.
+ * folder, a table with free text or images (mixed, textnet), or a long table of sequences
+ * (seqnet): a search over the family's network (src/automl/networks.ts) on the validation
+ * split, the best trial's network kept and saved. `trainWith` trains with the search the family needs.
  */
 async function searchNetworkCommand(out: string, f: TrainFlags & { register?: string; time?: string; trials?: string }, trainWith: (searchFor: SearchFor) => Promise<TrainOutcome>): Promise<void> {
   parseBudget({ trials: f.trials, time: f.time }); // a bad budget fails before the data is read
@@ -372,6 +370,7 @@ async function searchNetworkCommand(out: string, f: TrainFlags & { register?: st
  * checked before the first trial.
  */
 async function trainAutoMLCommand(data: string, out: string, folder: boolean, f: TrainFlags & { register?: string; alias?: string; project?: string; time?: string; trials?: string }): Promise<void> {
+  if (wantsSequences(f)) return searchNetworkCommand(out, f, (searchFor) => trainSequenceTable(data, out, f, searchFor));
   if (folder) return searchNetworkCommand(out, f, (searchFor) => trainImageFolder(data, out, f, searchFor));
   if (f.model === 'mixed' || f.model === 'textnet') return searchNetworkCommand(out, f, (searchFor) => trainTable(data, out, f, searchFor));
   let table: Table | undefined;
