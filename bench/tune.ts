@@ -6,6 +6,8 @@
  * parallel workers (2) and the cores divided between them, under the same time budget.
  * Second part (`tuneMlpBench`): an MLP on a Fashion-MNIST subset, Lepton beside Optuna + PyTorch
  * (bench/peers/tune_optuna_mlp.py), same space, split, workers and threads.
+ * Each run also reports the time each side took to the score both reached (the lower of the two
+ * bests), a target every split allows.
  *   node dist/bench/tune.js [seconds] [targetAuc]
  *   node dist/bench/tune.js xgb|mlp [seconds] [targetAuc] [seeds]
  */
@@ -69,10 +71,25 @@ function summarize(events: { t: number; state: string; value: number | null }[],
   return { timeToTargetS: hit ? hit.t : null, best: values.length ? Math.max(...values) : null, trials: sorted.length, complete: values.length, pruned: sorted.filter((e) => e.state === 'pruned').length };
 }
 
+type Events = { t: number; state: string; value: number | null }[];
+
+/**
+ * A target each split allows: the score both searches reached (the lower of the two bests), and
+ * when each first reached it. On credit-g's 150 validation rows the best reachable AUC ranges
+ * from 0.79 to 0.93 between splits, so one fixed target is out of reach on most of them.
+ */
+function bothReached(lepton: Events, peer: Events): { score: number | null; lepton: number | null; optuna: number | null } {
+  const best = (e: Events) => summarize(e, Infinity).best;
+  const [a, b] = [best(lepton), best(peer)];
+  if (a === null || b === null) return { score: null, lepton: null, optuna: null };
+  const score = Math.min(a, b);
+  return { score, lepton: summarize(lepton, score).timeToTargetS, optuna: summarize(peer, score).timeToTargetS };
+}
+
 const fmt = (v: number | null, d = 4) => (v === null || !Number.isFinite(v) ? '—' : v.toFixed(d));
 
 /** One search per side: times since the search started; Lepton's reading of the data file beside it. */
-function printSides(title: string, lepton: Side & { prepS: number }, peerName: string, peer: Side): void {
+function printSides(title: string, lepton: Side & { prepS: number }, peerName: string, peer: Side, common: ReturnType<typeof bothReached>): void {
   console.log(`\n${title}`);
   console.log(textTable([
     ['tuner', 'time to target (s)', 'best AUC', 'trials', 'complete', 'pruned'],
@@ -80,6 +97,7 @@ function printSides(title: string, lepton: Side & { prepS: number }, peerName: s
     [peerName, fmt(peer.timeToTargetS, 1), fmt(peer.best), String(peer.trials), String(peer.complete), String(peer.pruned)],
   ]));
   console.log(`Times count from the start of the search (matrices in memory); reading and encoding the data file took Lepton ${lepton.prepS.toFixed(1)} s before it.`);
+  console.log(`The score both reached (${fmt(common.score)}): Lepton at ${fmt(common.lepton, 1)} s, ${peerName} at ${fmt(common.optuna, 1)} s.`);
 }
 
 /** Both parts: XGBoost on credit-g, then the MLP on Fashion-MNIST (`node dist/bench/run.js tune`). */
@@ -114,9 +132,10 @@ export async function tuneXgbBench(options: { seconds?: number; target?: number;
   const python = process.env.PEER_PYTHON ?? '/usr/bin/python3';
   const peer = JSON.parse(execFileSync(python, [join(root, 'bench', 'peers', 'tune_optuna.py'), join(dir, 'cfg.json')], { encoding: 'utf8', maxBuffer: 1 << 26 })) as { optuna: string; xgboost: string; events: { t: number; state: string; value: number | null }[] };
   const optuna = summarize(peer.events, target);
+  const common = bothReached(ls.events, peer.events);
 
-  printSides(`Tuning XGBoost on credit-g (${obj.rows.train} train / ${obj.rows.val} validation rows, seed ${seed}): ${workers} workers × ${threads} thread(s), ${seconds} s budget, target validation ROC-AUC ${target}`, lepton, `Optuna ${peer.optuna} TPE + MedianPruner`, optuna);
-  return { config: { seconds, target, workers, threads, seed, space: 'DEFAULT_SPACES.xgboost' }, lepton, optuna, versions: { optuna: peer.optuna, xgboostPython: peer.xgboost } };
+  printSides(`Tuning XGBoost on credit-g (${obj.rows.train} train / ${obj.rows.val} validation rows, seed ${seed}): ${workers} workers × ${threads} thread(s), ${seconds} s budget, target validation ROC-AUC ${target}`, lepton, `Optuna ${peer.optuna} TPE + MedianPruner`, optuna, common);
+  return { config: { seconds, target, workers, threads, seed, space: 'DEFAULT_SPACES.xgboost' }, lepton, optuna, common, versions: { optuna: peer.optuna, xgboostPython: peer.xgboost } };
 }
 
 /**
@@ -185,9 +204,10 @@ export async function tuneMlpBench(options: { seconds?: number; target?: number;
   const python = process.env.PEER_PYTHON ?? '/usr/bin/python3';
   const peer = JSON.parse(execFileSync(python, [join(root, 'bench', 'peers', 'tune_optuna_mlp.py'), join(dir, 'cfg.json')], { encoding: 'utf8', maxBuffer: 1 << 26 })) as { optuna: string; torch: string; events: { t: number; state: string; value: number | null }[] };
   const optuna = summarize(peer.events, target);
+  const common = bothReached(ls.events, peer.events);
 
-  printSides(`Tuning an MLP on Fashion-MNIST (first ${n} training images; ${obj.rows.train} train / ${obj.rows.val} validation rows, seed ${seed}): ${workers} workers × 1 torch thread, ${seconds} s budget, up to 10 epochs, target validation macro ROC-AUC ${target}`, lepton, `Optuna ${peer.optuna} TPE + MedianPruner (torch ${peer.torch})`, optuna);
-  return { config: { seconds, target, workers, threads: 1, seed, rows: { subset: n, ...obj.rows }, space: MLP_BENCH_SPACE }, lepton, optuna, versions: { optuna: peer.optuna, torchPython: peer.torch } };
+  printSides(`Tuning an MLP on Fashion-MNIST (first ${n} training images; ${obj.rows.train} train / ${obj.rows.val} validation rows, seed ${seed}): ${workers} workers × 1 torch thread, ${seconds} s budget, up to 10 epochs, target validation macro ROC-AUC ${target}`, lepton, `Optuna ${peer.optuna} TPE + MedianPruner (torch ${peer.torch})`, optuna, common);
+  return { config: { seconds, target, workers, threads: 1, seed, rows: { subset: n, ...obj.rows }, space: MLP_BENCH_SPACE }, lepton, optuna, common, versions: { optuna: peer.optuna, torchPython: peer.torch } };
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
@@ -197,11 +217,11 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
     // luck, so several seeds and the median say more than one run.
     const [seconds, target, seeds] = process.argv.slice(3).map(Number);
     const bench = part === 'mlp' ? tuneMlpBench : tuneXgbBench;
-    const runs: { seed: number; lepton: number | null; withPrep: number | null; optuna: number | null }[] = [];
+    const runs: { seed: number; lepton: number | null; withPrep: number | null; optuna: number | null; common: ReturnType<typeof bothReached> }[] = [];
     for (let seed = 42; seed < 42 + (seeds || 1); seed++) {
-      const r = (await bench({ seconds: seconds || undefined, target: target || undefined, seed })) as { lepton: Side & { prepS: number }; optuna: Side };
+      const r = (await bench({ seconds: seconds || undefined, target: target || undefined, seed })) as { lepton: Side & { prepS: number }; optuna: Side; common: ReturnType<typeof bothReached> };
       const t = r.lepton.timeToTargetS;
-      runs.push({ seed, lepton: t, withPrep: t === null ? null : t + r.lepton.prepS, optuna: r.optuna.timeToTargetS });
+      runs.push({ seed, lepton: t, withPrep: t === null ? null : t + r.lepton.prepS, optuna: r.optuna.timeToTargetS, common: r.common });
     }
     if (runs.length > 1) {
       // A search that never reaches the target counts as slower than any that does.
@@ -210,6 +230,11 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
       const med = { lepton: median(runs.map((r) => r.lepton)), withPrep: median(runs.map((r) => r.withPrep)), optuna: median(runs.map((r) => r.optuna)) };
       console.log(textTable([['seed', 'Lepton time to target (s)', 'Lepton incl. reading the data (s)', 'Optuna time to target (s)'], ...runs.map((r) => [String(r.seed), ...cells(r)]), ['median', ...cells(med)]]));
       console.log(`Lepton first in ${runs.filter((r) => (r.lepton ?? Infinity) < (r.optuna ?? Infinity)).length} of ${runs.length} seeds`);
+      console.log(`\nTime to the score both searches reached in the split (the lower of the two bests)`);
+      const c = runs.map((r) => r.common);
+      const medC = { lepton: median(c.map((x) => x.lepton)), optuna: median(c.map((x) => x.optuna)) };
+      console.log(textTable([['seed', 'score', 'Lepton (s)', 'Optuna (s)'], ...runs.map((r) => [String(r.seed), fmt(r.common.score), fmt(r.common.lepton, 1), fmt(r.common.optuna, 1)]), ['median', '', fmt(medC.lepton, 1), fmt(medC.optuna, 1)]]));
+      console.log(`Lepton first in ${c.filter((x) => (x.lepton ?? Infinity) < (x.optuna ?? Infinity)).length} of ${runs.length} seeds`);
     }
   } else {
     const [seconds, target] = process.argv.slice(2).map(Number);
