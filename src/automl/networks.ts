@@ -141,7 +141,54 @@ export interface NetworkSearchOptions {
   fixed?: Record<string, unknown>;
   /** The space (default NETWORK_SPACES[family]). */
   space?: SearchSpace;
+  /** Where the trials are kept (default: in memory, numbered from 0, for this run only). */
+  store?: TrialStore;
   onTrial?: (t: NetworkTrial & { best: number | null }) => void;
+}
+
+/** A trial a store handed out: its number and sampled knobs, and where its reports and end go. */
+export interface StoredTrial {
+  number: number;
+  params: Params;
+  report(step: number, value: number): Promise<void>;
+  finish(value: number, pruned: boolean): Promise<void>;
+  fail(error: string): Promise<void>;
+}
+
+/**
+ * Where a search keeps its trials: in memory for `train --time`, or a study in the registry for
+ * `lepton tune` (src/tune/network-study.ts), which a later run resumes.
+ */
+export interface TrialStore {
+  /** Opens the store for this search; returns the trials earlier runs finished, in number order. */
+  open(search: { family: NetworkFamily; space: SearchSpace; fixed: Record<string, unknown> }): Promise<Trial[]>;
+  /**
+   * The next trial: one an interrupted run left behind, with its number and knobs, else a new one
+   * with `propose(history)`'s knobs; null once `maxTrials` trials are numbered.
+   */
+  next(propose: (history: readonly Trial[]) => Params, maxTrials: number | null): Promise<StoredTrial | null>;
+}
+
+/** This run's trials only, numbered from 0 (trial 0: the defaults). */
+class MemoryTrials implements TrialStore {
+  private readonly history: Trial[] = [];
+  open(): Promise<Trial[]> {
+    return Promise.resolve([]);
+  }
+  next(propose: (history: readonly Trial[]) => Params, maxTrials: number | null): Promise<StoredTrial | null> {
+    const number = this.history.length;
+    if (maxTrials !== null && number >= maxTrials) return Promise.resolve(null);
+    const t: Trial & { intermediate: { step: number; value: number | null }[] } = { number, state: 'running', params: propose(this.history), value: null, intermediate: [] };
+    this.history.push(t);
+    const end = (state: Trial['state'], value: number | null) => Promise.resolve(void Object.assign(t, { state, value }));
+    return Promise.resolve({
+      number,
+      params: t.params as Params,
+      report: (step, value) => Promise.resolve(void t.intermediate.push({ step, value })),
+      finish: (value, pruned) => end(pruned ? 'pruned' : 'complete', value),
+      fail: () => end('failed', null),
+    });
+  }
 }
 
 /** What a trainer hands the search: how to fit a network with given family parameters. */
@@ -194,24 +241,36 @@ export class NetworkSearch {
     const deadline = this.budget.timeMs === null ? Infinity : t0 + this.budget.timeMs;
     const fixed = this.o.fixed ?? {};
     const seed = this.o.seed ?? ctx.seed;
+    const store = this.o.store ?? new MemoryTrials();
+    const earlier = await store.open({ family: this.family, space: this.space, fixed });
     const sampler = Object.keys(this.space).length ? new TpeSampler(this.space, { seed, direction: 'maximize', nStartup: 5 }) : null;
     let asha: Asha | null = null;
+    const ashaFor = (maxEpochs: number): Asha | null => {
+      if (asha || maxEpochs < 3) return asha;
+      asha = new Asha({ maxResource: maxEpochs, minResource: 1, reductionFactor: 3, direction: 'maximize' });
+      for (const t of earlier) if (t.intermediate?.length) asha.restore(t.number, t.intermediate, t.state === 'pruned');
+      return asha;
+    };
     const data = { task: 'classification' as const, numClasses: ctx.numClasses, val, mean: 0, std: 1 };
-    const history: (Trial & NetworkTrial)[] = [];
+    const paramsOf = (sampled: Params) => ({ ...networkParams(this.family, sampled, ctx.numClasses), ...fixed });
     let kept: Member | null = null;
     try {
-      for (let n = 0; this.budget.trials === null || n < this.budget.trials; n++) {
-        if (n > 0 && (performance.now() >= deadline || !sampler)) break;
-        const sampled: Params = n === 0 || !sampler ? {} : sampler.suggest(history);
-        const params = { ...networkParams(this.family, sampled, ctx.numClasses), ...fixed };
+      for (let first = earlier.length === 0; ; first = false) {
+        if (!first && (performance.now() >= deadline || !sampler)) break;
+        // The study's first trial is the family's defaults: the search never ends below the plain model.
+        const st = await store.next((h) => (h.length === 0 || !sampler ? {} : sampler.suggest(h)), this.budget.trials);
+        if (!st) break;
+        const n = st.number;
+        const params = paramsOf(st.params);
         const abort = new AbortController();
         const onParent = () => abort.abort();
         ctx.signal?.addEventListener('abort', onParent);
-        const timer = n > 0 && deadline !== Infinity ? setTimeout(() => abort.abort(), Math.max(0, deadline - performance.now())) : undefined;
-        const intermediate: { step: number; value: number | null }[] = [];
+        const timer = !first && deadline !== Infinity ? setTimeout(() => abort.abort(), Math.max(0, deadline - performance.now())) : undefined;
+        let lastStep = 0;
         let pruned: number | null = null;
+        let reports = Promise.resolve();
         const ts = performance.now();
-        const trial: Trial & NetworkTrial = { number: n, state: 'failed', params: sampled, value: null, epochs: 0, seconds: 0, intermediate };
+        const trial: NetworkTrial = { number: n, state: 'failed', params: st.params, value: null, epochs: 0, seconds: 0 };
         try {
           const member = await fitWith(params, {
             ...ctx,
@@ -220,9 +279,9 @@ export class NetworkSearch {
               ctx.onEpoch?.(p);
               if (p.valLoss === null || pruned !== null) return;
               const v = -p.valLoss; // as `lepton tune`: −validation log-loss stands in for the AUC
-              intermediate.push({ step: p.epoch, value: v });
-              asha ??= p.maxEpochs >= 3 ? new Asha({ maxResource: p.maxEpochs, minResource: 1, reductionFactor: 3, direction: 'maximize' }) : null;
-              if (asha?.report(n, p.epoch, v) === 'prune') {
+              lastStep = p.epoch;
+              reports = reports.then(() => st.report(p.epoch, v));
+              if (ashaFor(p.maxEpochs)?.report(n, p.epoch, v) === 'prune') {
                 pruned = v;
                 abort.abort();
               }
@@ -235,6 +294,10 @@ export class NetworkSearch {
             Object.assign(trial, { state: 'pruned', value: pruned });
           } else {
             const value = await validationValue(data, member);
+            if (!Number.isFinite(value)) {
+              member.dispose();
+              throw new LeptonError('E_VALUE', 'the validation ROC-AUC is not a number (the training diverged)', 'lower the learning rate range');
+            }
             Object.assign(trial, { state: 'complete', value });
             if (this.best === null || value > this.best.trial.value!) {
               kept?.dispose();
@@ -245,18 +308,29 @@ export class NetworkSearch {
         } catch (e) {
           if (ctx.signal?.aborted) throw e;
           if (pruned !== null) Object.assign(trial, { state: 'pruned', value: pruned });
-          else if (n === 0 && !(e instanceof LeptonError && e.code === 'E_CANCELLED')) throw e; // the defaults fail: a real problem
+          else if (first && !(e instanceof LeptonError && e.code === 'E_CANCELLED')) throw e; // the defaults fail: a real problem
           else trial.error = abort.signal.aborted ? 'budget exhausted: the time budget ran out while the trial was running' : (e as Error).message;
         } finally {
           clearTimeout(timer);
           ctx.signal?.removeEventListener('abort', onParent);
         }
         trial.seconds = (performance.now() - ts) / 1000;
-        if (trial.epochs === 0) trial.epochs = intermediate[intermediate.length - 1]?.step ?? 0;
-        history.push(trial);
-        const { intermediate: _i, ...record } = trial;
-        this.trials.push(record);
-        this.o.onTrial?.({ ...record, best: this.best?.trial.value ?? null });
+        if (trial.epochs === 0) trial.epochs = lastStep;
+        await reports;
+        if (trial.state === 'failed') await st.fail(trial.error ?? 'failed');
+        else await st.finish(trial.value!, trial.state === 'pruned');
+        this.trials.push(trial);
+        this.o.onTrial?.({ ...trial, best: this.best?.trial.value ?? null });
+      }
+      // An earlier run's trial may beat this run's: train it again (same seed, same split, same network).
+      const before = earlier.filter((t) => t.state === 'complete' && t.value !== null).sort((a, b) => b.value! - a.value! || a.number - b.number)[0];
+      const ahead = (a: { value: number | null; number: number }, b: { value: number | null; number: number }) => a.value! > b.value! || (a.value === b.value && a.number < b.number);
+      if (before && (this.best === null || ahead(before, this.best.trial))) {
+        const params = paramsOf(before.params as Params);
+        const member = await fitWith(params, ctx);
+        kept?.dispose();
+        kept = member;
+        this.best = { trial: { number: before.number, state: 'complete', params: before.params as Params, value: before.value, epochs: member.info.epochs, seconds: 0 }, params };
       }
     } catch (e) {
       (kept as Member | null)?.dispose();

@@ -253,7 +253,7 @@ function checkCheckpointFlags(f: TrainFlags & { time?: string; trials?: string }
   if (f.time !== undefined || f.trials !== undefined) throw new LeptonError('E_OPTION', '--checkpoint trains one network; --time/--trials (AutoML) do not apply', 'leave --time and --trials out');
 }
 
-interface TrainOutcome {
+export interface TrainOutcome {
   leaderboard: LeaderboardEntry[];
   test: EvalReport;
   split: { train: number; val: number; test: number; trainSplit: number };
@@ -365,20 +365,35 @@ async function searchNetworkCommand(out: string, f: TrainFlags & { register?: st
 }
 
 /**
+ * How data whose network is searched (rather than the table families tuned) trains with a
+ * search: sequences (--sequence-id), image or text folders, and tables with free text or images
+ * (or --model mixed|textnet). A plain table gives back the table it read, if it read one.
+ */
+export async function networkTrainer(
+  data: string,
+  out: string,
+  folder: boolean,
+  f: TrainFlags & { register?: string; seqLen?: number },
+): Promise<{ trainWith: (searchFor: SearchFor) => Promise<TrainOutcome> } | { table?: Table }> {
+  if (wantsSequences(f)) return { trainWith: (searchFor) => trainSequenceTable(data, out, f, searchFor) };
+  if (folder) return { trainWith: (searchFor) => trainImageFolder(data, out, f, searchFor) };
+  if (f.model === 'mixed' || f.model === 'textnet') return { trainWith: (searchFor) => trainTable(data, out, f, searchFor) };
+  if (f.model !== 'auto' || f.register || f.target === undefined || !existsSync(data)) return {};
+  // A table with free text or images: its network is searched (the tabular families cannot read them).
+  const table = await loadInput(data, f.drop);
+  if (chooseTableFamily(table, f.target, f.task).family !== 'tabular') return { trainWith: (searchFor) => trainTable(data, out, f, searchFor, table) };
+  return { table };
+}
+
+/**
  * `lepton train DATA --time T` / `--trials N`: AutoML (src/automl). `--model auto` tunes every
  * table family and ensembles them; `--model FAMILY` tunes that family alone. Every option is
  * checked before the first trial.
  */
 async function trainAutoMLCommand(data: string, out: string, folder: boolean, f: TrainFlags & { register?: string; alias?: string; project?: string; time?: string; trials?: string }): Promise<void> {
-  if (wantsSequences(f)) return searchNetworkCommand(out, f, (searchFor) => trainSequenceTable(data, out, f, searchFor));
-  if (folder) return searchNetworkCommand(out, f, (searchFor) => trainImageFolder(data, out, f, searchFor));
-  if (f.model === 'mixed' || f.model === 'textnet') return searchNetworkCommand(out, f, (searchFor) => trainTable(data, out, f, searchFor));
-  let table: Table | undefined;
-  if (f.model === 'auto' && !f.register && f.target !== undefined && existsSync(data)) {
-    // A table with free text or images: its network is searched (the tabular families cannot read them).
-    const loaded = (table = await loadInput(data, f.drop));
-    if (chooseTableFamily(loaded, f.target, f.task).family !== 'tabular') return searchNetworkCommand(out, f, (searchFor) => trainTable(data, out, f, searchFor, loaded));
-  }
+  const net = await networkTrainer(data, out, folder, f);
+  if ('trainWith' in net) return searchNetworkCommand(out, f, net.trainWith);
+  const { table } = net;
   const o = trainOptionsFromFlags(f);
   const families = o.model === 'auto' || o.model === undefined ? undefined : [o.model];
   checkAutoMLOptions({ trials: f.trials, time: f.time, families });

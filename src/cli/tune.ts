@@ -4,19 +4,27 @@
  * prints a study's leaderboard and parameter importance, `lepton tune list` the studies.
  * @module
  */
+import { existsSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { basename, extname } from 'node:path';
 import type { Command } from 'commander';
 import { parse as parseYaml } from 'yaml';
 import { LeptonError } from '../errors.js';
 import { MODEL_CHOICES } from '../models/spec.js';
-import { runStudy, SAMPLERS, type TrialEvent, type TuneResult, type TuneStart } from '../tune/runner.js';
-import { fmtNum, formatParams, formatSummary, summarizeStudy, type StudySummary } from '../tune/report.js';
+import { runStudy, SAMPLERS, type TuneResult } from '../tune/runner.js';
+import { fmtNum, formatBudget, formatResumed, formatSummary, formatTrialLine, summarizeStudy, type StudySummary } from '../tune/report.js';
 import { localActor, withHome } from './registry.js';
 import { action, parseIntOption, printJson } from './output.js';
+import { networkTrainer, type TrainFlags } from './train.js';
+import { wantsSequences } from './train-sequences.js';
+import { tuneNetworkCommand } from './tune-networks.js';
 
-interface TuneFlags {
+export interface TuneFlags {
   target?: string;
+  sequenceId?: string;
+  sequenceTime?: string;
+  seqLen?: number;
+  epochs?: number;
   model: string;
   space?: string;
   sampler?: string;
@@ -50,17 +58,6 @@ export async function readSpaceFile(path: string): Promise<unknown> {
   }
 }
 
-const budgetText = (b: TuneStart['budget']) => [b.trials !== null ? `${b.trials} trials` : '', b.timeMs !== null ? `${fmtNum(b.timeMs / 1000)} s` : ''].filter(Boolean).join(' or ');
-
-function trialLine(e: TrialEvent, metric: string): string {
-  const t = e.trial;
-  const of = e.budget.trials !== null ? `/${e.budget.trials}` : '';
-  const steps = t.intermediate.length ? ` ${t.intermediate[t.intermediate.length - 1]!.step} steps` : '';
-  const value = t.state === 'complete' ? `${metric} ${fmtNum(t.value!)}` : t.state === 'pruned' ? `pruned at${steps}` : `failed: ${t.error ?? ''}`;
-  const best = e.best ? `best ${fmtNum(e.best.value!)} (#${e.best.number})` : 'best —';
-  return `trial ${t.number}${of}  ${t.state.padEnd(8)} ${value.padEnd(22)} ${best}  [${(e.elapsedMs / 1000).toFixed(1)} s]  ${formatParams(t.params)}\n`;
-}
-
 function jsonSummary(s: StudySummary): Record<string, unknown> {
   return { study: s.study, counts: s.counts, best: s.best, leaderboard: s.leaderboard, importance: s.importance };
 }
@@ -68,7 +65,7 @@ function jsonSummary(s: StudySummary): Record<string, unknown> {
 export function registerTune(program: Command): void {
   program
     .command('tune')
-    .argument('<data|show|list>', 'data file to tune on; or `show NAME` / `list`')
+    .argument('<data|show|list>', 'data file (or image/text folder) to tune on; or `show NAME` / `list`')
     .argument('[name]', 'with show: the study name')
     .description('search hyper-parameters (TPE, random or grid; ASHA pruning; parallel workers) as a resumable study in the registry')
     .option('-t, --target <column>', 'column to predict')
@@ -81,6 +78,10 @@ export function registerTune(program: Command): void {
     .option('--study <name>', 'study name: run again with the same name to resume or extend it (default: DATA-TARGET-TIME)')
     .option('--seed <n>', 'seed of the split, the sampler and the trials (default 42; a resumed study keeps its own)', parseIntOption('--seed'))
     .option('--no-asha', 'no pruning: every trial trains to its end (early stopping still applies)')
+    .option('--sequence-id <column>', 'a long table of numeric sequences: the column naming each sequence; its network (seqnet) is searched')
+    .option('--sequence-time <column>', 'with --sequence-id: the column ordering the steps')
+    .option('--seq-len <n>', 'sequences: steps per id; text folders and free-text columns: words per text', parseIntOption('--seq-len'))
+    .option('--epochs <n>', 'network studies: epochs per trial (fixed for every trial; ASHA prunes sooner)', parseIntOption('--epochs'))
     .option('-o, --out <file>', 'where to save the best parameters refitted on train + validation (default: <data name>.lepton)')
     .option('--register <name>', 'record the refit as a run and register it as the next version of NAME')
     .option('--alias <alias>', 'with --register: point this alias at the new version')
@@ -97,6 +98,8 @@ Examples:
   $ lepton tune credit-g.arff --target class --study credit-xgb --trials 80     # resume / extend the same study
   $ lepton tune churn.csv --target churned --model mlp --space space.yaml --sampler random --parallel 2
   $ lepton tune credit-g.arff --target class --study credit-xgb --trials 50 --register credit
+  $ lepton tune scans/ --study scans-cnn --time 20m        # an image folder: its CNN searched, as a study
+  $ lepton tune engines.csv --target fail_soon --sequence-id unit --sequence-time cycle --trials 30
   $ lepton tune show credit-xgb            # leaderboard and parameter importance
   $ lepton tune show credit-xgb --json
   $ lepton tune list
@@ -115,16 +118,29 @@ unseen until the best parameters are refitted and evaluated on them). ASHA stops
 validation loss after 3, 9, 27… epochs (20, 60, 180… rounds; rungs up to a third of the cap) is
 outside the top third so far. Workers read the data once encoded (a binary file the run writes).
 A killed run resumes with --study: interrupted trials run again with the same number and
-parameters, none is lost or repeated. A crashing trial is recorded as failed and the study goes on.`,
+parameters, none is lost or repeated. A crashing trial is recorded as failed and the study goes on.
+
+Folders of images or texts, long tables of sequences (--sequence-id/--sequence-time) and tables
+with free-text or image columns search their network instead (cnn, textnet, seqnet, mixed: the
+learning rate, weight decay, batch size and the family's widths, as \`lepton train --time\`):
+trial 1 is the family's defaults, ASHA prunes on each epoch's validation loss, and trials run one
+at a time, each using every core. --epochs fixes the epochs of every trial; the kept network (the
+best trial of the whole study) is evaluated on the test split and saved to --out.`,
     )
     .action(
       action(async (first: string, name: string | undefined, f: TuneFlags) => {
         if (first === 'show') return showStudy(name, f);
         if (first === 'list') return listStudies(f);
+        const out = f.out ?? `${basename(first, extname(first))}.lepton`;
+        if (!existsSync(first)) throw new LeptonError('E_FILE', `file or folder not found: '${first}'`, 'check the path');
+        // Folders, sequences and tables with text or images: their network is searched instead.
+        const flags: TrainFlags & TuneFlags = { ...f, seed: f.seed ?? 42, quiet: f.quiet, json: f.json };
+        const net = await networkTrainer(first, out, existsSync(first) && statSync(first).isDirectory(), flags);
+        if ('trainWith' in net) return tuneNetworkCommand(first, out, f, flags, net.trainWith);
+        if (wantsSequences(f) || f.epochs !== undefined || f.seqLen !== undefined) throw new LeptonError('E_OPTION', '--sequence-id, --sequence-time, --seq-len and --epochs are for network studies', 'leave them out, or fix epochs for a table family in --space');
         if (!f.target) throw new LeptonError('E_OPTION', "missing option '--target <column>'", 'name the column to predict, e.g. --target class');
         if (f.parallel !== undefined && !/^\d+$/.test(f.parallel)) throw new LeptonError('E_OPTION', `--parallel must be a whole number of worker processes above zero (got '${f.parallel}')`);
         const space = f.space ? await readSpaceFile(f.space) : undefined;
-        const out = f.out ?? `${basename(first, extname(first))}.lepton`;
         const quiet = Boolean(f.quiet || f.json);
         let metric = '';
         const result = await withHome((home) =>
@@ -148,11 +164,10 @@ parameters, none is lost or repeated. A crashing trial is recorded as failed and
             onStart: (e) => {
               metric = e.study.metric;
               if (quiet) return;
-              const what = e.resumed ? `resumed (${e.existing} trials so far${e.requeued.length ? `; interrupted trial${e.requeued.length > 1 ? 's' : ''} ${e.requeued.map((n) => `#${n}`).join(', ')} queued to run again` : ''})` : 'new';
-              process.stderr.write(`study ${e.study.name} (${what}): ${e.study.sampler} sampler, seed ${e.study.seed}, ${e.parallel} worker${e.parallel > 1 ? 's' : ''} × ${e.threadsPerWorker} thread${e.threadsPerWorker > 1 ? 's' : ''}, budget ${budgetText(e.budget)}\n`);
+              process.stderr.write(`study ${e.study.name} (${formatResumed(e)}): ${e.study.sampler} sampler, seed ${e.study.seed}, ${e.parallel} worker${e.parallel > 1 ? 's' : ''} × ${e.threadsPerWorker} thread${e.threadsPerWorker > 1 ? 's' : ''}, budget ${formatBudget(e.budget)}\n`);
             },
             onTrial: (e) => {
-              if (!quiet) process.stderr.write(trialLine(e, metric));
+              if (!quiet) process.stderr.write(formatTrialLine(e, metric));
             },
           }),
         );

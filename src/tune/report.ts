@@ -20,6 +20,7 @@
  * @module
  */
 import type { StudyRecord, TrialRecord, TrialState } from '../registry/registry.js';
+import type { Budget } from './budget.js';
 import { canonicalJson } from './space.js';
 
 export interface ParamImportance {
@@ -160,4 +161,26 @@ export function formatSummary(s: StudySummary): string {
     ? `\nParameter importance (share of the objective's variance over complete trials explained by each parameter alone; adjusted ε²)\n${table([['param', 'importance', 'share'], ...s.importance.map((r) => [r.param, r.importance.toFixed(3), `${(100 * r.share).toFixed(0)}%`])], [1, 2])}\n`
     : '\nParameter importance: needs at least 4 complete trials\n';
   return head + best + board + imp;
+}
+
+/** "50 trials or 600 s". */
+export function formatBudget(b: Budget): string {
+  return [b.trials !== null ? `${b.trials} trials` : '', b.timeMs !== null ? `${fmtNum(b.timeMs / 1000)} s` : ''].filter(Boolean).join(' or ');
+}
+
+/** "new", or "resumed (7 trials so far; interrupted trial #8 queued to run again)". */
+export function formatResumed(e: { resumed: boolean; existing: number; requeued: readonly number[] }): string {
+  if (!e.resumed) return 'new';
+  const again = e.requeued.length ? `; interrupted trial${e.requeued.length > 1 ? 's' : ''} ${e.requeued.map((n) => `#${n}`).join(', ')} queued to run again` : '';
+  return `resumed (${e.existing} trials so far${again})`;
+}
+
+/** One progress line per finished trial: its state and value, the best so far, the time, the parameters. */
+export function formatTrialLine(e: { trial: TrialRecord; best: TrialRecord | null; budget: Budget; elapsedMs: number }, metric: string): string {
+  const t = e.trial;
+  const of = e.budget.trials !== null ? `/${e.budget.trials}` : '';
+  const steps = t.intermediate.length ? ` ${t.intermediate[t.intermediate.length - 1]!.step} steps` : '';
+  const value = t.state === 'complete' ? `${metric} ${fmtNum(t.value!)}` : t.state === 'pruned' ? `pruned at${steps}` : `failed: ${t.error ?? ''}`;
+  const best = e.best ? `best ${fmtNum(e.best.value!)} (#${e.best.number})` : 'best —';
+  return `trial ${t.number}${of}  ${t.state.padEnd(8)} ${value.padEnd(22)} ${best}  [${(e.elapsedMs / 1000).toFixed(1)} s]  ${formatParams(t.params)}\n`;
 }

@@ -289,7 +289,7 @@ async function searchStudy(home: Home, actor: Actor, o: TuneOptions, c: Checked)
     bytes = await readFile(o.data);
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'EISDIR') {
-      throw new LeptonError('E_OPTION', `'${o.data}' is a folder; lepton tune searches the table families (${listNames(FAMILIES)}) on one data file`, `for a folder of images or texts, \`lepton train ${o.data} --time 10m\` (or --trials N) searches its network`);
+      throw new LeptonError('E_OPTION', `'${o.data}' is a folder; runStudy searches the table families (${listNames(FAMILIES)}) on one data file`, `for a folder of images or texts, \`lepton tune ${o.data}\` searches its network (src/tune/network-study.ts)`);
     }
     throw new LeptonError('E_FILE', `file not found: '${o.data}'`, 'check the path');
   }

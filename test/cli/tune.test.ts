@@ -97,7 +97,7 @@ describe('cli: lepton tune', () => {
     expectCleanError(await tune('--trials', '3', '--parallel', '0'), /--parallel must be a whole number of worker processes above zero/);
     expectCleanError(await cli(['tune', CANCER, '--target', 'nope', '--trials', '3']), /target column 'nope' not found/);
     expectCleanError(await cli(['tune', CANCER, '--trials', '3']), /missing option '--target <column>'/);
-    expectCleanError(await cli(['tune', dir, '--target', 'class', '--trials', '3']), /is a folder; lepton tune searches the table families/);
+    expectCleanError(await cli(['tune', dir, '--target', 'class', '--trials', '3']), /holds neither class folders of images or .txt documents nor IDX files/);
     // The study 'bc' belongs to the breast-cancer data.
     expectCleanError(await cli(['tune', CREDIT, '--target', 'class', '--model', 'xgboost', '--trials', '3', '--study', 'bc']), /study 'bc' belongs to another dataset/);
     expectCleanError(await tune('--trials', '3', '--study', 'bc', '--model', 'mlp'), /study 'bc' was created with a different search space/);

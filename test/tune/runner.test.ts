@@ -1,13 +1,12 @@
-import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openHome, type Home } from '../../src/registry/open.js';
-import type { TrialRecord } from '../../src/registry/registry.js';
 import { prepareObjective, runTrial } from '../../src/tune/objective.js';
 import { runStudy, trialKey, workerScript } from '../../src/tune/runner.js';
 import { CRASH_ENV } from '../../src/tune/worker.js';
-import { CANCER, ROOT, cli, tmp } from '../helpers.js';
+import { CANCER, cli, tmp } from '../helpers.js';
+import { killMidStudyAndRerun } from './kill-study.js';
 import { DEFAULT_SPACES, checkParams, defaultPoint } from '../../src/tune/space.js';
 
 const actor = { keyId: null, name: 'test' };
@@ -22,7 +21,6 @@ afterAll(async () => {
   await home?.close();
 });
 
-const finished = (ts: TrialRecord[]) => ts.filter((t) => t.state === 'complete' || t.state === 'pruned' || t.state === 'failed');
 
 describe('tuning studies (worker processes, registry, ASHA)', () => {
   it('completes a study: values recorded, poor trials pruned by ASHA, the best at least as good as the default parameters', async () => {
@@ -98,42 +96,18 @@ describe('tuning studies (worker processes, registry, ASHA)', () => {
     // No pruning and long fixed trials, so a trial is surely running when the kill comes.
     writeFileSync(space, 'learningRate: { type: loguniform, low: 0.005, high: 0.05 }\nmaxDepth: { type: int, low: 2, high: 6 }\nrounds: { type: categorical, choices: [1500] }\nearlyStoppingRounds: { type: categorical, choices: [1500] }\n');
     const args = ['tune', CANCER, '--target', 'diagnosis', '--model', 'xgboost', '--space', space, '--trials', '5', '--parallel', '1', '--study', 'killme', '--seed', '3', '--no-asha', '--out', join(dir, 'kill.lepton')];
-    const env = { ...process.env, LEPTON_HOME: lhome, LEPTON_DEBUG: '' };
-    const child = spawn(process.execPath, [join(ROOT, 'dist', 'src', 'cli', 'main.js'), ...args], { env, stdio: 'ignore' });
-    const exited = new Promise((r) => child.on('exit', r));
-    const watch = await openHome({ dir: lhome });
-    let victim: TrialRecord | undefined;
-    try {
-      for (let i = 0; i < 1200 && !victim; i++) {
-        await new Promise((r) => setTimeout(r, 25));
-        const study = (await watch.registry.findProject('default')) && (await watch.registry.listStudies('default')).find((s) => s.name === 'killme');
-        if (!study) continue;
-        const ts = await watch.registry.listTrials(study.id);
-        if (finished(ts).length >= 2) victim = ts.find((t) => t.state === 'running');
-      }
-      expect(victim, 'a trial was running after two had finished').toBeDefined();
-      child.kill('SIGKILL');
-      await exited;
-    } finally {
-      await watch.close();
-    }
-    const again = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
-      const c = spawn(process.execPath, [join(ROOT, 'dist', 'src', 'cli', 'main.js'), ...args], { env });
-      let stderr = '';
-      c.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-      c.on('close', (code) => resolve({ code, stderr }));
-    });
+    const { victim, again } = await killMidStudyAndRerun(args, lhome, 'killme');
     expect(again.code, again.stderr).toBe(0);
-    expect(again.stderr).toMatch(new RegExp(`resumed \\(\\d+ trials so far; interrupted trial #${victim!.number} queued to run again\\)`));
+    expect(again.stderr).toMatch(new RegExp(`resumed \\(\\d+ trials so far; interrupted trial #${victim.number} queued to run again\\)`));
     const h = await openHome({ dir: lhome });
     try {
       const study = await h.registry.study('default', 'killme');
       const ts = await h.registry.listTrials(study.id);
       expect(ts.map((t) => t.number)).toEqual([1, 2, 3, 4, 5]);
       expect(ts.every((t) => t.state === 'complete')).toBe(true);
-      const rerun = ts.find((t) => t.number === victim!.number)!;
+      const rerun = ts.find((t) => t.number === victim.number)!;
       expect(rerun.attempt).toBe(2);
-      expect(rerun.params).toEqual(victim!.params);
+      expect(rerun.params).toEqual(victim.params);
       expect(ts.filter((t) => t.attempt === 2)).toHaveLength(1);
       expect(new Set(ts.map((t) => JSON.stringify(t.params))).size).toBe(5);
     } finally {

@@ -1,0 +1,97 @@
+import { existsSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { openHome } from '../../src/registry/open.js';
+import { fashion, writeFolder } from '../data/fixtures.js';
+import { cli, expectCleanError, tmp } from '../helpers.js';
+import { killMidStudyAndRerun } from '../tune/kill-study.js';
+import { runToFailure, toCsv } from '../data/run-to-failure.js';
+
+const dir = tmp();
+process.env.LEPTON_HOME = join(dir, 'home');
+
+type Result = {
+  study: { name: string; seed: number };
+  counts: { total: number; complete: number; pruned: number; failed: number };
+  best: { number: number; value: number };
+  leaderboard: { number: number; state: string; params: Record<string, unknown>; value: number | null }[];
+  importance: { param: string }[];
+  resumed: boolean;
+  requeued: number[];
+  final: { family: string; trial: number; test: { rocAuc: number }; out: string };
+};
+const byNumber = (r: Result) => [...r.leaderboard].sort((a, b) => a.number - b.number).map((t) => [t.number, t.state, t.value, t.params]);
+
+describe('cli: lepton tune on networks (folders, sequences)', () => {
+  it('an image folder is a CNN study: trial 1 the defaults, resumed to a larger budget, shown like a table study', async () => {
+    const scans = join(dir, 'scans');
+    await writeFolder(scans, await fashion());
+    const args = ['tune', scans, '--study', 'scans', '--epochs', '3', '--seed', '5', '--out', join(dir, 'scans.lepton'), '--json'];
+    const a = await cli([...args, '--trials', '3']);
+    expect(a.code, a.stderr).toBe(0);
+    const r = JSON.parse(a.stdout) as Result;
+    expect(r.final.family).toBe('cnn');
+    expect(r.resumed).toBe(false);
+    expect(r.counts.total).toBe(3);
+    expect(r.leaderboard.find((t) => t.number === 1)!.params).toEqual({}); // the family's defaults
+    expect(r.final.trial).toBe(r.best.number);
+    expect(existsSync(join(dir, 'scans.lepton'))).toBe(true);
+    const p = await cli(['predict', join(dir, 'scans.lepton'), join(scans, 'trouser'), '--json']);
+    expect(p.code, p.stderr).toBe(0);
+
+    // The same study again with a larger budget: the three trials stay, two more run, numbered 4 and 5.
+    const b = await cli([...args, '--trials', '5']);
+    expect(b.code, b.stderr).toBe(0);
+    const r2 = JSON.parse(b.stdout) as Result;
+    expect(r2.resumed).toBe(true);
+    expect(r2.study.seed).toBe(5);
+    expect(r2.leaderboard.map((t) => t.number).sort()).toEqual([1, 2, 3, 4, 5]);
+    expect(byNumber(r2).slice(0, 3)).toEqual(byNumber(r));
+    expect(r2.best.value).toBeGreaterThanOrEqual(r.best.value);
+    expect(r2.final.trial).toBe(r2.best.number); // trained again when the first run found it
+
+    const shown = await cli(['tune', 'show', 'scans']);
+    expect(shown.code, shown.stderr).toBe(0);
+    expect(shown.stdout).toMatch(/study scans \(project default\): roc_auc \(maximize\) of 'label', tpe sampler, seed 5/);
+    expect(shown.stdout).toMatch(/trials: 5 \(/);
+    // Another family or other fixed options on the same name is another search.
+    expectCleanError(await cli(['tune', scans, '--study', 'scans', '--epochs', '4', '--trials', '6']), /study 'scans' was created with a different search space \('epochs' changed\)/);
+  }, 90_000);
+
+  it('kill -9 mid-study: the rerun runs the interrupted trial again with its number and knobs, none lost or repeated', async () => {
+    const scans = join(dir, 'scans-kill');
+    await writeFolder(scans, await fashion());
+    const home = join(dir, 'kill-home');
+    const args = ['tune', scans, '--study', 'killme', '--epochs', '6', '--trials', '5', '--seed', '3', '--out', join(dir, 'kill.lepton')];
+    const { victim, again } = await killMidStudyAndRerun(args, home, 'killme');
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stderr).toMatch(new RegExp(`resumed \\(\\d+ trials so far; interrupted trial #${victim.number} queued to run again\\)`));
+    const h = await openHome({ dir: home });
+    try {
+      const ts = await h.registry.listTrials((await h.registry.study('default', 'killme')).id);
+      expect(ts.map((t) => t.number)).toEqual([1, 2, 3, 4, 5]);
+      expect(ts.every((t) => t.state !== 'running' && t.state !== 'queued')).toBe(true);
+      const rerun = ts.find((t) => t.number === victim.number)!;
+      expect(rerun.attempt).toBe(2);
+      expect(rerun.params).toEqual(victim.params);
+    } finally {
+      await h.close();
+    }
+  }, 120_000);
+
+  it('a long table of sequences is a seqnet study; options the network study cannot honour are clear errors', async () => {
+    const data = join(dir, 'engines.csv');
+    writeFileSync(data, toCsv(runToFailure(160, 21)));
+    const seq = ['--target', 'fail_soon', '--sequence-id', 'unit', '--sequence-time', 'cycle', '--seq-len', '20', '--epochs', '4'];
+    const t = await cli(['tune', data, ...seq, '--trials', '3', '--study', 'engines', '--out', join(dir, 'engines.lepton')]);
+    expect(t.code, t.stderr).toBe(0);
+    expect(t.stderr).toMatch(/study engines \(new\): seqnet network, TPE \+ ASHA, seed 42, one trial at a time, budget 3 trials/);
+    expect(t.stderr).toMatch(/^trial 3\/3 /m);
+    expect(t.stdout).toMatch(/study engines \(project default\): roc_auc \(maximize\) of 'fail_soon'/);
+    expect(t.stdout).toMatch(/kept trial \d \(seqnet\); test split/);
+    expectCleanError(await cli(['tune', data, ...seq, '--trials', '2', '--parallel', '2']), /--parallel is for the table families/);
+    expectCleanError(await cli(['tune', data, ...seq, '--trials', '2', '--sampler', 'random']), /--sampler random is for the table families; a network study uses TPE/);
+    expectCleanError(await cli(['tune', data, ...seq, '--trials', '2', '--register', 'eng']), /--register works for table studies so far/);
+    expectCleanError(await cli(['tune', data, ...seq, '--trials', '0']), /the trial budget must be a whole number of trials above zero/);
+  }, 90_000);
+});
