@@ -16,10 +16,13 @@
  *    their seconds × RESERVE_FACTOR), tuning gets the rest (at least half of T), and each family
  *    in turn gets an equal share of the tuning time still left. A trial running at its family's
  *    deadline is cancelled and recorded as failed; the defaults trial always completes.
- * 3. Out-of-fold (OOF) predictions: C configurations per family (default 3: the defaults and the
- *    best on validation; fewer when the time left would not cover them) are trained K times
+ * 3. Out-of-fold (OOF) predictions: C configurations per family (default 3: the best on
+ *    validation, the defaults and the next best; fewer when the time left, estimated from each
+ *    configuration's own trial time, would not cover them — see `chooseCandidates`; with time
+ *    for one configuration only, it is refitted without OOF fits) are trained K times
  *    (K-fold, default 5, on train + validation, for the epochs/rounds their trial's early
- *    stopping found) to predict every train + validation row once. Each family keeps the configuration with the lowest OOF loss: with hundreds of trials
+ *    stopping found) to predict every train + validation row once. Each family keeps the
+ *    configuration with the lowest OOF loss: with hundreds of trials
  *    the best on a 15 % validation split is partly luck, and OOF over 85 % of the rows is the
  *    sturdier judge. From the kept configurations' OOF outputs: (a) a weighted average with
  *    non-negative weights summing to one, chosen by greedy ensemble selection on OOF log-loss
@@ -68,7 +71,7 @@ export interface AutoMLOptions extends Omit<TrainOptions, 'model' | 'refit' | 'o
   time?: number | string;
   /** Folds for the out-of-fold predictions (default 5). */
   folds?: number;
-  /** Configurations per family compared on OOF loss: the defaults and the best on validation (default 3). */
+  /** Configurations per family compared on OOF loss: the best on validation, the defaults, the next best (default 3). */
   candidates?: number;
   /** ASHA pruning of trials (default true). */
   asha?: boolean;
@@ -148,26 +151,36 @@ export const MIN_TUNE_SHARE = 0.5;
 
 /**
  * The configurations to fit on every fold, from each family's ranked list (defaults first, then
- * the best on validation). An OOF fit costs about RESERVE_FACTOR × its own trial's seconds per
- * fold, and the best configurations can cost far more than the defaults the reserve was sized on
- * (ten-class MLPs on digits took twice the budget when every family got three). So each family's
- * first configuration is always kept, and the others are added, best first and taking turns
- * between families, only while their estimate fits in `leftMs` after those and a refit.
+ * the best on validation), families ordered best first on validation. An OOF fit costs about
+ * RESERVE_FACTOR × its own trial's seconds per fold, and the best configurations can cost far
+ * more than the defaults the reserve was sized on (ten-class MLPs on digits took twice the
+ * budget when every family got three). So the best family's first configuration is always kept
+ * (its refit makes the model); each other configuration, first those of the other families, then
+ * the families' next ones in turn, is added only while its K fits and refit, and the K fits of
+ * the first one it makes worth doing, fit in `leftMs`. One configuration alone is refitted
+ * without any OOF fits.
  */
 export function chooseCandidates<T extends { configs: readonly { seconds: number }[] }>(ranked: readonly T[], k: number, leftMs: number): T[] {
   const foldMs = (t: { seconds: number }) => 1000 * t.seconds * RESERVE_FACTOR;
-  const out = ranked.filter((c) => c.configs.length > 0).map((c) => ({ ...c, configs: c.configs.slice(0, 1) }));
+  const refitMs = (t: { seconds: number }) => (foldMs(t) * k) / (k - 1);
   const full = ranked.filter((c) => c.configs.length > 0);
-  for (const c of out) leftMs -= foldMs(c.configs[0]!) * (k + k / (k - 1));
-  for (let r = 1; r < Math.max(0, ...full.map((c) => c.configs.length)); r++) {
-    for (const [i, c] of full.entries()) {
-      const t = c.configs[r];
-      if (!t || k * foldMs(t) > leftMs) continue;
-      leftMs -= k * foldMs(t);
-      out[i]!.configs.push(t);
-    }
+  if (full.length === 0) return [];
+  const out = full.map((c) => ({ ...c, configs: c.configs.slice(0, 0) }));
+  const first = full[0]!.configs[0]!;
+  out[0]!.configs.push(first);
+  leftMs -= refitMs(first);
+  let count = 1;
+  const order: [number, number][] = full.slice(1).map((_, i) => [i + 1, 0]);
+  for (let r = 1; r < Math.max(...full.map((c) => c.configs.length)); r++) full.forEach((c, i) => r < c.configs.length && order.push([i, r]));
+  for (const [i, r] of order) {
+    const t = full[i]!.configs[r]!;
+    const cost = k * foldMs(t) + (r === 0 ? refitMs(t) : 0) + (count === 1 ? k * foldMs(first) : 0);
+    if (cost > leftMs) continue;
+    leftMs -= cost;
+    out[i]!.configs.push(t);
+    count++;
   }
-  return out;
+  return out.filter((c) => c.configs.length > 0);
 }
 
 /** Checks every AutoML option that can be checked without the data (throws E_OPTION). */
@@ -214,8 +227,9 @@ interface FamilyResult {
   family: FamilyName;
   /** The configuration chosen on OOF loss among the family's candidates. */
   trial: TrialRecord;
-  oof: Float32Array;
-  loss: Float64Array;
+  /** Null when the time left allowed one configuration only: nothing to compare, no OOF fits. */
+  oof: Float32Array | null;
+  loss: Float64Array | null;
   bestVal: number;
   candidates: number;
   trials: NonNullable<AutoMLEntry['trials']>;
@@ -376,19 +390,24 @@ export async function fitAutoML(table: Table, encoded: EncodedTarget, features: 
     if (enc.task === 'classification') return selectionScore(classificationReport(out, yAll as Int32Array, enc.classes));
     return regressionReport(out.map((v) => v * enc.std + enc.mean), yAll.map((v) => v * enc.std + enc.mean)).rmse;
   };
-  const cands = chooseCandidates(
-    studies.map((st) => {
-      const def = st.history[0]?.state === 'complete' ? [st.history[0]] : [];
-      return { st, configs: [...def, ...bestOf(st.history, better).filter((t) => t.number !== 0)].slice(0, m) };
-    }),
-    k,
-    budget.timeMs === null ? Infinity : t0 + budget.timeMs - performance.now(),
-  );
+  // Each family's candidates: its best trial on validation, its defaults (what `train` fits: a
+  // guard against a validation split too small to trust), then the next best.
+  const ranked = studies
+    .map((st) => {
+      const [top, ...rest] = bestOf(st.history, better);
+      const def = st.history[0]?.state === 'complete' && top?.number !== 0 ? [st.history[0]] : [];
+      return { st, best: top?.value ?? null, configs: top ? [top, ...def, ...rest.filter((t) => t.number !== 0)].slice(0, m) : [] };
+    })
+    .filter((c) => c.best !== null)
+    .sort((a, b) => (better(a.best!, b.best!) ? -1 : better(b.best!, a.best!) ? 1 : 0));
+  // Back in family order, the leaderboard's.
+  const cands = chooseCandidates(ranked, k, budget.timeMs === null ? Infinity : t0 + budget.timeMs - performance.now()).sort((a, b) => a.st.fi - b.st.fi);
   if (cands.length === 0) throw new LeptonError('E_LIMIT', 'no trial completed within the budget', 'give more time (--time) or trials');
-  options.onStage?.('oof', `${k} folds × ${cands.reduce((a, c) => a + c.configs.length, 0)} configurations of ${cands.length} famil${cands.length === 1 ? 'y' : 'ies'}`);
+  const single = cands.length === 1 && cands[0]!.configs.length === 1;
+  options.onStage?.('oof', single ? `skipped: the time left covers refitting one configuration (${cands[0]!.st.family}, the best on validation)` : `${k} folds × ${cands.reduce((a, c) => a + c.configs.length, 0)} configurations of ${cands.length} famil${cands.length === 1 ? 'y' : 'ies'}`);
   const folds = stratifiedFolds(yAll, k, seed);
   const oofOf = cands.map((c) => c.configs.map(() => new Float32Array(allPos.length * width)));
-  for (let f = 0; f < k; f++) {
+  for (let f = 0; f < (single ? 0 : k); f++) {
     const held = folds[f]!;
     const rest = Int32Array.from(folds.flatMap((fold, i) => (i === f ? [] : Array.from(fold))));
     const { pipeline: foldPipe, data: d } = fitOn(rest.map((i) => allPos[i]!));
@@ -408,14 +427,14 @@ export async function fitAutoML(table: Table, encoded: EncodedTarget, features: 
   // Each family's configuration: the lowest OOF loss among its candidates (850 rows of evidence
   // rather than the validation split's 150, which many trials overfit).
   const results: FamilyResult[] = cands.map((c, ci) => {
-    const losses = c.configs.map((_, j) => rowLosses(oofOf[ci]![j]!, yAll, width, enc.task));
+    const losses = single ? [] : c.configs.map((_, j) => rowLosses(oofOf[ci]![j]!, yAll, width, enc.task));
     let j = 0;
     losses.forEach((l, i) => {
       if (mean(l) < mean(losses[j]!)) j = i;
     });
     const h = c.st.history;
     const trials = { total: h.length, complete: h.filter((t) => t.state === 'complete').length, pruned: h.filter((t) => t.state === 'pruned').length, failed: h.filter((t) => t.state === 'failed').length };
-    return { family: c.st.family, trial: c.configs[j]!, oof: oofOf[ci]![j]!, loss: losses[j]!, bestVal: bestOf(h, better)[0]!.value!, candidates: c.configs.length, trials, seconds: c.st.seconds };
+    return { family: c.st.family, trial: c.configs[j]!, oof: single ? null : oofOf[ci]![j]!, loss: losses[j] ?? null, bestVal: bestOf(h, better)[0]!.value!, candidates: c.configs.length, trials, seconds: c.st.seconds };
   });
   const leaderboard: AutoMLEntry[] = results.map((r) => ({
     name: r.family,
@@ -424,8 +443,8 @@ export async function fitAutoML(table: Table, encoded: EncodedTarget, features: 
     valScore: r.trial.value,
     bestValScore: r.bestVal,
     candidates: r.candidates,
-    oofScore: scoreOf(r.oof),
-    oofLoss: mean(r.loss),
+    oofScore: r.oof && scoreOf(r.oof),
+    oofLoss: r.loss && mean(r.loss),
     trials: r.trials,
     bestEpoch: r.trial.bestEpoch,
     seconds: r.seconds,
@@ -433,7 +452,7 @@ export async function fitAutoML(table: Table, encoded: EncodedTarget, features: 
   }));
   let bestJ = 0;
   results.forEach((r, j) => {
-    if (mean(r.loss) < mean(results[bestJ]!.loss)) bestJ = j;
+    if (!single && mean(r.loss!) < mean(results[bestJ]!.loss!)) bestJ = j;
   });
   let chosen: FamilyResult[] = [results[bestJ]!];
   let weights: number[] = [1];
@@ -442,17 +461,18 @@ export async function fitAutoML(table: Table, encoded: EncodedTarget, features: 
   let stack: Stack | undefined;
   let selectedName = results[bestJ]!.family as string;
   if (results.length > 1) {
-    const oofs = results.map((r) => r.oof);
+    // Several results means the OOF fits ran (single is false): every oof and loss is set.
+    const oofs = results.map((r) => r.oof!);
     const w = greedyWeights(oofs, yAll, width, enc.task);
     const blended = blend(oofs, w);
     const blendLoss = rowLosses(blended, yAll, width, enc.task);
-    decision = keepEnsemble(results[bestJ]!.loss, blendLoss, w.filter((v) => v > 0).length);
+    decision = keepEnsemble(results[bestJ]!.loss!, blendLoss, w.filter((v) => v > 0).length);
     const wRecord = Object.fromEntries(results.map((r, j) => [r.family, w[j]!])) as Partial<Record<FamilyName, number>>;
     leaderboard.push({ name: 'weighted', params: null, valScore: null, oofScore: scoreOf(blended), oofLoss: mean(blendLoss), trials: null, bestEpoch: null, weights: wRecord, seconds: 0, selected: false });
     const st = stackOof(oofs, yAll, folds, width, enc.task);
     const stRows = rowLosses(st.oof, yAll, width, enc.task);
     const stLoss = mean(stRows);
-    const stDecision = keepEnsemble(results[bestJ]!.loss, stRows, results.length);
+    const stDecision = keepEnsemble(results[bestJ]!.loss!, stRows, results.length);
     stacking = { oofLoss: stLoss, oofScore: scoreOf(st.oof), coef: st.meta.coef, intercept: st.meta.intercept, decision: stDecision, note: stDecision.reason.replace('the ensemble', 'stacking') };
     leaderboard.push({ name: 'stacking', params: null, valScore: null, oofScore: stacking.oofScore, oofLoss: stLoss, trials: null, bestEpoch: null, seconds: 0, selected: false });
     // Both may pass the keep rule: the lower OOF loss wins (stacking's is cross-validated, the

@@ -101,15 +101,34 @@ describe('trainAutoML', () => {
 
   it('fits only the out-of-fold candidates whose own trial times fit in the time left', () => {
     const family = (name: string, ...seconds: number[]) => ({ name, configs: seconds.map((s) => ({ seconds: s / RESERVE_FACTOR })) });
-    // Per fold: logistic 0.1 s then 0.1, 0.1; mlp 1 s (defaults) then 8 s and 2 s; 5 folds.
+    // Best on validation first. Per fold: logistic 0.1 s then 0.1, 0.1; mlp 1 s (defaults) then 8 s and 2 s; 5 folds.
     const ranked = [family('logistic', 0.1, 0.1, 0.1), family('mlp', 1, 8, 2), family('empty')];
     const names = (r: ReturnType<typeof chooseCandidates<(typeof ranked)[number]>>) => r.map((c) => `${c.name}:${c.configs.map((t) => t.seconds * RESERVE_FACTOR).join(',')}`);
     expect(names(chooseCandidates(ranked, 5, Infinity))).toEqual(['logistic:0.1,0.1,0.1', 'mlp:1,8,2']);
-    // First candidates and their refit: 5 × 1.1 + 1.25 × 1.1 = 6.875 s; the 8 s MLP (40 s on 5 folds) does not fit in 20 s, the 2 s one does.
+    // Logistic's refit (0.125 s), then the MLP defaults' 5 fits and refit with logistic's 5 fits
+    // (6.75 s); the 8 s MLP (40 s on 5 folds) does not fit in what is left of 20 s, the 2 s one does.
     expect(names(chooseCandidates(ranked, 5, 20_000))).toEqual(['logistic:0.1,0.1,0.1', 'mlp:1,2']);
-    // No time left: still one configuration per family, so there is a model to ship.
-    expect(names(chooseCandidates(ranked, 5, 0))).toEqual(['logistic:0.1', 'mlp:1']);
+    // Time for the MLP's fits but not the logistic's second candidate after them.
+    expect(names(chooseCandidates(ranked, 5, 7_000))).toEqual(['logistic:0.1', 'mlp:1']);
+    // No time left: the best family's first configuration alone, refitted without OOF fits.
+    expect(names(chooseCandidates(ranked, 5, 0))).toEqual(['logistic:0.1']);
+    expect(chooseCandidates([family('empty')], 5, Infinity)).toEqual([]);
   });
+
+  it('a budget the defaults trials use up: the best family on validation is refitted without OOF fits', async () => {
+    const stages: string[] = [];
+    const r = await trainAutoML(CANCER, { target: 'diagnosis', time: 0.2, torchThreads: 1, xgbThreads: 1, onStage: (s, d) => stages.push(`${s}: ${d}`) });
+    try {
+      expect(stages.find((s) => s.startsWith('oof'))).toMatch(/^oof: skipped: the time left covers refitting one configuration/);
+      expect(r.leaderboard).toHaveLength(1);
+      expect(r.leaderboard[0]!.oofScore).toBeNull();
+      expect(r.leaderboard[0]!.valScore).toBe(Math.max(...r.leaderboard.map((e) => e.bestValScore!)));
+      expect(r.seconds.oof).toBeLessThan(0.1);
+      expect(r.test.rocAuc).toBeGreaterThan(0.95);
+    } finally {
+      r.model.dispose();
+    }
+  }, 30_000);
 
   it('rejects bad budgets and unknown targets before any trial', async () => {
     const cases: [Partial<AutoMLOptions>, string][] = [
