@@ -16,7 +16,10 @@
  * search never ends worse than the plain model on validation. ASHA judges each epoch's
  * validation loss (rungs at 1, 3, 9… epochs up to a third of the epoch cap). A time budget
  * stops starting trials at the deadline and cancels the one running then (recorded as failed);
- * the defaults trial always completes.
+ * the defaults trial always completes. Trials live in a `TrialStore`: in memory (this run only,
+ * numbered from 0) for `train --time`, or a registry study (numbered from 1, resumable) for
+ * `lepton tune` (src/tune/network-study.ts), whose earlier trials seed TPE and ASHA; when an
+ * earlier run's trial is the best, its network is trained again to be kept.
  *
  * The kept model is the best trial's network with its best epoch's weights (early stopping on
  * validation), not a refit: as for `train` on images, an epoch over many images is too dear to

@@ -1,7 +1,8 @@
 /**
  * `lepton tune`: hyper-parameter search (random, grid or TPE, with ASHA pruning) over one family
  * or all of them, as a study in the registry that a later run resumes; `lepton tune show NAME`
- * prints a study's leaderboard and parameter importance, `lepton tune list` the studies.
+ * prints a study's leaderboard and parameter importance, `lepton tune list` the studies. Folders,
+ * sequences and tables with text or images are network studies (src/cli/tune-networks.ts).
  * @module
  */
 import { existsSync, statSync } from 'node:fs';
