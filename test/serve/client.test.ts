@@ -50,7 +50,7 @@ describe('client: the typed TypeScript client against a live server', () => {
     expect(finished).toMatchObject({ status: 'succeeded', modelVersion: 1 });
     const record = await trainer.run('acme', run.id);
     expect(record.status).toBe('succeeded');
-    expect(record.series.length).toBeGreaterThan(10);
+    expect(record.series.length).toBeGreaterThan(1); // L-BFGS: a logistic fit converges in a few epochs
     expect(record.packages).toHaveProperty('libtorch');
     // Late subscribers get the outcome at once.
     const late: string[] = [];
