@@ -46,9 +46,20 @@ export function isCard(v: string): boolean {
   return /^\d{13,19}$/.test(digits) && luhn(digits);
 }
 
+/**
+ * IBAN lengths by country (SWIFT's IBAN registry). Checking the country and its length, not
+ * only mod-97, keeps one in 97 random codes from passing: a 32-digit hex HMAC such as
+ * 'aa1217ac…' (what `hash` writes) has the shape and can have the check digits.
+ */
+const IBAN_LENGTHS: Record<string, number> = Object.fromEntries(
+  'AD24 AE23 AL28 AT20 AZ28 BA20 BE16 BG22 BH22 BR29 BY28 CH21 CR22 CY28 CZ24 DE22 DK18 DO28 EE20 EG29 ES24 FI18 FO18 FR27 GB22 GE22 GI23 GL18 GR27 GT28 HR21 HU28 IE22 IL23 IQ23 IS26 IT27 JO30 KW30 KZ20 LB28 LC32 LI21 LT20 LU20 LV21 MC27 MD24 ME22 MK19 MR27 MT31 MU30 NL18 NO15 PK24 PL28 PS29 PT25 QA29 RO24 RS22 SA24 SC31 SE24 SI19 SK24 SM27 ST25 SV28 TL23 TN24 TR26 UA29 VA22 VG24 XK20'
+    .split(' ')
+    .map((e) => [e.slice(0, 2), Number(e.slice(2))]),
+);
+
 export function isIban(v: string): boolean {
   const s = v.replace(/\s/g, '').toUpperCase();
-  if (!/^[A-Z]{2}\d{2}[A-Z0-9]{11,30}$/.test(s)) return false;
+  if (!/^[A-Z]{2}\d{2}[A-Z0-9]{11,30}$/.test(s) || IBAN_LENGTHS[s.slice(0, 2)] !== s.length) return false;
   const moved = s.slice(4) + s.slice(0, 4);
   let rem = 0;
   for (const ch of moved) {
