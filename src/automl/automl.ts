@@ -12,9 +12,11 @@
  *    for long, parallel studies). The first trial of each family is the family's defaults (what
  *    `train` fits), so tuning never starts from worse than the plain model.
  *    Budget: `--trials N` is N trials PER FAMILY (the defaults trial included). `--time T`: first
- *    every family's defaults trial runs; its time sizes a reserve for step 3 ((K × C + 1) ×
- *    their seconds × RESERVE_FACTOR), tuning gets the rest (at least half of T), and each family
- *    in turn gets an equal share of the tuning time still left. A trial running at its family's
+ *    every family's defaults trial runs; then, as each family's turn starts, a reserve for step 3
+ *    is estimated from the trial times of the configurations that would be its candidates
+ *    (K fits each and a refit, × RESERVE_FACTOR; m configurations at the defaults' time for a
+ *    family not tuned yet), tuning gets the rest (at least half of T), and the family an equal
+ *    share of the tuning time still left. A trial running at its family's
  *    deadline is cancelled and recorded as failed; the defaults trial always completes.
  * 3. Out-of-fold (OOF) predictions: C configurations per family (default 3: the best on
  *    validation, the defaults and the next best; fewer when the time left, estimated from each
@@ -140,10 +142,10 @@ export interface AutoMLResult extends AutoMLSummary {
 }
 
 /**
- * Time reserved after tuning, as a multiple of (K × candidates + 1) × the families' default-trial
- * seconds: an OOF fit trains on about as many rows as a trial but only to the trial's best epoch,
- * without early stopping's patience after it (and the defaults trial pays the engines' warm-up),
- * so an OOF fit measured about 0.2–0.8 of a defaults trial on credit-g; 0.75 is the upper end.
+ * An OOF fit's cost as a share of its configuration's trial time: it trains on about as many
+ * rows as the trial but only to the trial's best epoch, without early stopping's patience after
+ * it (and a defaults trial pays the engines' warm-up), so an OOF fit measured about 0.2–0.8 of a
+ * defaults trial on credit-g; 0.75 is the upper end.
  */
 export const RESERVE_FACTOR = 0.75;
 /** Tuning gets at least this share of a time budget, whatever the reserve estimate says. */
@@ -353,20 +355,35 @@ export async function fitAutoML(table: Table, encoded: EncodedTarget, features: 
     options.onTrial?.({ family: st.family, number: n, state, value, best: best?.value ?? null, seconds });
   };
 
-  // Phase A: every family's defaults (what `train` fits); their times size the reserve for the
-  // out-of-fold fits (K × candidates per family) and the refit.
+  // Each family's candidates for the OOF fits: its best trial on validation, its defaults (what
+  // `train` fits: a guard against a validation split too small to trust), then the next best.
+  const candidatesOf = (st: Study): TrialRecord[] => {
+    const [top, ...rest] = bestOf(st.history, better);
+    const def = st.history[0]?.state === 'complete' && top?.number !== 0 ? [st.history[0]] : [];
+    return top ? [top, ...def, ...rest.filter((t) => t.number !== 0)].slice(0, m) : [];
+  };
+  // The time the OOF fits and the refit will take, from the trial times of the configurations
+  // that would be candidates now; a family not tuned yet counts m configurations at its
+  // defaults trial's time. Re-estimated as each family starts, so slow defaults (a loaded
+  // machine, the engines' warm-up) do not cut tuning short for good.
+  const reserveMs = (): number =>
+    studies.reduce((a, st) => {
+      const seconds = st.history.length > 1 ? candidatesOf(st).map((t) => t.seconds) : Array<number>(m).fill(st.history[0]?.seconds ?? 0);
+      return a + 1000 * RESERVE_FACTOR * (k * seconds.reduce((x, y) => x + y, 0) + ((seconds[0] ?? 0) * k) / (k - 1));
+    }, 0);
+
+  // Phase A: every family's defaults (what `train` fits); their times are the first estimate of
+  // the reserve for the out-of-fold fits and the refit.
   for (const st of studies) {
     if (budget.trials !== null && budget.trials < 1) break;
     options.onStage?.('tuning', `${st.family} (defaults)`);
     await runOne(st, Infinity);
   }
-  const defaultSeconds = studies.reduce((a, st) => a + st.seconds, 0);
-  const reserveMs = 1000 * defaultSeconds * RESERVE_FACTOR * (k * m + 1);
-  const tuneEnd = budget.timeMs === null ? Infinity : t0 + Math.max(budget.timeMs * MIN_TUNE_SHARE, budget.timeMs - reserveMs);
   // Phase B: TPE + ASHA, family by family, each an equal share of the tuning time left.
   for (const st of studies) {
     if (!st.sampler) continue;
     options.onStage?.('tuning', st.family);
+    const tuneEnd = budget.timeMs === null ? Infinity : t0 + Math.max(budget.timeMs * MIN_TUNE_SHARE, budget.timeMs - reserveMs());
     const left = studies.length - st.fi;
     const deadline = tuneEnd === Infinity ? Infinity : performance.now() + Math.max(0, tuneEnd - performance.now()) / left;
     while ((budget.trials === null || st.history.length < budget.trials) && performance.now() < deadline) await runOne(st, deadline);
@@ -390,14 +407,8 @@ export async function fitAutoML(table: Table, encoded: EncodedTarget, features: 
     if (enc.task === 'classification') return selectionScore(classificationReport(out, yAll as Int32Array, enc.classes));
     return regressionReport(out.map((v) => v * enc.std + enc.mean), yAll.map((v) => v * enc.std + enc.mean)).rmse;
   };
-  // Each family's candidates: its best trial on validation, its defaults (what `train` fits: a
-  // guard against a validation split too small to trust), then the next best.
   const ranked = studies
-    .map((st) => {
-      const [top, ...rest] = bestOf(st.history, better);
-      const def = st.history[0]?.state === 'complete' && top?.number !== 0 ? [st.history[0]] : [];
-      return { st, best: top?.value ?? null, configs: top ? [top, ...def, ...rest.filter((t) => t.number !== 0)].slice(0, m) : [] };
-    })
+    .map((st) => ({ st, best: bestOf(st.history, better)[0]?.value ?? null, configs: candidatesOf(st) }))
     .filter((c) => c.best !== null)
     .sort((a, b) => (better(a.best!, b.best!) ? -1 : better(b.best!, a.best!) ? 1 : 0));
   // Back in family order, the leaderboard's.
