@@ -152,8 +152,8 @@ export const RESERVE_FACTOR = 0.75;
 export const MIN_TUNE_SHARE = 0.5;
 
 /**
- * The configurations to fit on every fold, from each family's ranked list (defaults first, then
- * the best on validation), families ordered best first on validation. An OOF fit costs about
+ * The configurations to fit on every fold, from each family's candidates (its best trial on
+ * validation first), families ordered best first on validation. An OOF fit costs about
  * RESERVE_FACTOR × its own trial's seconds per fold, and the best configurations can cost far
  * more than the defaults the reserve was sized on (ten-class MLPs on digits took twice the
  * budget when every family got three). So the best family's first configuration is always kept
@@ -407,10 +407,11 @@ export async function fitAutoML(table: Table, encoded: EncodedTarget, features: 
     if (enc.task === 'classification') return selectionScore(classificationReport(out, yAll as Int32Array, enc.classes));
     return regressionReport(out.map((v) => v * enc.std + enc.mean), yAll.map((v) => v * enc.std + enc.mean)).rmse;
   };
+  // A family's first candidate is its best trial, so families sort on it.
   const ranked = studies
-    .map((st) => ({ st, best: bestOf(st.history, better)[0]?.value ?? null, configs: candidatesOf(st) }))
-    .filter((c) => c.best !== null)
-    .sort((a, b) => (better(a.best!, b.best!) ? -1 : better(b.best!, a.best!) ? 1 : 0));
+    .map((st) => ({ st, configs: candidatesOf(st) }))
+    .filter((c) => c.configs.length > 0)
+    .sort((a, b) => (better(a.configs[0]!.value!, b.configs[0]!.value!) ? -1 : better(b.configs[0]!.value!, a.configs[0]!.value!) ? 1 : 0));
   // Back in family order, the leaderboard's.
   const cands = chooseCandidates(ranked, k, budget.timeMs === null ? Infinity : t0 + budget.timeMs - performance.now()).sort((a, b) => a.st.fi - b.st.fi);
   if (cands.length === 0) throw new LeptonError('E_LIMIT', 'no trial completed within the budget', 'give more time (--time) or trials');
