@@ -6,12 +6,12 @@
  * trained again when an earlier run found it) is evaluated on the test split and saved to --out.
  * @module
  */
-import { basename, extname } from 'node:path';
 import { NetworkSearch } from '../automl/networks.js';
 import { LeptonError } from '../errors.js';
 import type { TrialRecord } from '../registry/registry.js';
-import { parseBudget } from '../tune/budget.js';
+import { parseBudget, studyBudget } from '../tune/budget.js';
 import { dataHash, studySeed, StudyTrials } from '../tune/network-study.js';
+import { defaultStudyName } from '../tune/runner.js';
 import { bestTrial, formatBudget, formatResumed, formatSummary, formatTrialLine, summarizeStudy } from '../tune/report.js';
 import { printJson } from './output.js';
 import { localActor, withHome } from './registry.js';
@@ -31,15 +31,11 @@ export async function tuneNetworkCommand(data: string, out: string, f: TuneFlags
   if (f.sampler !== undefined && f.sampler !== 'tpe') throw refuse(`--sampler ${f.sampler}`, 'is for the table families; a network study uses TPE', 'leave --sampler out');
   if (f.parallel !== undefined && f.parallel !== '1') throw refuse('--parallel', 'is for the table families: a network trial uses every core for its own tensor work, so trials run one at a time', 'leave --parallel out');
   if (!f.asha) throw refuse('--no-asha', 'is for the table families; a network study always prunes with ASHA', 'leave --no-asha out');
-  // Nothing given: the budget `lepton tune` gives table studies.
-  const none = f.trials === undefined && f.time === undefined;
-  const trials = none ? '50' : f.trials;
-  const time = none ? '10m' : f.time;
+  const { trials, time } = studyBudget(f);
   const budget = parseBudget({ trials, time });
   const quiet = Boolean(f.quiet || f.json);
   const target = f.target ?? 'label';
-  const stem = basename(data, extname(data)).replace(/[^A-Za-z0-9._-]/g, '-');
-  const name = f.study ?? `${stem}-${target}-${new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, '')}`.replace(/^[^A-Za-z0-9]+/, '').slice(0, 64);
+  const name = f.study ?? defaultStudyName(data, target);
   const t0 = performance.now();
   await withHome(async (home) => {
     const seed = await studySeed(home, f.project, name, f.seed);

@@ -12,6 +12,7 @@ import type { Command } from 'commander';
 import { parse as parseYaml } from 'yaml';
 import { LeptonError } from '../errors.js';
 import { MODEL_CHOICES } from '../models/spec.js';
+import { studyBudget } from '../tune/budget.js';
 import { runStudy, SAMPLERS, type TuneResult } from '../tune/runner.js';
 import { fmtNum, formatBudget, formatResumed, formatSummary, formatTrialLine, summarizeStudy, type StudySummary } from '../tune/report.js';
 import { localActor, withHome } from './registry.js';
@@ -152,9 +153,7 @@ best trial of the whole study) is evaluated on the test split and saved to --out
             space,
             spaceSource: f.space ? `search space ${f.space}` : undefined,
             sampler: f.sampler,
-            // Nothing given: a budget that ends a typical tabular study in minutes, whichever comes first.
-            trials: f.trials === undefined && f.time === undefined ? '50' : f.trials,
-            time: f.trials === undefined && f.time === undefined ? '10m' : f.time,
+            ...studyBudget(f),
             parallel: f.parallel === undefined ? undefined : Number(f.parallel),
             study: f.study,
             seed: f.seed,

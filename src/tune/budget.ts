@@ -23,6 +23,11 @@ export function parseDuration(text: string): number {
   return parts.reduce((ms, p) => ms + Number(p[1]) * UNITS[p[2]!]!, 0);
 }
 
+/** `lepton tune` with no budget given: 50 trials or 10 minutes, whichever ends first (a typical study in minutes). */
+export function studyBudget(o: { trials?: string; time?: string }): { trials?: string; time?: string } {
+  return o.trials === undefined && o.time === undefined ? { trials: '50', time: '10m' } : { trials: o.trials, time: o.time };
+}
+
 /** Checks a budget: at least one limit, and every limit above zero. */
 export function parseBudget(options: { trials?: number | string; time?: number | string }): Budget {
   let trials: number | null = null;

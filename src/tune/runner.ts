@@ -130,6 +130,12 @@ export interface TuneResult {
   seconds: number;
 }
 
+/** A study's name when --study is not given: `<data name>-<target>-<UTC time>`, made a valid name. */
+export function defaultStudyName(data: string, target: string): string {
+  const stem = data.replace(/[\\/]+$/, '').split(/[\\/]/).pop()!.replace(/\.[^.]*$/, '').replace(/[^A-Za-z0-9._-]/g, '-');
+  return `${stem}-${target}-${new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, '')}`.replace(/^[^A-Za-z0-9]+/, '').slice(0, 64);
+}
+
 /** True unless `pid` is certainly gone (another user's live process answers EPERM). */
 export function pidAlive(pid: number): boolean {
   try {
@@ -295,8 +301,7 @@ async function searchStudy(home: Home, actor: Actor, o: TuneOptions, c: Checked)
   }
   const table = await loadInput(o.data);
   const info = objectiveInfo(fitTarget(table, o.target, o.task));
-  const stem = o.data.split(/[\\/]/).pop()!.replace(/\.[^.]*$/, '').replace(/[^A-Za-z0-9._-]/g, '-');
-  const name = o.study ?? `${stem}-${o.target}-${new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, '')}`.replace(/^[^A-Za-z0-9]+/, '').slice(0, 64);
+  const name = o.study ?? defaultStudyName(o.data, o.target);
   checkName('study', name);
   if (o.register) checkName('model', o.register.name);
   const project = o.project ?? 'default';
