@@ -10,12 +10,13 @@
  * each with its own conditional widths), turned into the family's `layers` for each trial, so
  * a saved model describes its network exactly as a hand-written one would.
  *
- * Trials run in this process, one after another, seeded with the run's seed: TPE's history and
- * ASHA's rungs depend only on the trials' values, so `--trials N` with the same seed gives the
- * same leaderboard. Trial 0 is the family's defaults (what `train` fits without AutoML), so the
+ * Trials run in this process, one after another (`train --time`), or in isolated worker
+ * processes, several at once (`lepton tune`; a `TrialFitter`, src/tune/network-workers.ts). They
+ * are seeded with the run's seed, and TPE's history and ASHA's rungs depend only on the trials'
+ * values, so one at a time `--trials N` with the same seed gives the same leaderboard. Trial 0 is the family's defaults (what `train` fits without AutoML), so the
  * search never ends worse than the plain model on validation. ASHA judges each epoch's
  * validation loss (rungs at 1, 3, 9… epochs up to a third of the epoch cap). A time budget
- * stops starting trials at the deadline and cancels the one running then (recorded as failed);
+ * stops starting trials at the deadline and cancels those running then (recorded as failed);
  * the defaults trial always completes. Trials live in a `TrialStore`: in memory (this run only,
  * numbered from 0) for `train --time`, or a registry study (numbered from 1, resumable) for
  * `lepton tune` (src/tune/network-study.ts), whose earlier trials seed TPE and ASHA; when an
@@ -31,7 +32,8 @@
  * @module
  */
 import { LeptonError } from '../errors.js';
-import type { FitContext, FitData, Member } from '../models/member.js';
+import type { EpochProgress, FitContext, FitData, FitInfo, Member } from '../models/member.js';
+import { fitNetwork, type NetInput } from '../models/net-family.js';
 import { Asha } from '../tune/asha.js';
 import { parseBudget, type Budget } from '../tune/budget.js';
 import { validationValue } from '../tune/objective.js';
@@ -146,6 +148,8 @@ export interface NetworkSearchOptions {
   space?: SearchSpace;
   /** Where the trials are kept (default: in memory, numbered from 0, for this run only). */
   store?: TrialStore;
+  /** Where the trials are fitted (default: in this process, one at a time; see TrialFitter). */
+  fitter?: (job: NetworkJob) => Promise<TrialFitter>;
   onTrial?: (t: NetworkTrial & { best: number | null }) => void;
 }
 
@@ -194,8 +198,59 @@ class MemoryTrials implements TrialStore {
   }
 }
 
-/** What a trainer hands the search: how to fit a network with given family parameters. */
-export type FitWith = (params: Record<string, unknown>, ctx: FitContext) => Promise<Member>;
+/** A trial's fitted network: its validation ROC-AUC, and the network itself, kept or thrown away. */
+export interface FittedTrial {
+  value: number;
+  info: FitInfo;
+  /** The network as a member (called at most once, for the kept trial). */
+  keep(): Promise<Member>;
+  discard(): void;
+}
+
+/** What a search's trials are fitted on: the network, the split and the trainer's context. */
+export interface NetworkJob {
+  input: NetInput;
+  train: FitData;
+  val: FitData;
+  ctx: FitContext;
+}
+
+/**
+ * Where trials are fitted: in this process, one at a time (the default, for `train --time`), or
+ * in isolated worker processes, `parallel` at once (`lepton tune`, src/tune/network-workers.ts).
+ * `fit` throws `E_CANCELLED` when `signal` aborts the trial, any other error when it fails.
+ */
+export interface TrialFitter {
+  readonly parallel: number;
+  fit(params: Record<string, unknown>, trial: { number: number; signal: AbortSignal; onEpoch: (p: EpochProgress) => void }): Promise<FittedTrial>;
+  close(): Promise<void>;
+}
+
+/** The validation ROC-AUC a trial is judged on; a diverged network (NaN outputs) is an error. */
+export async function networkValue(member: Member, val: FitData, numClasses: number): Promise<number> {
+  const value = await validationValue({ task: 'classification', numClasses, val, mean: 0, std: 1 }, member);
+  if (!Number.isFinite(value)) throw new LeptonError('E_VALUE', 'the validation ROC-AUC is not a number (the training diverged)', 'lower the learning rate range');
+  return value;
+}
+
+/** Trials fitted in this process, one at a time, each using the trainer's threads. */
+export function inProcessFitter(job: NetworkJob): Promise<TrialFitter> {
+  return Promise.resolve({
+    parallel: 1,
+    async fit(params, trial) {
+      const member = await fitNetwork(job.input, params, job.train, job.val, { ...job.ctx, signal: trial.signal, onEpoch: trial.onEpoch });
+      let value: number;
+      try {
+        value = await networkValue(member, job.val, job.ctx.numClasses);
+      } catch (e) {
+        member.dispose();
+        throw e;
+      }
+      return { value, info: member.info, keep: () => Promise.resolve(member), discard: () => member.dispose() };
+    },
+    close: () => Promise.resolve(),
+  });
+}
 
 /**
  * A search to hand `trainImages` / `trainTexts` (their `search` option). After training,
@@ -235,11 +290,12 @@ export class NetworkSearch {
   }
 
   /**
-   * Runs the trials on one split and returns the best trial's member (the others are disposed);
-   * `fitWith` parses each trial's family parameters (over the family's defaults). The kept
-   * trial's parameters are `best.params`.
+   * Runs the trials on one split and returns the best trial's network (the others are thrown
+   * away). `net.parse` turns a trial's overrides into the family's parameters (over the
+   * trainer's); the kept trial's overrides are `best.params`. Trials run `fitter.parallel` at a
+   * time, each proposed when a slot frees (TPE sees every finished trial so far).
    */
-  async run(fitWith: FitWith, train: FitData, val: FitData, ctx: FitContext): Promise<Member> {
+  async run(net: { input: NetInput; parse: (overrides: Record<string, unknown>) => Record<string, unknown> }, train: FitData, val: FitData, ctx: FitContext): Promise<Member> {
     const t0 = performance.now();
     const deadline = this.budget.timeMs === null ? Infinity : t0 + this.budget.timeMs;
     const fixed = this.o.fixed ?? {};
@@ -254,94 +310,121 @@ export class NetworkSearch {
       for (const t of earlier) if (t.intermediate?.length) asha.restore(t.number, t.intermediate, t.state === 'pruned');
       return asha;
     };
-    const data = { task: 'classification' as const, numClasses: ctx.numClasses, val, mean: 0, std: 1 };
-    const paramsOf = (sampled: Params) => ({ ...networkParams(this.family, sampled, ctx.numClasses), ...fixed });
-    let kept: Member | null = null;
-    try {
-      for (let first = earlier.length === 0; ; first = false) {
-        if (!first && (performance.now() >= deadline || !sampler)) break;
-        // The study's first trial is the family's defaults: the search never ends below the plain model.
-        const st = await store.next((h) => (h.length === 0 || !sampler ? {} : sampler.suggest(h)), this.budget.trials);
-        if (!st) break;
-        const n = st.number;
-        const params = paramsOf(st.params);
-        const abort = new AbortController();
-        const onParent = () => abort.abort();
-        ctx.signal?.addEventListener('abort', onParent);
-        const timer = !first && deadline !== Infinity ? setTimeout(() => abort.abort(), Math.max(0, deadline - performance.now())) : undefined;
-        let lastStep = 0;
-        let pruned: number | null = null;
-        let reports = Promise.resolve();
-        const ts = performance.now();
-        const trial: NetworkTrial = { number: n, state: 'failed', params: st.params, value: null, epochs: 0, seconds: 0 };
-        try {
-          const member = await fitWith(params, {
-            ...ctx,
-            signal: abort.signal,
-            onEpoch: (p) => {
-              ctx.onEpoch?.(p);
-              if (p.valLoss === null || pruned !== null) return;
-              const v = -p.valLoss; // as `lepton tune`: −validation log-loss stands in for the AUC
-              lastStep = p.epoch;
-              reports = reports.then(() => st.report(p.epoch, v));
-              if (ashaFor(p.maxEpochs)?.report(n, p.epoch, v) === 'prune') {
-                pruned = v;
-                abort.abort();
-              }
-            },
-          });
-          trial.epochs = member.info.epochs;
-          // ASHA's decision is final even when the fit ended before the cancel reached it.
-          if (pruned !== null) {
-            member.dispose();
-            Object.assign(trial, { state: 'pruned', value: pruned });
-          } else {
-            const value = await validationValue(data, member);
-            if (!Number.isFinite(value)) {
-              member.dispose();
-              throw new LeptonError('E_VALUE', 'the validation ROC-AUC is not a number (the training diverged)', 'lower the learning rate range');
+    const overridesOf = (sampled: Params) => ({ ...networkParams(this.family, sampled, ctx.numClasses), ...fixed });
+    const ahead = (a: { value: number | null; number: number }, b: { value: number | null; number: number }) => a.value! > b.value! || (a.value === b.value && a.number < b.number);
+    const fitter = await (this.o.fitter ?? inProcessFitter)({ input: net.input, train, val, ctx });
+    let kept: { trial: NetworkTrial; params: Record<string, unknown>; fit: FittedTrial } | null = null;
+    let fatal: unknown = null;
+    const stopAll = new AbortController(); // a fatal error in one slot cancels the others' trials
+    // The study's first trial is the family's defaults: the search never ends below the plain model.
+    let defaultsPending = earlier.length === 0;
+    let proposing: Promise<unknown> = Promise.resolve();
+    const nextTrial = (): Promise<{ st: StoredTrial | null; first: boolean }> => {
+      const first = defaultsPending;
+      defaultsPending = false;
+      const p = proposing.then(() => store.next((h) => (h.length === 0 || !sampler ? {} : sampler.suggest(h)), this.budget.trials)).then((st) => ({ st, first }));
+      proposing = p.catch(() => undefined);
+      return p;
+    };
+
+    const runTrial = async (st: StoredTrial, first: boolean): Promise<void> => {
+      const n = st.number;
+      const overrides = overridesOf(st.params);
+      const abort = new AbortController();
+      const onStop = () => abort.abort();
+      ctx.signal?.addEventListener('abort', onStop);
+      stopAll.signal.addEventListener('abort', onStop);
+      const timer = !first && deadline !== Infinity ? setTimeout(() => abort.abort(), Math.max(0, deadline - performance.now())) : undefined;
+      let lastStep = 0;
+      let pruned: number | null = null;
+      let reports = Promise.resolve();
+      const ts = performance.now();
+      const trial: NetworkTrial = { number: n, state: 'failed', params: st.params, value: null, epochs: 0, seconds: 0 };
+      try {
+        const fit = await fitter.fit(net.parse(overrides), {
+          number: n,
+          signal: abort.signal,
+          onEpoch: (p) => {
+            ctx.onEpoch?.(p);
+            if (p.valLoss === null || pruned !== null) return;
+            const v = -p.valLoss; // as `lepton tune`: −validation log-loss stands in for the AUC
+            lastStep = p.epoch;
+            reports = reports.then(() => st.report(p.epoch, v));
+            if (ashaFor(p.maxEpochs)?.report(n, p.epoch, v) === 'prune') {
+              pruned = v;
+              abort.abort();
             }
-            Object.assign(trial, { state: 'complete', value });
-            if (this.best === null || value > this.best.trial.value!) {
-              kept?.dispose();
-              kept = member;
-              this.best = { trial, params };
-            } else member.dispose();
-          }
-        } catch (e) {
-          if (ctx.signal?.aborted) throw e;
-          if (pruned !== null) Object.assign(trial, { state: 'pruned', value: pruned });
-          else if (first && !(e instanceof LeptonError && e.code === 'E_CANCELLED')) throw e; // the defaults fail: a real problem
-          else trial.error = abort.signal.aborted ? 'budget exhausted: the time budget ran out while the trial was running' : (e as Error).message;
-        } finally {
-          clearTimeout(timer);
-          ctx.signal?.removeEventListener('abort', onParent);
+          },
+        });
+        trial.epochs = fit.info.epochs;
+        // ASHA's decision is final even when the fit ended before the cancel reached it.
+        if (pruned !== null) {
+          fit.discard();
+          Object.assign(trial, { state: 'pruned', value: pruned });
+        } else {
+          Object.assign(trial, { state: 'complete', value: fit.value });
+          if (kept === null || ahead(trial, kept.trial)) {
+            kept?.fit.discard();
+            kept = { trial, params: overrides, fit };
+          } else fit.discard();
         }
-        trial.seconds = (performance.now() - ts) / 1000;
-        if (trial.epochs === 0) trial.epochs = lastStep;
-        await reports;
-        if (trial.state === 'failed') await st.fail(trial.error ?? 'failed');
-        else await st.finish(trial.value!, trial.state === 'pruned');
-        this.trials.push(trial);
-        this.o.onTrial?.({ ...trial, best: this.best?.trial.value ?? null });
+      } catch (e) {
+        if (ctx.signal?.aborted) throw e;
+        if (pruned !== null) Object.assign(trial, { state: 'pruned', value: pruned });
+        else if (first && !(e instanceof LeptonError && e.code === 'E_CANCELLED')) throw e; // the defaults fail: a real problem
+        else trial.error = stopAll.signal.aborted ? 'cancelled: another trial failed the search' : abort.signal.aborted ? 'budget exhausted: the time budget ran out while the trial was running' : (e as Error).message;
+      } finally {
+        clearTimeout(timer);
+        ctx.signal?.removeEventListener('abort', onStop);
+        stopAll.signal.removeEventListener('abort', onStop);
       }
+      trial.seconds = (performance.now() - ts) / 1000;
+      if (trial.epochs === 0) trial.epochs = lastStep;
+      await reports;
+      if (trial.state === 'failed') await st.fail(trial.error ?? 'failed');
+      else await st.finish(trial.value!, trial.state === 'pruned');
+      this.trials.push(trial);
+      this.o.onTrial?.({ ...trial, best: kept?.trial.value ?? null });
+    };
+
+    const slot = async (): Promise<void> => {
+      try {
+        for (;;) {
+          if (fatal !== null || (!defaultsPending && (!sampler || performance.now() >= deadline))) return;
+          const { st, first } = await nextTrial();
+          if (!st) return;
+          await runTrial(st, first);
+        }
+      } catch (e) {
+        fatal ??= e;
+        stopAll.abort();
+      }
+    };
+
+    try {
+      await Promise.all(Array.from({ length: fitter.parallel }, slot));
+      if (fatal !== null) throw fatal;
       // An earlier run's trial may beat this run's: train it again (same seed, same split, same network).
       const before = earlier.filter((t) => t.state === 'complete' && t.value !== null).sort((a, b) => b.value! - a.value! || a.number - b.number)[0];
-      const ahead = (a: { value: number | null; number: number }, b: { value: number | null; number: number }) => a.value! > b.value! || (a.value === b.value && a.number < b.number);
-      if (before && (this.best === null || ahead(before, this.best.trial))) {
-        const params = paramsOf(before.params as Params);
-        const member = await fitWith(params, ctx);
-        kept?.dispose();
-        kept = member;
-        this.best = { trial: { number: before.number, state: 'complete', params: before.params as Params, value: before.value, epochs: member.info.epochs, seconds: 0 }, params };
+      const current = kept as { trial: NetworkTrial } | null;
+      if (before && (current === null || ahead(before, current.trial))) {
+        const overrides = overridesOf(before.params as Params);
+        const fit = await fitter.fit(net.parse(overrides), { number: before.number, signal: ctx.signal ?? new AbortController().signal, onEpoch: (p) => ctx.onEpoch?.(p) });
+        (kept as { fit: FittedTrial } | null)?.fit.discard();
+        kept = { trial: { number: before.number, state: 'complete', params: before.params as Params, value: before.value, epochs: fit.info.epochs, seconds: 0 }, params: overrides, fit };
       }
+      const final = kept as { trial: NetworkTrial; params: Record<string, unknown>; fit: FittedTrial } | null;
+      if (!final) throw new LeptonError('E_LIMIT', 'no trial completed within the budget', 'give more time (--time) or trials');
+      const member = await final.fit.keep();
+      this.best = { trial: final.trial, params: final.params };
+      this.seconds = (performance.now() - t0) / 1000;
+      return member;
     } catch (e) {
-      (kept as Member | null)?.dispose();
+      (kept as { fit: FittedTrial } | null)?.fit.discard();
       throw e;
+    } finally {
+      await fitter.close();
     }
-    this.seconds = (performance.now() - t0) / 1000;
-    if (!kept) throw new LeptonError('E_LIMIT', 'no trial completed within the budget', 'give more time (--time) or trials');
-    return kept;
   }
 }
 
@@ -350,9 +433,9 @@ export class NetworkSearch {
  * whose parameters are then written into `params` so the manifest (written after the fit)
  * records the kept network. `parse` turns a trial's overrides into the family's parameters.
  */
-export async function fitOrSearch<P extends object>(search: NetworkSearch | undefined, params: P, parse: (overrides: Record<string, unknown>) => P, fit: (p: P, ctx: FitContext) => Promise<Member>, train: FitData, val: FitData, ctx: FitContext): Promise<Member> {
-  if (!search) return fit(params, ctx);
-  const member = await search.run((p, c) => fit(parse(p), c), train, val, ctx);
+export async function fitOrSearch<P extends object>(search: NetworkSearch | undefined, params: P, parse: (overrides: Record<string, unknown>) => P, input: NetInput, train: FitData, val: FitData, ctx: FitContext): Promise<Member> {
+  if (!search) return fitNetwork(input, params as Record<string, unknown>, train, val, ctx);
+  const member = await search.run({ input, parse: (o) => parse(o) as Record<string, unknown> }, train, val, ctx);
   Object.assign(params, parse(search.best!.params));
   return member;
 }

@@ -10,9 +10,10 @@ import { NetworkSearch } from '../automl/networks.js';
 import { LeptonError } from '../errors.js';
 import type { TrialRecord } from '../registry/registry.js';
 import { parseBudget, studyBudget } from '../tune/budget.js';
+import { NetworkWorkers } from '../tune/network-workers.js';
 import { dataHash, studySeed, StudyTrials } from '../tune/network-study.js';
 import { defaultStudyName } from '../tune/runner.js';
-import { bestTrial, formatBudget, formatResumed, formatSummary, formatTrialLine, summarizeStudy } from '../tune/report.js';
+import { bestTrial, formatBudget, formatResumed, formatWorkers, formatSummary, formatTrialLine, summarizeStudy } from '../tune/report.js';
 import { printJson } from './output.js';
 import { localActor, withHome } from './registry.js';
 import { formatReport } from '../eval/format.js';
@@ -29,7 +30,6 @@ export async function tuneNetworkCommand(data: string, out: string, f: TuneFlags
   if (f.register) throw refuse('--register', 'works for table studies so far; a network study saves its kept model to --out', `register the file afterwards: lepton models register ${out} --name NAME`);
   if (f.space) throw refuse('--space', "is for the table families; a network study searches its family's own knobs (learning rate, weight decay, batch size, widths)", 'leave --space out; fix a knob with its train option, e.g. --epochs 5');
   if (f.sampler !== undefined && f.sampler !== 'tpe') throw refuse(`--sampler ${f.sampler}`, 'is for the table families; a network study uses TPE', 'leave --sampler out');
-  if (f.parallel !== undefined && f.parallel !== '1') throw refuse('--parallel', 'is for the table families: a network trial uses every core for its own tensor work, so trials run one at a time', 'leave --parallel out');
   if (!f.asha) throw refuse('--no-asha', 'is for the table families; a network study always prunes with ASHA', 'leave --no-asha out');
   const { trials, time } = studyBudget(f);
   const budget = parseBudget({ trials, time });
@@ -37,7 +37,10 @@ export async function tuneNetworkCommand(data: string, out: string, f: TuneFlags
   const target = f.target ?? 'label';
   const name = f.study ?? defaultStudyName(data, target);
   const t0 = performance.now();
-  await withHome(async (home) => {
+  // Forked now, so the workers' start-up overlaps reading the data.
+  const workers = new NetworkWorkers({ parallel: f.parallel === undefined ? undefined : Number(f.parallel), trials: budget.trials });
+  try {
+    await withHome(async (home) => {
     const seed = await studySeed(home, f.project, name, f.seed);
     let best: TrialRecord | null = null;
     let requeued: number[] = [];
@@ -48,7 +51,7 @@ export async function tuneNetworkCommand(data: string, out: string, f: TuneFlags
       { project: f.project, name, dataHash: await dataHash(data), target, seed },
       (e) => {
         ({ requeued, resumed } = e);
-        if (!quiet) process.stderr.write(`study ${e.study.name} (${formatResumed(e)}): ${String((e.study.space.family as { choices: string[] }).choices[0])} network, TPE + ASHA, seed ${e.study.seed}, one trial at a time, budget ${formatBudget(budget)}\n`);
+        if (!quiet) process.stderr.write(`study ${e.study.name} (${formatResumed(e)}): ${String((e.study.space.family as { choices: string[] }).choices[0])} network, TPE + ASHA, seed ${e.study.seed}, ${formatWorkers(workers.parallel, workers.threads)}, budget ${formatBudget(budget)}\n`);
       },
       (t) => {
         if (t.state === 'complete') best = bestTrial(best ? [best, t] : [t], 'maximize');
@@ -57,7 +60,7 @@ export async function tuneNetworkCommand(data: string, out: string, f: TuneFlags
     );
     let search: NetworkSearch | undefined;
     flags.seed = seed;
-    const result = await trainWith((family, fixed) => (search = new NetworkSearch(family, { trials, time, seed, fixed, store })));
+    const result = await trainWith((family, fixed) => (search = new NetworkSearch(family, { trials, time, seed, fixed, store, fitter: workers.fitter })));
     const study = await home.registry.study(f.project, name);
     const all = await home.registry.listTrials(study.id);
     const summary = summarizeStudy(study, all, { top: f.top });
@@ -72,5 +75,8 @@ export async function tuneNetworkCommand(data: string, out: string, f: TuneFlags
     process.stdout.write(`\n${formatSummary(summary)}`);
     process.stdout.write(`\nstopped by the ${stoppedBy === 'time' ? 'time budget' : 'trial budget'} after ${seconds.toFixed(1)} s\n`);
     process.stdout.write(`kept trial ${kept.trial.number} (${search!.family}); test split (${result.split.test} rows the study never saw):\n${formatReport(result.test)}\n\nmodel saved to ${out}\n`);
-  });
+    });
+  } finally {
+    await workers.close();
+  }
 }

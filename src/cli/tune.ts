@@ -14,7 +14,7 @@ import { LeptonError } from '../errors.js';
 import { MODEL_CHOICES } from '../models/spec.js';
 import { studyBudget } from '../tune/budget.js';
 import { runStudy, SAMPLERS, type TuneResult } from '../tune/runner.js';
-import { fmtNum, formatBudget, formatResumed, formatSummary, formatTrialLine, summarizeStudy, type StudySummary } from '../tune/report.js';
+import { fmtNum, formatBudget, formatResumed, formatSummary, formatTrialLine, formatWorkers, summarizeStudy, type StudySummary } from '../tune/report.js';
 import { localActor, withHome } from './registry.js';
 import { action, parseIntOption, printJson } from './output.js';
 import { networkTrainer, type TrainFlags } from './train.js';
@@ -125,8 +125,8 @@ parameters, none is lost or repeated. A crashing trial is recorded as failed and
 Folders of images or texts, long tables of sequences (--sequence-id/--sequence-time) and tables
 with free-text or image columns search their network instead (cnn, textnet, seqnet, mixed: the
 learning rate, weight decay, batch size and the family's widths, as \`lepton train --time\`):
-trial 1 is the family's defaults, ASHA prunes on each epoch's validation loss, and trials run one
-at a time, each using every core. --epochs fixes the epochs of every trial; the kept network (the
+trial 1 is the family's defaults, ASHA prunes on each epoch's validation loss, and trials run in
+isolated worker processes as table trials do (--parallel). --epochs fixes the epochs of every trial; the kept network (the
 best trial of the whole study) is evaluated on the test split and saved to --out.`,
     )
     .action(
@@ -164,7 +164,7 @@ best trial of the whole study) is evaluated on the test split and saved to --out
             onStart: (e) => {
               metric = e.study.metric;
               if (quiet) return;
-              process.stderr.write(`study ${e.study.name} (${formatResumed(e)}): ${e.study.sampler} sampler, seed ${e.study.seed}, ${e.parallel} worker${e.parallel > 1 ? 's' : ''} × ${e.threadsPerWorker} thread${e.threadsPerWorker > 1 ? 's' : ''}, budget ${formatBudget(e.budget)}\n`);
+              process.stderr.write(`study ${e.study.name} (${formatResumed(e)}): ${e.study.sampler} sampler, seed ${e.study.seed}, ${formatWorkers(e.parallel, e.threadsPerWorker)}, budget ${formatBudget(e.budget)}\n`);
             },
             onTrial: (e) => {
               if (!quiet) process.stderr.write(formatTrialLine(e, metric));

@@ -120,3 +120,41 @@ export function loadSeqNet(params: SeqNetParams, info: FitInfo, tensors: Readonl
   loadWeights(net, tensors, prefix, 'the model file is damaged or was written for a different network');
   return new NetMember('seqnet', params, info, net);
 }
+
+/**
+ * Which network a trainer fits, as plain data: what a tuning worker process needs (beside the
+ * tensors and the parsed parameters) to fit the same network, and the parent to load its weights.
+ */
+export type NetInput =
+  | { family: 'cnn'; shape: ImageShape }
+  | { family: 'textnet'; shape: TextShape }
+  | { family: 'seqnet'; shape: SequenceShape }
+  | { family: 'mixed'; layout: MixedLayout };
+
+/** Fits the network `input` names with already parsed family parameters. */
+export function fitNetwork(input: NetInput, params: Record<string, unknown>, train: FitData, val: FitData | undefined, ctx: FitContext): Promise<Member> {
+  switch (input.family) {
+    case 'cnn':
+      return fitNet(params as CnnParams, input.shape, train, val, ctx);
+    case 'textnet':
+      return fitTextNet(params as TextNetParams, input.shape, train, val, ctx);
+    case 'seqnet':
+      return fitSeqNet(params as SeqNetParams, input.shape, train, val, ctx);
+    case 'mixed':
+      return fitMixedNet(params as MixedNetParams, input.layout, train, val, ctx);
+  }
+}
+
+/** A fitted network back from its tensors (as `Member.tensors(prefix)` wrote them). */
+export function loadNetwork(input: NetInput, params: Record<string, unknown>, info: FitInfo, tensors: ReadonlyMap<string, StTensor>, prefix: string, classes: number, seed: number): Member {
+  switch (input.family) {
+    case 'cnn':
+      return loadNet(params as CnnParams, info, tensors, prefix, input.shape, classes, seed);
+    case 'textnet':
+      return loadTextNet(params as TextNetParams, info, tensors, prefix, input.shape, classes, seed);
+    case 'seqnet':
+      return loadSeqNet(params as SeqNetParams, info, tensors, prefix, input.shape, classes, seed);
+    case 'mixed':
+      return loadMixedNet(params as MixedNetParams, info, tensors, prefix, input.layout, classes, seed);
+  }
+}

@@ -13,7 +13,6 @@ import { availableParallelism } from 'node:os';
 import { fitOrSearch, type NetworkSearch } from '../automl/networks.js';
 import { imageFeatures, takeImages, type ImageSet } from '../data/images.js';
 import { LeptonError } from '../errors.js';
-import { fitNet } from '../models/net-family.js';
 import { CnnParams } from '../models/spec.js';
 import { parseNetParams, trainNetwork, type NetworkTrainOptions, type NetworkTrainResult } from './train-network.js';
 
@@ -43,7 +42,7 @@ export async function trainImages(set: ImageSet, options: ImageTrainOptions = {}
       features: (rows) => imageFeatures(takeImages(set, rows)),
       numFeatures: set.channels * set.height * set.width,
       input: { kind: 'image', channels: set.channels, height: set.height, width: set.width },
-      fit: (train, val, ctx) => fitOrSearch(options.search, params, parse, (p, c) => fitNet(p, shape, train, val, c), train, val, ctx),
+      fit: (train, val, ctx) => fitOrSearch(options.search, params, parse, { family: 'cnn', shape }, train, val, ctx),
       summary: () => ({ images: { height: set.height, width: set.width, channels: set.channels } }),
     }),
   });

@@ -21,7 +21,6 @@ import { decodeImageColumns } from '../data/image-columns.js';
 import { isImageColumn } from '../data/infer.js';
 import { isDict, type Table } from '../data/table.js';
 import { LeptonError, listNames } from '../errors.js';
-import { fitMixedNet } from '../models/net-family.js';
 import { MixedNetParams } from '../models/spec.js';
 import { Pipeline } from '../prep/pipeline.js';
 import { fitTarget, type Task } from '../prep/target.js';
@@ -128,7 +127,7 @@ export async function trainMixed(data: Table | string, options: MixedTrainOption
         numFeatures: pipeline.outputDim,
         input: { kind: 'mixed' },
         pipeline: pipeline.state,
-        fit: (train, val, ctx) => fitOrSearch(options.search, params, parse, (p, c) => fitMixedNet(p, l, train, val, c), train, val, ctx),
+        fit: (train, val, ctx) => fitOrSearch(options.search, params, parse, { family: 'mixed', layout: l }, train, val, ctx),
         summary: () => ({
           mixed: {
             tabularFeatures: l.tabular,

@@ -17,7 +17,6 @@ import { fitSequenceScaler, groupSequences, lastLabels, sensorColumns, sequenceF
 import type { Table } from '../data/table.js';
 import { LeptonError, listNames } from '../errors.js';
 import { fitOrSearch, type NetworkSearch } from '../automl/networks.js';
-import { fitSeqNet } from '../models/net-family.js';
 import { SeqNetParams } from '../models/spec.js';
 import { parseNetParams, trainNetwork, type NetworkTrainOptions, type NetworkTrainResult } from './train-network.js';
 import { loadInput, MIN_ROWS } from './train.js';
@@ -89,7 +88,7 @@ export async function trainSequences(data: Table | string, options: SequenceTrai
         numFeatures: seqLen * (sensors.length + 1),
         input: { kind: 'sequence', id: options.id, time: options.time, sensors, seqLen, scaler },
         pipeline: { version: 1, inputs: inputs.map(({ categories, ...s }) => s), steps: [], skipped: [] },
-        fit: (train, val, ctx) => fitOrSearch(options.search, params, parse, (p, c) => fitSeqNet(p, { seqLen, sensors: sensors.length }, train, val, c), train, val, ctx),
+        fit: (train, val, ctx) => fitOrSearch(options.search, params, parse, { family: 'seqnet', shape: { seqLen, sensors: sensors.length } }, train, val, ctx),
         summary: () => ({ sequences: { ids: keep.length, id: options.id, time: options.time, seqLen, sensors, truncatedTrain: truncated, label: 'the target on each id\'s last labelled row' } }),
       };
     },

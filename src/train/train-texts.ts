@@ -15,7 +15,6 @@ import { fitOrSearch, type NetworkSearch } from '../automl/networks.js';
 import type { RawTable } from '../data/infer.js';
 import type { Table } from '../data/table.js';
 import { LeptonError, listNames } from '../errors.js';
-import { fitTextNet } from '../models/net-family.js';
 import { TextNetParams } from '../models/spec.js';
 import { fitTarget, type Task } from '../prep/target.js';
 import { WordTokenizer, type TextEncoder, type TokenizerOptions } from '../text/tokenizer.js';
@@ -66,7 +65,7 @@ export async function trainTexts(texts: readonly string[], labels: Int32Array | 
         numFeatures: seqLen,
         input: { kind: 'text', seqLen, vocab: tok.toJSON() },
         pipeline: options.column ? { version: 1, inputs: [{ name: options.column, type: 'text' }], steps: [], skipped: [] } : undefined,
-        fit: (train, val, ctx) => fitOrSearch(options.search, params, parse, (p, c) => fitTextNet(p, { vocab: tok.size, seqLen }, train, val, c), train, val, ctx),
+        fit: (train, val, ctx) => fitOrSearch(options.search, params, parse, { family: 'textnet', shape: { vocab: tok.size, seqLen } }, train, val, ctx),
         summary: () => ({ text: { seqLen, vocabSize: tok.size, truncatedTrain: truncated } }),
       };
     },

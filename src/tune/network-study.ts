@@ -1,8 +1,9 @@
 /**
  * Network searches (cnn, textnet, seqnet, mixed) as studies in the registry, for `lepton tune
  * FOLDER` and `lepton tune TABLE --sequence-id …`: the same study records, resume and `tune show`
- * as the table families' studies (runner.ts), with the trials run by the network search itself
- * (src/automl/networks.ts) in this process, one after another.
+ * as the table families' studies (runner.ts), with the trials proposed, pruned and kept by the
+ * network search itself (src/automl/networks.ts) and fitted in isolated worker processes
+ * (network-workers.ts).
  *
  * What a study records: its space is the family (a one-choice `family` parameter), the searched
  * knobs, and the options fixed for every trial (--epochs 5 as `epochs: { choices: [5] }`), so a

@@ -27,6 +27,7 @@ import type { Table } from '../data/table.js';
 import { LeptonError } from '../errors.js';
 import { classificationReport, regressionReport } from '../eval/metrics.js';
 import type { FitData, Member } from '../models/member.js';
+import type { NetInput } from '../models/net-family.js';
 import { resolveParams, type FamilyName, type TorchParams, type XgbParams } from '../models/spec.js';
 import { fitTorch } from '../models/torch-family.js';
 import { fitXgb } from '../models/xgboost-family.js';
@@ -55,6 +56,8 @@ export interface ObjectiveData extends ObjectiveInfo {
   mean: number;
   std: number;
   rows: { train: number; val: number; test: number };
+  /** A network study's network (src/tune/network-workers.ts): what every trial fits, instead of a table family. */
+  network?: NetInput;
 }
 
 /** The study's metric and direction for a target (reads and checks the target only). */

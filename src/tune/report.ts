@@ -184,3 +184,8 @@ export function formatTrialLine(e: { trial: TrialRecord; best: TrialRecord | nul
   const best = e.best ? `best ${fmtNum(e.best.value!)} (#${e.best.number})` : 'best —';
   return `trial ${t.number}${of}  ${t.state.padEnd(8)} ${value.padEnd(22)} ${best}  [${(e.elapsedMs / 1000).toFixed(1)} s]  ${formatParams(t.params)}\n`;
 }
+
+/** "2 workers × 1 thread": how a study's trials share the machine. */
+export function formatWorkers(parallel: number, threads: number): string {
+  return `${parallel} worker${parallel > 1 ? 's' : ''} × ${threads} thread${threads > 1 ? 's' : ''}`;
+}

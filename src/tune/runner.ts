@@ -226,7 +226,8 @@ interface Slot {
   trial: RunningTrial | null;
 }
 
-const describeExit = (code: number | null, signal: NodeJS.Signals | null): string => {
+/** Why a worker process ended, in words a user can act on. */
+export const describeExit = (code: number | null, signal: NodeJS.Signals | null): string => {
   if (signal === 'SIGKILL' || code === 137) return `the worker process was killed (${signal ?? `exit code ${code}`}), most likely by the out-of-memory killer`;
   if (signal) return `the worker process crashed (${signal})`;
   return `the worker process exited with code ${code}`;
@@ -258,7 +259,8 @@ export async function runStudy(home: Home, actor: Actor, o: TuneOptions): Promis
   }
 }
 
-function forkWorker(script: string, torch: boolean): ChildProcess {
+/** A tuning worker process (worker.ts); `torch` warms libtorch up while the parent reads the data. */
+export function forkWorker(script: string, torch: boolean): ChildProcess {
   const child = fork(script, torch ? [WORKER_FLAG, WARM_TORCH_FLAG] : [WORKER_FLAG], { execArgv: [], stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
   child.on('error', () => undefined); // 'exit' follows; a spare's is seen when it is taken
   return child;

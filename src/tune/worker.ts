@@ -13,9 +13,20 @@
  * messages; `prune` cancels the running trial (AbortSignal), `stop` ends the worker. Worker →
  * parent: `ready` (or `init-error`), `report` per epoch/round, then `done`, `cancelled` or
  * `failed` per trial. When the parent dies the IPC channel closes and the worker exits.
+ *
+ * Network studies (src/tune/network-workers.ts) send `net-trial` instead: the objective file
+ * names the network, the worker sends each `epoch` as the engine reports it (ASHA runs in the
+ * parent, as in the in-process search), and `net-done` says the trial's weights are in the file
+ * the parent named, so the parent can keep the best network without training it again.
  * @module
  */
+import { writeFile } from 'node:fs/promises';
+import { networkValue } from '../automl/networks.js';
 import { addon } from '../engine/addon.js';
+import { encodeSafetensors } from '../engine/safetensors.js';
+import type { ErrorCode, LeptonError } from '../errors.js';
+import type { EpochProgress, FitInfo } from '../models/member.js';
+import { fitNetwork, type NetInput } from '../models/net-family.js';
 import { resolveParams, type FamilyName, type TorchParams } from '../models/spec.js';
 import { fitTorch } from '../models/torch-family.js';
 import { runTrial, type ObjectiveData } from './objective.js';
@@ -24,6 +35,8 @@ import { readObjectiveFile } from './objective-file.js';
 export type ToWorker =
   | { type: 'init'; objectiveFile: string; seed: number; torchThreads: number; xgbThreads: number; reportEvery: number }
   | { type: 'trial'; number: number; family: FamilyName; params: Record<string, unknown> }
+  /** A network study's trial: the objective's network with these parsed family parameters. */
+  | { type: 'net-trial'; number: number; params: Record<string, unknown>; weights: string }
   | { type: 'prune'; number: number }
   | { type: 'stop' };
 
@@ -32,8 +45,13 @@ export type FromWorker =
   | { type: 'init-error'; message: string }
   | { type: 'report'; number: number; step: number; value: number }
   | { type: 'done'; number: number; value: number; epochs: number; bestEpoch: number; seconds: number }
+  /** A network trial's epoch, as the engine reported it (the parent judges it with ASHA). */
+  | { type: 'epoch'; number: number; progress: EpochProgress }
+  /** A network trial's end: its validation ROC-AUC and the file its weights were written to. */
+  | { type: 'net-done'; number: number; value: number; info: FitInfo; weights: string }
   | { type: 'cancelled'; number: number }
-  | { type: 'failed'; number: number; error: string };
+  /** `code` and `hint` come with a network trial's LeptonError (its `error` is then the message alone). */
+  | { type: 'failed'; number: number; error: string; code?: ErrorCode; hint?: string };
 
 /**
  * Test-only fault injection: comma-separated trial numbers whose worker exits with code 137 (as
@@ -74,6 +92,27 @@ async function warmUp(torch: boolean): Promise<void> {
   }
 }
 
+/** Fits a network trial, judges it on validation, writes its weights for the parent to keep. */
+async function runNetworkTrial(data: ObjectiveData, input: NetInput, m: Extract<ToWorker, { type: 'net-trial' }>, init: Extract<ToWorker, { type: 'init' }>, signal: AbortSignal): Promise<FromWorker> {
+  const member = await fitNetwork(input, m.params, data.train, data.val, {
+    task: 'classification',
+    numClasses: data.numClasses,
+    numFeatures: data.numFeatures,
+    seed: init.seed,
+    torchThreads: init.torchThreads,
+    xgbThreads: init.xgbThreads,
+    signal,
+    onEpoch: (progress) => send({ type: 'epoch', number: m.number, progress }),
+  });
+  try {
+    const value = await networkValue(member, data.val, data.numClasses);
+    await writeFile(m.weights, encodeSafetensors(member.tensors(''), {}));
+    return { type: 'net-done', number: m.number, value, info: member.info, weights: m.weights };
+  } finally {
+    member.dispose();
+  }
+}
+
 async function main(): Promise<void> {
   let data: ObjectiveData | undefined;
   let init: Extract<ToWorker, { type: 'init' }> | undefined;
@@ -108,6 +147,22 @@ async function main(): Promise<void> {
         }).then(
           (r) => send({ type: 'done', number: m.number, value: r.value, epochs: r.epochs, bestEpoch: r.bestEpoch, seconds: r.seconds }),
           (e: unknown) => send(abort.signal.aborted ? { type: 'cancelled', number: m.number } : { type: 'failed', number: m.number, error: errorText(e) }),
+        ).finally(() => {
+          if (running?.number === m.number) running = undefined;
+        });
+        return;
+      }
+      case 'net-trial': {
+        if (!data?.network || !init) return send({ type: 'failed', number: m.number, error: 'the worker was given a network trial before it was ready' });
+        if (crash.has(m.number)) process.exit(137);
+        const abort = new AbortController();
+        running = { number: m.number, abort };
+        runNetworkTrial(data, data.network, m, init, abort.signal).then(
+          (r) => send(r),
+          (e: unknown) => {
+            const err = e as Partial<LeptonError>;
+            send(abort.signal.aborted ? { type: 'cancelled', number: m.number } : { type: 'failed', number: m.number, error: err?.message ?? String(e), code: err?.code, hint: err?.hint });
+          },
         ).finally(() => {
           if (running?.number === m.number) running = undefined;
         });

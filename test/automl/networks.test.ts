@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { NetworkSearch, NETWORK_SPACES, networkParams } from '../../src/automl/networks.js';
-import { fitNet, netSpecFor, textNetSpecFor } from '../../src/models/net-family.js';
+import { netSpecFor, textNetSpecFor } from '../../src/models/net-family.js';
 import { parseNetSpec } from '../../src/models/net-spec.js';
 import { CnnParams, TextNetParams } from '../../src/models/spec.js';
 import { makeSampler, type Trial } from '../../src/tune/samplers.js';
@@ -55,7 +55,7 @@ describe('network search spaces (AutoML on image and text folders)', () => {
     const run = async () => {
       const search = new NetworkSearch('cnn', { trials: 6, seed: 3, fixed: { epochs: 3, batchSize: 32 } });
       expect(Object.keys(search.space)).not.toContain('batchSize');
-      const member = await search.run((p, ctx) => fitNet(CnnParams.parse(p), [3, 8, 8], train, val, ctx), train, val, { task: 'classification', numClasses, numFeatures: 192, seed: 3, torchThreads: 1, xgbThreads: 1 });
+      const member = await search.run({ input: { family: 'cnn', shape: [3, 8, 8] }, parse: (p) => CnnParams.parse(p) }, train, val, { task: 'classification', numClasses, numFeatures: 192, seed: 3, torchThreads: 1, xgbThreads: 1 });
       member.dispose();
       return search;
     };

@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { openHome } from '../../src/registry/open.js';
 import { fashion, writeFolder } from '../data/fixtures.js';
 import { cli, expectCleanError, tmp } from '../helpers.js';
+import { CRASH_ENV } from '../../src/tune/worker.js';
 import { killMidStudyAndRerun } from '../tune/kill-study.js';
 import { runToFailure, toCsv } from '../data/run-to-failure.js';
 
@@ -62,10 +63,11 @@ describe('cli: lepton tune on networks (folders, sequences)', () => {
     const scans = join(dir, 'scans-kill');
     await writeFolder(scans, await fashion());
     const home = join(dir, 'kill-home');
-    const args = ['tune', scans, '--study', 'killme', '--epochs', '6', '--trials', '5', '--seed', '3', '--out', join(dir, 'kill.lepton')];
+    // Two workers: the kill may interrupt two trials; each runs again once, with its number and knobs.
+    const args = ['tune', scans, '--study', 'killme', '--epochs', '6', '--trials', '5', '--seed', '3', '--parallel', '2', '--out', join(dir, 'kill.lepton')];
     const { victim, again } = await killMidStudyAndRerun(args, home, 'killme');
     expect(again.code, again.stderr).toBe(0);
-    expect(again.stderr).toMatch(new RegExp(`resumed \\(\\d+ trials so far; interrupted trial #${victim.number} queued to run again\\)`));
+    expect(again.stderr).toMatch(new RegExp(`resumed \\(\\d+ trials so far; interrupted trials? (#\\d+, )*#${victim.number}(, #\\d+)* queued to run again\\)`));
     const h = await openHome({ dir: home });
     try {
       const ts = await h.registry.listTrials((await h.registry.study('default', 'killme')).id);
@@ -74,22 +76,47 @@ describe('cli: lepton tune on networks (folders, sequences)', () => {
       const rerun = ts.find((t) => t.number === victim.number)!;
       expect(rerun.attempt).toBe(2);
       expect(rerun.params).toEqual(victim.params);
+      expect(ts.filter((t) => t.attempt === 2).length).toBeLessThanOrEqual(2);
     } finally {
       await h.close();
     }
   }, 120_000);
 
+  it('trials run in isolated workers: one whose worker is killed fails with the reason, the others go on in parallel', async () => {
+    const scans = join(dir, 'scans-crash');
+    await writeFolder(scans, await fashion());
+    process.env[CRASH_ENV] = '2'; // trial 2's worker exits with 137, as the OOM killer's victim would
+    let t: Awaited<ReturnType<typeof cli>>;
+    try {
+      t = await cli(['tune', scans, '--study', 'crashy', '--epochs', '3', '--trials', '4', '--parallel', '2', '--out', join(dir, 'crash.lepton'), '--json']);
+    } finally {
+      delete process.env[CRASH_ENV];
+    }
+    expect(t.code, t.stderr).toBe(0);
+    const r = JSON.parse(t.stdout) as Result & { leaderboard: { error?: string | null }[] };
+    expect(r.counts.total).toBe(4);
+    expect(r.counts.failed).toBe(1);
+    const crashed = r.leaderboard.find((x) => x.number === 2)!;
+    expect(crashed.state).toBe('failed');
+    expect(crashed.error).toMatch(/the worker process was killed \(exit code 137\), most likely by the out-of-memory killer/);
+    expect(r.final.trial).toBe(r.best.number);
+    expect(r.final.test.rocAuc).toBeGreaterThan(0.8);
+    // The kept network is the best trial's own weights, loaded from its worker's file: it predicts.
+    const p = await cli(['predict', join(dir, 'crash.lepton'), join(scans, 'trouser'), '--json']);
+    expect(p.code, p.stderr).toBe(0);
+  }, 90_000);
+
   it('a long table of sequences is a seqnet study; options the network study cannot honour are clear errors', async () => {
     const data = join(dir, 'engines.csv');
     writeFileSync(data, toCsv(runToFailure(160, 21)));
     const seq = ['--target', 'fail_soon', '--sequence-id', 'unit', '--sequence-time', 'cycle', '--seq-len', '20', '--epochs', '4'];
-    const t = await cli(['tune', data, ...seq, '--trials', '3', '--study', 'engines', '--out', join(dir, 'engines.lepton')]);
+    const t = await cli(['tune', data, ...seq, '--trials', '3', '--parallel', '2', '--study', 'engines', '--out', join(dir, 'engines.lepton')]);
     expect(t.code, t.stderr).toBe(0);
-    expect(t.stderr).toMatch(/study engines \(new\): seqnet network, TPE \+ ASHA, seed 42, one trial at a time, budget 3 trials/);
+    expect(t.stderr).toMatch(/study engines \(new\): seqnet network, TPE \+ ASHA, seed 42, 2 workers × \d+ threads?, budget 3 trials/);
     expect(t.stderr).toMatch(/^trial 3\/3 /m);
     expect(t.stdout).toMatch(/study engines \(project default\): roc_auc \(maximize\) of 'fail_soon'/);
     expect(t.stdout).toMatch(/kept trial \d \(seqnet\); test split/);
-    expectCleanError(await cli(['tune', data, ...seq, '--trials', '2', '--parallel', '2']), /--parallel is for the table families/);
+    expectCleanError(await cli(['tune', data, ...seq, '--trials', '2', '--parallel', '0']), /--parallel must be a whole number of worker processes above zero/);
     expectCleanError(await cli(['tune', data, ...seq, '--trials', '2', '--sampler', 'random']), /--sampler random is for the table families; a network study uses TPE/);
     expectCleanError(await cli(['tune', data, ...seq, '--trials', '2', '--register', 'eng']), /--register works for table studies so far/);
     expectCleanError(await cli(['tune', data, ...seq, '--trials', '0']), /the trial budget must be a whole number of trials above zero/);
