@@ -171,7 +171,8 @@ export interface TrialStore {
   open(search: { family: NetworkFamily; space: SearchSpace; fixed: Record<string, unknown> }): Promise<Trial[]>;
   /**
    * The next trial: one an interrupted run left behind, with its number and knobs, else a new one
-   * with `propose(history)`'s knobs; null once `maxTrials` trials are numbered.
+   * with `propose(history)`'s knobs (the history holds every trial so far, running ones too);
+   * null once `maxTrials` trials are numbered.
    */
   next(propose: (history: readonly Trial[]) => Params, maxTrials: number | null): Promise<StoredTrial | null>;
 }

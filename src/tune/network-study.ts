@@ -90,7 +90,9 @@ export class StudyTrials implements TrialStore {
 
   async next(propose: (history: readonly Trial[]) => Params, maxTrials: number | null): Promise<StoredTrial | null> {
     const reg = this.home.registry;
-    const rec = await reg.startTrial(this.studyId, (h) => propose(h.filter(ended)), this.owner, { maxTrials: maxTrials ?? undefined });
+    // Every trial so far, running ones too: the defaults go to the study's first trial only, and
+    // TPE takes only finished trials as observations.
+    const rec = await reg.startTrial(this.studyId, propose, this.owner, { maxTrials: maxTrials ?? undefined });
     if (!rec) return null;
     const ref = { id: rec.id, attempt: rec.attempt };
     const recorded = async () => {

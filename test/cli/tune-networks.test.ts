@@ -99,6 +99,8 @@ describe('cli: lepton tune on networks (folders, sequences)', () => {
     const crashed = r.leaderboard.find((x) => x.number === 2)!;
     expect(crashed.state).toBe('failed');
     expect(crashed.error).toMatch(/the worker process was killed \(exit code 137\), most likely by the out-of-memory killer/);
+    // Trial 2 was proposed while trial 1 (the defaults) ran: the defaults are the first trial only.
+    expect(r.leaderboard.filter((x) => Object.keys(x.params).length === 0).map((x) => x.number)).toEqual([1]);
     expect(r.final.trial).toBe(r.best.number);
     expect(r.final.test.rocAuc).toBeGreaterThan(0.8);
     // The kept network is the best trial's own weights, loaded from its worker's file: it predicts.
