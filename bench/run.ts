@@ -1,7 +1,7 @@
 /**
  * Benchmarks, each run beside its peer in the same process tree and reported as a ratio.
  *   make bench              all
- *   node dist/bench/run.js mlp | cnn | lstm | transformer | text | cv | automl | smote | serve | ingest | tune | recommend
+ *   node dist/bench/run.js mlp | cnn | lstm | transformer | text | cv | automl | smote | serve | ingest | tune | xgb | recommend
  * Results are printed as tables and written to bench/results/latest.json.
  */
 import { execFileSync } from 'node:child_process';
@@ -20,6 +20,7 @@ import { recommendBench } from './recommend.js';
 import { serveBench } from './serve.js';
 import { lstmBench, textBench, transformerBench } from './text.js';
 import { tuneBench } from './tune.js';
+import { xgbBench } from './xgb.js';
 
 const root = packageRoot();
 // Debian's interpreter, where python3-torch / -sklearn / -xgboost live (a pyenv python3 may shadow it on PATH).
@@ -99,6 +100,7 @@ if (!which || which === 'smote') results.smote = await balanceBench();
 if (!which || which === 'serve') results.serve = await serveBench();
 if (!which || which === 'ingest') results.ingest = await ingestBench(PYTHON);
 if (!which || which === 'tune') results.tune = await tuneBench();
+if (!which || which === 'xgb') results.xgb = await xgbBench(PYTHON);
 if (!which || which === 'text') results.text = await textBench();
 if (!which || which === 'lstm') results.lstm = await lstmBench();
 if (!which || which === 'transformer') results.transformer = await transformerBench();

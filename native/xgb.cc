@@ -8,8 +8,14 @@
 #include <atomic>
 #include <chrono>
 #include <cmath>
+#include <condition_variable>
 #include <cstring>
+#include <deque>
+#include <functional>
+#include <future>
 #include <limits>
+#include <mutex>
+#include <thread>
 
 #include "common.h"
 
@@ -19,6 +25,81 @@ namespace {
 void Check(int rc, const char* what) {
   if (rc != 0) throw EngineError("E_XGB", std::string(what) + ": " + XGBGetLastError());
 }
+
+// XGBoost's work runs on one long-lived thread per process, whichever thread asked for it.
+// Why: libgomp counts every OpenMP thread of the process, and once there are more than cores (a
+// second team: each thread that starts OpenMP work gets its own) its threads stop spinning at
+// barriers and sleep, and XGBoost's many short parallel regions pay a futex wake-up each. With
+// fits and predictions landing on whichever libuv pool thread was free, measured on
+// scikit-learn's digits (10 classes, 536 rounds, nthread 2, 2 cores): the first fit 1.3 s, every
+// later one 4.1–4.3 s; with all of them on this thread, 0.78–0.80 s each. Fits queue behind each
+// other here (they would only compete for the same cores); a prediction runs here when the
+// thread is idle, and on its caller's thread while a fit runs, so serving never waits for
+// training.
+class XgbThread {
+ public:
+  // Runs `fn` on the thread and waits for it; exceptions are rethrown here.
+  static void Run(const std::function<void()>& fn) {
+    XgbThread* t = Get();
+    // Counted down before the caller is released, so its next call finds the thread idle.
+    std::packaged_task<void()> task([t, &fn] {
+      struct Done {
+        XgbThread* t;
+        ~Done() {
+          std::lock_guard<std::mutex> lock(t->m_);
+          t->pending_--;
+        }
+      } done{t};
+      fn();
+    });
+    auto done = task.get_future();
+    {
+      std::lock_guard<std::mutex> lock(t->m_);
+      t->pending_++;
+      t->q_.push_back(std::move(task));
+    }
+    t->cv_.notify_one();
+    done.get();
+  }
+
+  // Runs `fn` on the thread if nothing is queued or running there, else on the calling thread.
+  static void RunIfIdle(const std::function<void()>& fn) {
+    XgbThread* t = Get();
+    bool idle;
+    {
+      std::lock_guard<std::mutex> lock(t->m_);
+      idle = t->pending_ == 0;
+    }
+    if (idle)
+      Run(fn);
+    else
+      fn();
+  }
+
+ private:
+  static XgbThread* Get() {
+    // Never destroyed: the thread waits on it until the process exits.
+    static XgbThread* t = new XgbThread();
+    return t;
+  }
+  XgbThread() { std::thread([this] { Loop(); }).detach(); }
+  void Loop() {
+    for (;;) {
+      std::packaged_task<void()> task;
+      {
+        std::unique_lock<std::mutex> lock(m_);
+        cv_.wait(lock, [this] { return !q_.empty(); });
+        task = std::move(q_.front());
+        q_.pop_front();
+      }
+      task();
+    }
+  }
+  std::mutex m_;
+  std::condition_variable cv_;
+  std::deque<std::packaged_task<void()>> q_;
+  int pending_ = 0;
+};
 
 struct DMatrix {
   DMatrixHandle h = nullptr;
@@ -127,6 +208,10 @@ class XgbFitWorker : public PromiseWorker<Napi::AsyncProgressQueueWorker<RoundRe
   }
 
   void Execute(const ExecutionProgress& progress) override {
+    XgbThread::Run([&] { Fit(progress); });
+  }
+
+  void Fit(const ExecutionProgress& progress) {
     BoosterHandle b = nullptr;
     try {
       const size_t n = x_.length / d_, nVal = xVal_.length / d_;
@@ -315,7 +400,7 @@ class XgbPredictWorker : public PromiseWorker<Napi::AsyncWorker> {
 
   void Execute() override {
     try {
-      PredictRows(*model_, x_.data, x_.length, type_, &out_, &shape_);
+      XgbThread::RunIfIdle([&] { PredictRows(*model_, x_.data, x_.length, type_, &out_, &shape_); });
     } catch (...) {
       DescribeCurrentException("predict", &errCode_, &errMsg_);
     }
@@ -355,7 +440,7 @@ Napi::Value XgbModel::PredictSync(const Napi::CallbackInfo& info) {
     auto x = PredictArgs(*this, info, &type);
     std::vector<float> out;
     std::vector<double> shape;
-    PredictRows(*this, x.data, x.length, type, &out, &shape);
+    XgbThread::RunIfIdle([&] { PredictRows(*this, x.data, x.length, type, &out, &shape); });
     return PredictionToJs(env, out, shape);
   } catch (...) {
     RethrowAsJs(env, "predictSync");

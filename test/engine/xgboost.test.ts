@@ -60,4 +60,25 @@ describe('engine: XgbModel', () => {
     expect(() => m.predict(new Float32Array(5))).toThrow(/model's 6 features/);
     m.dispose();
   });
+
+  it('runs fits one after another on its own thread, and a prediction does not wait for a running fit', async () => {
+    const { x, y } = blobs(800, 6);
+    const small = new XgbModel();
+    await small.fit({ x, y: Float32Array.from(y), numFeatures: 6 }, { params, rounds: 10, earlyStoppingRounds: 0 });
+    const big = blobs(20_000, 20);
+    const long = new XgbModel();
+    const longer = new XgbModel();
+    const order: string[] = [];
+    const data = { x: big.x, y: Float32Array.from(big.y), numFeatures: 20 };
+    const fit1 = long.fit(data, { params: { ...params, max_depth: '8', nthread: '2' }, rounds: 300, earlyStoppingRounds: 0 }, (r) => r.round === 1 && order.push('fit 1 started')).then(() => order.push('fit 1 done'));
+    const fit2 = longer.fit(data, { params: { ...params, max_depth: '8', nthread: '2' }, rounds: 5, earlyStoppingRounds: 0 }, (r) => r.round === 1 && order.push('fit 2 started')).then(() => order.push('fit 2 done'));
+    while (!order.includes('fit 1 started')) await new Promise((r) => setTimeout(r, 5));
+    const p = await small.predict(x.subarray(0, 6 * 4));
+    order.push('predicted');
+    expect(p.shape).toEqual([4]);
+    await Promise.all([fit1, fit2]);
+    // The prediction ran beside fit 1; fit 2 queued behind it (one OpenMP team per process).
+    expect(order).toEqual(['fit 1 started', 'predicted', 'fit 1 done', 'fit 2 started', 'fit 2 done']);
+    for (const m of [small, long, longer]) m.dispose();
+  });
 });
