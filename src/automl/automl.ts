@@ -481,7 +481,7 @@ export async function fitAutoML(table: Table, encoded: EncodedTarget, features: 
     decision = keepEnsemble(results[bestJ]!.loss!, blendLoss, w.filter((v) => v > 0).length);
     const wRecord = Object.fromEntries(results.map((r, j) => [r.family, w[j]!])) as Partial<Record<FamilyName, number>>;
     leaderboard.push({ name: 'weighted', params: null, valScore: null, oofScore: scoreOf(blended), oofLoss: mean(blendLoss), trials: null, bestEpoch: null, weights: wRecord, seconds: 0, selected: false });
-    const st = stackOof(oofs, yAll, folds, width, enc.task);
+    const st = await stackOof(oofs, yAll, folds, width, enc.task);
     const stRows = rowLosses(st.oof, yAll, width, enc.task);
     const stLoss = mean(stRows);
     const stDecision = keepEnsemble(results[bestJ]!.loss!, stRows, results.length);

@@ -4,14 +4,16 @@
  * Libraries of Models", as auto-sklearn does it), stacking with a (multinomial) logistic or
  * linear meta-model, and the rule that decides whether an ensemble is kept.
  *
- * Pure numeric code on plain arrays: no engine, no I/O, so every rule here is unit-tested on
- * constructed predictions.
+ * Numeric code on plain arrays, unit-tested on constructed predictions; the one fit, the
+ * stacking meta-model, is the engine's (L-BFGS logistic or linear regression).
  *
  * Outputs are row-major n × k: class probabilities (classification, k = number of classes) or
  * standardised values (regression, k = 1), as `Member.predict` returns them.
  * @module
  */
-import { applyStack, metaFeatures, metaScores, type Stack } from '../models/stacking.js';
+import { applyStack, metaFeatures, type Stack } from '../models/stacking.js';
+import { resolveParams, type TorchParams } from '../models/spec.js';
+import { fitTorch } from '../models/torch-family.js';
 import type { Task } from '../prep/target.js';
 
 const EPS = 1e-15;
@@ -116,41 +118,34 @@ export interface LinearMeta extends Stack {
 }
 
 /**
- * Fits the meta-model by full-batch gradient descent on standardised features with a small L2
- * penalty: softmax regression on log-loss (classification) or least squares (regression). What
- * it returns is the stored `Stack` (coefficients per output after standardising the features,
+ * Fits the meta-model on standardised features with a small L2 penalty on the coefficients
+ * (the intercepts free): multinomial logistic regression on log-loss (classification) or least
+ * squares (regression), solved by the engine's L-BFGS (the logistic family, src/models/torch-family.ts).
+ * It returns the stored `Stack` (coefficients per output after standardising the features,
  * intercepts, the standardisation) with its predict.
  */
-export function fitMeta(x: Float64Array, n: number, d: number, y: ArrayLike<number>, k: number, task: Task, options: { l2?: number; iterations?: number } = {}): LinearMeta {
-  const l2 = options.l2 ?? 1e-3;
-  const iters = options.iterations ?? 500;
-  const out = task === 'classification' ? k : 1;
+export async function fitMeta(x: Float64Array, n: number, d: number, y: ArrayLike<number>, k: number, task: Task, options: { l2?: number } = {}): Promise<LinearMeta> {
   const mu = new Float64Array(d);
   const sd = new Float64Array(d);
   for (let i = 0; i < n; i++) for (let f = 0; f < d; f++) mu[f] = mu[f]! + x[i * d + f]! / n;
   for (let i = 0; i < n; i++) for (let f = 0; f < d; f++) sd[f] = sd[f]! + (x[i * d + f]! - mu[f]!) ** 2 / n;
   for (let f = 0; f < d; f++) sd[f] = Math.sqrt(sd[f]!) || 1;
-  const z = Float64Array.from(x, (v, idx) => (v - mu[idx % d]!) / sd[idx % d]!);
-  const w = Array.from({ length: out }, () => new Float64Array(d));
-  const b = new Float64Array(out);
-  const lr = 1 / Math.max(1, d);
-  for (let it = 0; it < iters; it++) {
-    const gw = Array.from({ length: out }, () => new Float64Array(d));
-    const gb = new Float64Array(out);
-    for (let i = 0; i < n; i++) {
-      const s = metaScores(w, b, z, i, d, task);
-      for (let c = 0; c < out; c++) {
-        const r = task === 'classification' ? s[c]! - (y[i] === c ? 1 : 0) : s[c]! - y[i]!;
-        gb[c] = gb[c]! + r / n;
-        for (let f = 0; f < d; f++) gw[c]![f] = gw[c]![f]! + (r * z[i * d + f]!) / n;
-      }
-    }
-    for (let c = 0; c < out; c++) {
-      b[c] = b[c]! - lr * gb[c]!;
-      for (let f = 0; f < d; f++) w[c]![f] = w[c]![f]! - lr * (gw[c]![f]! + l2 * w[c]![f]!);
-    }
+  const z = Float32Array.from(x, (v, idx) => (v - mu[idx % d]!) / sd[idx % d]!);
+  const classification = task === 'classification';
+  const labels = classification ? Int32Array.from(y) : Float32Array.from(y);
+  const params = resolveParams('logistic', { weightDecay: options.l2 ?? 1e-3 }) as TorchParams;
+  const member = await fitTorch('logistic', params, { x: z, y: labels }, undefined, { task, numClasses: classification ? k : 1, numFeatures: d, seed: 0, torchThreads: 1, xgbThreads: 1 });
+  let weight: Float32Array;
+  let bias: Float32Array;
+  try {
+    const t = member.tensors('');
+    weight = t.get('0.weight')!.data as Float32Array;
+    bias = t.get('0.bias')!.data as Float32Array;
+  } finally {
+    member.dispose();
   }
-  const stack: Stack = { mean: Array.from(mu), std: Array.from(sd), coef: w.map((r) => Array.from(r)), intercept: Array.from(b) };
+  const out = bias.length;
+  const stack: Stack = { mean: Array.from(mu), std: Array.from(sd), coef: Array.from({ length: out }, (_, c) => Array.from(weight.subarray(c * d, c * d + d))), intercept: Array.from(bias) };
   return { ...stack, predict: (xx: Float64Array, nn: number) => applyStack(stack, xx, nn, task) };
 }
 
@@ -159,7 +154,7 @@ export function fitMeta(x: Float64Array, n: number, d: number, y: ArrayLike<numb
  * outputs and predicts this fold, so its score is an honest OOF score comparable to the others.
  * Returns those predictions and the meta-model fitted on all rows (for the report).
  */
-export function stackOof(outs: readonly ArrayLike<number>[], y: ArrayLike<number>, folds: readonly Int32Array[], k: number, task: Task): { oof: Float32Array; meta: LinearMeta } {
+export async function stackOof(outs: readonly ArrayLike<number>[], y: ArrayLike<number>, folds: readonly Int32Array[], k: number, task: Task): Promise<{ oof: Float32Array; meta: LinearMeta }> {
   const n = y.length;
   const out = task === 'classification' ? k : 1;
   const { x, d } = metaFeatures(outs, n, k, task);
@@ -169,11 +164,11 @@ export function stackOof(outs: readonly ArrayLike<number>[], y: ArrayLike<number
     pos.forEach((p, i) => xs.set(x.subarray(p * d, p * d + d), i * d));
     return xs;
   };
-  folds.forEach((held, f) => {
+  for (const [f, held] of folds.entries()) {
     const rest = Int32Array.from(folds.flatMap((fold, i) => (i === f ? [] : Array.from(fold))));
-    const meta = fitMeta(take(rest), rest.length, d, Array.from(rest, (p) => y[p]!), k, task);
+    const meta = await fitMeta(take(rest), rest.length, d, Array.from(rest, (p) => y[p]!), k, task);
     const pred = meta.predict(take(held), held.length);
     held.forEach((p, i) => oof.set(pred.subarray(i * out, i * out + out), p * out));
-  });
-  return { oof, meta: fitMeta(x, n, d, y, k, task) };
+  }
+  return { oof, meta: await fitMeta(x, n, d, y, k, task) };
 }

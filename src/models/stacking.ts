@@ -38,7 +38,7 @@ export function metaFeatures(outs: readonly ArrayLike<number>[], n: number, k: n
 }
 
 /** The meta-model's outputs for row i of standardised features z (n × d): probabilities, or the value. */
-export function metaScores(coef: readonly ArrayLike<number>[], intercept: ArrayLike<number>, z: Float64Array, i: number, d: number, task: Task): Float64Array {
+function metaScores(coef: readonly ArrayLike<number>[], intercept: ArrayLike<number>, z: Float64Array, i: number, d: number, task: Task): Float64Array {
   const out = coef.length;
   const s = new Float64Array(out);
   for (let c = 0; c < out; c++) {

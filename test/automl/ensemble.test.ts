@@ -83,14 +83,14 @@ describe('keepEnsemble', () => {
 });
 
 describe('stackOof', () => {
-  it('gives cross-validated probabilities that sum to one and beat a useless member', () => {
+  it('gives cross-validated probabilities that sum to one and beat a useless member', async () => {
     const r = random(23);
     const n = 300;
     const y = Int32Array.from({ length: n }, () => Math.floor(r() * 3));
     const good = Float32Array.from({ length: n * 3 }, (_, i) => (Math.floor(i / 3) >= 0 && y[Math.floor(i / 3)] === i % 3 ? 0.7 : 0.15));
     const noise = Float32Array.from({ length: n * 3 }, () => 1 / 3);
     const folds = stratifiedFolds(y, 5, 1);
-    const { oof, meta } = stackOof([noise, good], y, folds, 3, 'classification');
+    const { oof, meta } = await stackOof([noise, good], y, folds, 3, 'classification');
     expect(oof).toHaveLength(n * 3);
     for (let i = 0; i < n; i++) expect(oof[i * 3]! + oof[i * 3 + 1]! + oof[i * 3 + 2]!).toBeCloseTo(1, 5);
     expect(mean(rowLosses(oof, y, 3, 'classification'))).toBeLessThan(mean(rowLosses(noise, y, 3, 'classification')));

@@ -27,7 +27,7 @@ describe('a stacked ensemble in the model format', () => {
     const valRows = split.val.map((p) => encoded.rows[p]!);
     const xVal = pipeline.transform(table, valRows);
     const outs = await Promise.all(members.map((m) => m.predict(xVal)));
-    const meta = fitMeta(metaFeatures(outs, split.val.length, 2, 'classification').x, split.val.length, 2, Array.from(split.val, (p) => encoded.y[p]!), 2, 'classification');
+    const meta = await fitMeta(metaFeatures(outs, split.val.length, 2, 'classification').x, split.val.length, 2, Array.from(split.val, (p) => encoded.y[p]!), 2, 'classification');
     const manifest = tableManifest({ seed, target: enc, targetSchema: table.schema.find((s) => s.name === enc.column)!, pipeline: pipeline.state, selected: 'stacking', members, weights: [0.5, 0.5] });
     manifest.stack = { mean: meta.mean, std: meta.std, coef: meta.coef, intercept: meta.intercept };
     const model = new LeptonModel(manifest, members);
