@@ -13,8 +13,9 @@
  * Trials run in this process, one after another (`train --time`), or in isolated worker
  * processes, several at once (`lepton tune`; a `TrialFitter`, src/tune/network-workers.ts). They
  * are seeded with the run's seed, and TPE's history and ASHA's rungs depend only on the trials'
- * values, so one at a time `--trials N` with the same seed gives the same leaderboard. Trial 0 is the family's defaults (what `train` fits without AutoML), so the
- * search never ends worse than the plain model on validation. ASHA judges each epoch's
+ * values, so one at a time `--trials N` with the same seed gives the same leaderboard. Trial 0
+ * is the family's defaults (what `train` fits without AutoML), so the search never ends worse
+ * than the plain model on validation. ASHA judges each epoch's
  * validation loss (rungs at 1, 3, 9… epochs up to a third of the epoch cap). A time budget
  * stops starting trials at the deadline and cancels those running then (recorded as failed);
  * the defaults trial always completes. Trials live in a `TrialStore`: in memory (this run only,

@@ -41,40 +41,40 @@ export async function tuneNetworkCommand(data: string, out: string, f: TuneFlags
   const workers = new NetworkWorkers({ parallel: f.parallel === undefined ? undefined : Number(f.parallel), trials: budget.trials });
   try {
     await withHome(async (home) => {
-    const seed = await studySeed(home, f.project, name, f.seed);
-    let best: TrialRecord | null = null;
-    let requeued: number[] = [];
-    let resumed = false;
-    const store = new StudyTrials(
-      home,
-      localActor(),
-      { project: f.project, name, dataHash: await dataHash(data), target, seed },
-      (e) => {
-        ({ requeued, resumed } = e);
-        if (!quiet) process.stderr.write(`study ${e.study.name} (${formatResumed(e)}): ${String((e.study.space.family as { choices: string[] }).choices[0])} network, TPE + ASHA, seed ${e.study.seed}, ${formatWorkers(workers.parallel, workers.threads)}, budget ${formatBudget(budget)}\n`);
-      },
-      (t) => {
-        if (t.state === 'complete') best = bestTrial(best ? [best, t] : [t], 'maximize');
-        if (!quiet) process.stderr.write(formatTrialLine({ trial: t, best, budget, elapsedMs: performance.now() - t0 }, 'roc_auc'));
-      },
-    );
-    let search: NetworkSearch | undefined;
-    flags.seed = seed;
-    const result = await trainWith((family, fixed) => (search = new NetworkSearch(family, { trials, time, seed, fixed, store, fitter: workers.fitter })));
-    const study = await home.registry.study(f.project, name);
-    const all = await home.registry.listTrials(study.id);
-    const summary = summarizeStudy(study, all, { top: f.top });
-    const kept = search!.best!;
-    const stoppedBy = budget.trials !== null && all.length >= budget.trials ? 'trials' : 'time';
-    const seconds = (performance.now() - t0) / 1000;
-    const final = { family: search!.family, trial: kept.trial.number, params: kept.trial.params, test: result.test, out };
-    if (f.json) {
-      const { study: s, counts, best: b, leaderboard, importance } = summary;
-      return printJson({ study: s, counts, best: b, leaderboard, importance, resumed, requeued, stoppedBy, seconds, final });
-    }
-    process.stdout.write(`\n${formatSummary(summary)}`);
-    process.stdout.write(`\nstopped by the ${stoppedBy === 'time' ? 'time budget' : 'trial budget'} after ${seconds.toFixed(1)} s\n`);
-    process.stdout.write(`kept trial ${kept.trial.number} (${search!.family}); test split (${result.split.test} rows the study never saw):\n${formatReport(result.test)}\n\nmodel saved to ${out}\n`);
+      const seed = await studySeed(home, f.project, name, f.seed);
+      let best: TrialRecord | null = null;
+      let requeued: number[] = [];
+      let resumed = false;
+      const store = new StudyTrials(
+        home,
+        localActor(),
+        { project: f.project, name, dataHash: await dataHash(data), target, seed },
+        (e) => {
+          ({ requeued, resumed } = e);
+          if (!quiet) process.stderr.write(`study ${e.study.name} (${formatResumed(e)}): ${String((e.study.space.family as { choices: string[] }).choices[0])} network, TPE + ASHA, seed ${e.study.seed}, ${formatWorkers(workers.parallel, workers.threads)}, budget ${formatBudget(budget)}\n`);
+        },
+        (t) => {
+          if (t.state === 'complete') best = bestTrial(best ? [best, t] : [t], 'maximize');
+          if (!quiet) process.stderr.write(formatTrialLine({ trial: t, best, budget, elapsedMs: performance.now() - t0 }, 'roc_auc'));
+        },
+      );
+      let search: NetworkSearch | undefined;
+      flags.seed = seed;
+      const result = await trainWith((family, fixed) => (search = new NetworkSearch(family, { trials, time, seed, fixed, store, fitter: workers.fitter })));
+      const study = await home.registry.study(f.project, name);
+      const all = await home.registry.listTrials(study.id);
+      const summary = summarizeStudy(study, all, { top: f.top });
+      const kept = search!.best!;
+      const stoppedBy = budget.trials !== null && all.length >= budget.trials ? 'trials' : 'time';
+      const seconds = (performance.now() - t0) / 1000;
+      const final = { family: search!.family, trial: kept.trial.number, params: kept.trial.params, test: result.test, out };
+      if (f.json) {
+        const { study: s, counts, best: b, leaderboard, importance } = summary;
+        return printJson({ study: s, counts, best: b, leaderboard, importance, resumed, requeued, stoppedBy, seconds, final });
+      }
+      process.stdout.write(`\n${formatSummary(summary)}`);
+      process.stdout.write(`\nstopped by the ${stoppedBy === 'time' ? 'time budget' : 'trial budget'} after ${seconds.toFixed(1)} s\n`);
+      process.stdout.write(`kept trial ${kept.trial.number} (${search!.family}); test split (${result.split.test} rows the study never saw):\n${formatReport(result.test)}\n\nmodel saved to ${out}\n`);
     });
   } finally {
     await workers.close();
