@@ -26,7 +26,9 @@
  *    stopping found) to predict every train + validation row once. Each family keeps the
  *    configuration with the lowest OOF loss: with hundreds of trials
  *    the best on a 15 % validation split is partly luck, and OOF over 85 % of the rows is the
- *    sturdier judge. From the kept configurations' OOF outputs: (a) a weighted average with
+ *    sturdier judge. The best single family is the one with the lowest OOF loss, except that
+ *    logistic regression is kept when its loss is within one standard error of the best (the
+ *    one-SE rule; see `simpler`). From the kept configurations' OOF outputs: (a) a weighted average with
  *    non-negative weights summing to one, chosen by greedy ensemble selection on OOF log-loss
  *    (squared error for regression), and (b) stacking, a logistic (linear) meta-model on the OOF
  *    outputs, scored by an inner cross-validation over the same folds. Either is kept only when
@@ -62,7 +64,7 @@ import { parseBudget, type Budget } from '../tune/budget.js';
 import { maxResource, objectiveInfo, runTrial, type ObjectiveData } from '../tune/objective.js';
 import { TpeSampler, type Trial } from '../tune/samplers.js';
 import { DEFAULT_SPACES, type Params, type SearchSpace } from '../tune/space.js';
-import { blend, greedyWeights, keepEnsemble, mean, rowLosses, stackOof, type KeepDecision } from './ensemble.js';
+import { blend, greedyWeights, keepEnsemble, mean, pairedDifference, rowLosses, stackOof, type KeepDecision } from './ensemble.js';
 
 export interface AutoMLOptions extends Omit<TrainOptions, 'model' | 'refit' | 'onProgress'> {
   /** Families to tune (default: logistic, mlp, xgboost). One family: tuning only, no ensemble. */
@@ -123,6 +125,8 @@ export interface AutoMLSummary {
   weights: Partial<Record<FamilyName, number>>;
   /** Why the ensemble was (not) kept; null when only one family was tuned. */
   decision: KeepDecision | null;
+  /** The one-SE rule between logistic regression and a lower-loss family (null when logistic was best, or alone). */
+  simpler: { kept: boolean; over: FamilyName; gap: number; se: number; reason: string } | null;
   /** Stacking's OOF scores, meta-model and keep decision (against the best single family). */
   stacking: { oofLoss: number; oofScore: number | null; coef: number[][]; intercept: number[]; decision: KeepDecision; note: string } | null;
   budget: Budget;
@@ -466,6 +470,18 @@ export async function fitAutoML(table: Table, encoded: EncodedTarget, features: 
   results.forEach((r, j) => {
     if (!single && mean(r.loss!) < mean(results[bestJ]!.loss!)) bestJ = j;
   });
+  // The one-standard-error rule (Breiman et al. 1984; Hastie et al., ESL §7.10): logistic
+  // regression, the simplest family, is kept over a family whose OOF loss is lower by no more
+  // than one standard error of the paired per-row difference. On small tables the OOF ranking
+  // of families is mostly noise, and the simpler model is the safer bet on unseen rows.
+  let simpler: AutoMLSummary['simpler'] = null;
+  const lin = results.findIndex((r) => r.family === 'logistic');
+  if (!single && lin >= 0 && lin !== bestJ) {
+    const { mean: gap, se } = pairedDifference(results[lin]!.loss!, results[bestJ]!.loss!);
+    const within = gap <= se;
+    simpler = { kept: within, over: results[bestJ]!.family, gap, se, reason: `logistic's OOF loss is higher than ${results[bestJ]!.family}'s by ${gap.toFixed(4)}, ${within ? 'within' : 'more than'} 1 SE (${se.toFixed(4)})` };
+    if (within) bestJ = lin;
+  }
   let chosen: FamilyResult[] = [results[bestJ]!];
   let weights: number[] = [1];
   let decision: KeepDecision | null = null;
@@ -524,6 +540,7 @@ export async function fitAutoML(table: Table, encoded: EncodedTarget, features: 
     leaderboard,
     weights: Object.fromEntries(chosen.map((r, j) => [r.family, weights[j]!])),
     decision,
+    simpler,
     stacking,
     budget,
     folds: k,

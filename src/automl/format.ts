@@ -21,6 +21,7 @@ export function formatAutoML(s: AutoMLSummary): string {
   const lines = [textTable(rows)];
   const w = s.leaderboard.find((e) => e.name === 'weighted')?.weights;
   if (w) lines.push(`weights (greedy selection on OOF loss): ${Object.entries(w).map(([f, v]) => `${f} ${v!.toFixed(2)}`).join(', ')}`);
+  if (s.simpler) lines.push(`best single family: ${s.simpler.kept ? `logistic (one-SE rule: ${s.simpler.reason})` : `${s.simpler.over} (${s.simpler.reason})`}`);
   if (s.decision) lines.push(`weighted average ${s.decision.keep ? 'passes the keep rule' : 'not kept'}: ${s.decision.reason}`);
   if (s.stacking) lines.push(`stacking ${s.stacking.decision.keep ? 'passes the keep rule' : 'not kept'}: ${s.stacking.note}`);
   if (s.decision?.keep && s.stacking?.decision.keep) lines.push('(both pass: the lower OOF loss is chosen)');

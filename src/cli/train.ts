@@ -429,7 +429,7 @@ async function trainAutoMLCommand(data: string, out: string, folder: boolean, f:
     result = { ...rest, selected: model.manifest.selected };
   }
   if (f.json) {
-    printJson({ model: out, selected: result.selected, leaderboard: result.leaderboard, weights: result.weights, decision: result.decision, stacking: result.stacking, test: result.test, split: result.split, seconds: result.seconds, budget: result.budget, folds: result.folds });
+    printJson({ model: out, selected: result.selected, leaderboard: result.leaderboard, weights: result.weights, decision: result.decision, simpler: result.simpler, stacking: result.stacking, test: result.test, split: result.split, seconds: result.seconds, budget: result.budget, folds: result.folds });
     return;
   }
   const s = result.split;

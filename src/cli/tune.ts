@@ -135,13 +135,13 @@ best trial of the whole study) is evaluated on the test split and saved to --out
         if (first === 'list') return listStudies(f);
         const out = f.out ?? `${basename(first, extname(first))}.lepton`;
         if (!existsSync(first)) throw new LeptonError('E_FILE', `file or folder not found: '${first}'`, 'check the path');
+        if (f.parallel !== undefined && !/^\d+$/.test(f.parallel)) throw new LeptonError('E_OPTION', `--parallel must be a whole number of worker processes above zero (got '${f.parallel}')`);
         // Folders, sequences and tables with text or images: their network is searched instead.
         const flags: TrainFlags & TuneFlags = { ...f, seed: f.seed ?? 42, quiet: f.quiet, json: f.json };
         const net = await networkTrainer(first, out, existsSync(first) && statSync(first).isDirectory(), flags);
         if ('trainWith' in net) return tuneNetworkCommand(first, out, f, flags, net.trainWith);
         if (wantsSequences(f) || f.epochs !== undefined || f.seqLen !== undefined) throw new LeptonError('E_OPTION', '--sequence-id, --sequence-time, --seq-len and --epochs are for network studies', 'leave them out, or fix epochs for a table family in --space');
         if (!f.target) throw new LeptonError('E_OPTION', "missing option '--target <column>'", 'name the column to predict, e.g. --target class');
-        if (f.parallel !== undefined && !/^\d+$/.test(f.parallel)) throw new LeptonError('E_OPTION', `--parallel must be a whole number of worker processes above zero (got '${f.parallel}')`);
         const space = f.space ? await readSpaceFile(f.space) : undefined;
         const quiet = Boolean(f.quiet || f.json);
         let metric = '';

@@ -12,7 +12,7 @@ const SMALL: Partial<AutoMLOptions> = { trials: 3, params: { logistic: { epochs:
 
 /** A result without its timings (the only part that may differ between identical runs). */
 function comparable(r: AutoMLResult): unknown {
-  return { leaderboard: r.leaderboard.map(({ seconds: _s, ...e }) => e), weights: r.weights, decision: r.decision, stacking: r.stacking, test: r.test, members: r.model.manifest.members };
+  return { leaderboard: r.leaderboard.map(({ seconds: _s, ...e }) => e), weights: r.weights, decision: r.decision, simpler: r.simpler, stacking: r.stacking, test: r.test, members: r.model.manifest.members };
 }
 
 describe('trainAutoML', () => {
@@ -25,6 +25,18 @@ describe('trainAutoML', () => {
       expect(events.filter((e) => e.startsWith('xgboost'))).toHaveLength(3); // --trials is per family
       const names = a.leaderboard.map((e) => e.name);
       expect(names).toEqual(['logistic', 'mlp', 'xgboost', 'weighted', 'stacking']);
+      // The one-SE rule: logistic is the single family unless another's OOF loss is lower by more than 1 SE.
+      const lossOf = (n: string) => a.leaderboard.find((e) => e.name === n)!.oofLoss!;
+      const lowest = ['logistic', 'mlp', 'xgboost'].sort((x, y) => lossOf(x) - lossOf(y))[0]!;
+      if (lowest === 'logistic') expect(a.simpler).toBeNull();
+      else {
+        expect(a.simpler!.over).toBe(lowest);
+        expect(a.simpler!.gap).toBeCloseTo(lossOf('logistic') - lossOf(lowest), 10);
+        expect(a.simpler!.kept).toBe(a.simpler!.gap <= a.simpler!.se);
+      }
+      // The ensemble must beat that single family.
+      const single = lowest === 'logistic' || a.simpler!.kept ? 'logistic' : lowest;
+      expect(a.decision!.gain).toBeCloseTo(lossOf(single) - lossOf('weighted'), 6);
       expect(a.leaderboard.filter((e) => e.selected)).toHaveLength(1);
       for (const e of a.leaderboard.slice(0, 3)) {
         expect(e.trials!.total).toBe(3);

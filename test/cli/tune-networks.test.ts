@@ -119,6 +119,7 @@ describe('cli: lepton tune on networks (folders, sequences)', () => {
     expect(t.stdout).toMatch(/study engines \(project default\): roc_auc \(maximize\) of 'fail_soon'/);
     expect(t.stdout).toMatch(/kept trial \d \(seqnet\); test split/);
     expectCleanError(await cli(['tune', data, ...seq, '--trials', '2', '--parallel', '0']), /--parallel must be a whole number of worker processes above zero/);
+    expectCleanError(await cli(['tune', data, ...seq, '--trials', '2', '--parallel', 'two']), /--parallel must be a whole number of worker processes above zero \(got 'two'\)/);
     expectCleanError(await cli(['tune', data, ...seq, '--trials', '2', '--sampler', 'random']), /--sampler random is for the table families; a network study uses TPE/);
     expectCleanError(await cli(['tune', data, ...seq, '--trials', '2', '--register', 'eng']), /--register works for table studies so far/);
     expectCleanError(await cli(['tune', data, ...seq, '--trials', '0']), /the trial budget must be a whole number of trials above zero/);
