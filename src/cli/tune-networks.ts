@@ -3,12 +3,18 @@
  * and `lepton tune TABLE` with free-text or image columns: the family's network searched as a
  * study in the registry (src/tune/network-study.ts), resumable with --study and shown by
  * `lepton tune show`, like a table study. The kept network (the best trial of the whole study,
- * trained again when an earlier run found it) is evaluated on the test split and saved to --out.
+ * trained again when an earlier run found it) is evaluated on the test split and saved to --out;
+ * with --register it is also a recorded run and the next version of a registry model.
  * @module
  */
+import { readFile } from 'node:fs/promises';
 import { NetworkSearch } from '../automl/networks.js';
 import { LeptonError } from '../errors.js';
-import type { TrialRecord } from '../registry/registry.js';
+import type { EvalReport } from '../eval/metrics.js';
+import { runProvenance } from '../jobs/training-job.js';
+import { FORMAT_VERSION } from '../models/artifact.js';
+import type { Home } from '../registry/open.js';
+import { checkName, type TrialRecord } from '../registry/registry.js';
 import { parseBudget, studyBudget } from '../tune/budget.js';
 import { NetworkWorkers } from '../tune/network-workers.js';
 import { dataHash, studySeed, StudyTrials } from '../tune/network-study.js';
@@ -27,7 +33,7 @@ import type { TuneFlags } from './tune.js';
  */
 export async function tuneNetworkCommand(data: string, out: string, f: TuneFlags, flags: TrainFlags, trainWith: (searchFor: SearchFor) => Promise<TrainOutcome>): Promise<void> {
   const refuse = (flag: string, why: string, fix: string) => new LeptonError('E_OPTION', `${flag} ${why}`, fix);
-  if (f.register) throw refuse('--register', 'works for table studies so far; a network study saves its kept model to --out', `register the file afterwards: lepton models register ${out} --name NAME`);
+  if (f.register) checkName('model', f.register);
   if (f.space) throw refuse('--space', "is for the table families; a network study searches its family's own knobs (learning rate, weight decay, batch size, widths)", 'leave --space out; fix a knob with its train option, e.g. --epochs 5');
   if (f.sampler !== undefined && f.sampler !== 'tpe') throw refuse(`--sampler ${f.sampler}`, 'is for the table families; a network study uses TPE', 'leave --sampler out');
   if (!f.asha) throw refuse('--no-asha', 'is for the table families; a network study always prunes with ASHA', 'leave --no-asha out');
@@ -42,13 +48,14 @@ export async function tuneNetworkCommand(data: string, out: string, f: TuneFlags
   try {
     await withHome(async (home) => {
       const seed = await studySeed(home, f.project, name, f.seed);
+      const hash = await dataHash(data);
       let best: TrialRecord | null = null;
       let requeued: number[] = [];
       let resumed = false;
       const store = new StudyTrials(
         home,
         localActor(),
-        { project: f.project, name, dataHash: await dataHash(data), target, seed },
+        { project: f.project, name, dataHash: hash, target, seed },
         (e) => {
           ({ requeued, resumed } = e);
           if (!quiet) process.stderr.write(`study ${e.study.name} (${formatResumed(e)}): ${String((e.study.space.family as { choices: string[] }).choices[0])} network, TPE + ASHA, seed ${e.study.seed}, ${formatWorkers(workers.parallel, workers.threads)}, budget ${formatBudget(budget)}\n`);
@@ -67,7 +74,8 @@ export async function tuneNetworkCommand(data: string, out: string, f: TuneFlags
       const kept = search!.best!;
       const stoppedBy = budget.trials !== null && all.length >= budget.trials ? 'trials' : 'time';
       const seconds = (performance.now() - t0) / 1000;
-      const final = { family: search!.family, trial: kept.trial.number, params: kept.trial.params, test: result.test, out };
+      const registered = f.register ? await registerKept(home, { project: f.project, name: f.register, alias: f.alias, out, study: name, family: search!.family, trial: kept.trial.number, params: kept.params, seed, dataHash: hash, test: result.test }) : undefined;
+      const final = { family: search!.family, trial: kept.trial.number, params: kept.trial.params, test: result.test, out, ...registered };
       if (f.json) {
         const { study: s, counts, best: b, leaderboard, importance } = summary;
         return printJson({ study: s, counts, best: b, leaderboard, importance, resumed, requeued, stoppedBy, seconds, final });
@@ -75,8 +83,30 @@ export async function tuneNetworkCommand(data: string, out: string, f: TuneFlags
       process.stdout.write(`\n${formatSummary(summary)}`);
       process.stdout.write(`\nstopped by the ${stoppedBy === 'time' ? 'time budget' : 'trial budget'} after ${seconds.toFixed(1)} s\n`);
       process.stdout.write(`kept trial ${kept.trial.number} (${search!.family}); test split (${result.split.test} rows the study never saw):\n${formatReport(result.test)}\n\nmodel saved to ${out}\n`);
+      if (registered) process.stdout.write(`registered as ${f.register}@${registered.modelVersion}${f.alias ? ` (${f.alias})` : ''} (run ${registered.runId})\n`);
     });
   } finally {
     await workers.close();
+  }
+}
+
+/**
+ * The kept network as a recorded run and the next version of model `name` (with `alias`), as
+ * `lepton tune --register` records a table study's refit: the run holds the study, the trial and
+ * its family parameters, the version the test report.
+ */
+async function registerKept(home: Home, o: { project: string; name: string; alias?: string; out: string; study: string; family: string; trial: number; params: Record<string, unknown>; seed: number; dataHash: string; test: EvalReport }): Promise<{ runId: number; modelVersion: number }> {
+  const reg = home.registry;
+  const actor = localActor();
+  const runId = await reg.createRun(o.project, { params: { study: o.study, model: o.family, trial: o.trial, params: o.params }, seed: o.seed, dataHash: o.dataHash, ...runProvenance() }, actor);
+  try {
+    const artifact = await home.artifacts.put(await readFile(o.out));
+    const mv = await reg.registerModelVersion(o.project, { name: o.name, runId, artifact, formatVersion: FORMAT_VERSION, task: o.test.task, metrics: { test: o.test } }, actor);
+    if (o.alias) await reg.setAlias(o.project, o.name, o.alias, mv.version, actor);
+    await reg.finishRun(runId, 'succeeded', { metrics: { test: o.test, study: o.study, trial: o.trial, artifact, modelVersion: mv.version } });
+    return { runId, modelVersion: mv.version };
+  } catch (e) {
+    await reg.finishRun(runId, 'failed', { error: (e as Error).message });
+    throw e;
   }
 }

@@ -5,6 +5,7 @@
  * sequences and tables with text or images are network studies (src/cli/tune-networks.ts).
  * @module
  */
+import { availableParallelism } from 'node:os';
 import { existsSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { basename, extname } from 'node:path';
@@ -85,7 +86,7 @@ export function registerTune(program: Command): void {
     .option('--seq-len <n>', 'sequences: steps per id; text folders and free-text columns: words per text', parseIntOption('--seq-len'))
     .option('--epochs <n>', 'network studies: epochs per trial (fixed for every trial; ASHA prunes sooner)', parseIntOption('--epochs'))
     .option('-o, --out <file>', 'where to save the best parameters refitted on train + validation (default: <data name>.lepton)')
-    .option('--register <name>', 'record the refit as a run and register it as the next version of NAME')
+    .option('--register <name>', 'record the refit (a network study: the kept network) as a run and register it as the next version of NAME')
     .option('--alias <alias>', 'with --register: point this alias at the new version')
     .option('--project <name>', 'registry project of the study', 'default')
     .option('--top <n>', 'leaderboard rows to print', parseIntOption('--top'), 10)
@@ -126,8 +127,9 @@ Folders of images or texts, long tables of sequences (--sequence-id/--sequence-t
 with free-text or image columns search their network instead (cnn, textnet, seqnet, mixed: the
 learning rate, weight decay, batch size and the family's widths, as \`lepton train --time\`):
 trial 1 is the family's defaults, ASHA prunes on each epoch's validation loss, and trials run in
-isolated worker processes as table trials do (--parallel). --epochs fixes the epochs of every trial; the kept network (the
-best trial of the whole study) is evaluated on the test split and saved to --out.`,
+isolated worker processes as table trials do (--parallel). --epochs fixes the epochs of every
+trial; the kept network (the best trial of the whole study) is evaluated on the test split,
+saved to --out and, with --register, recorded as a run and registered.`,
     )
     .action(
       action(async (first: string, name: string | undefined, f: TuneFlags) => {
@@ -135,9 +137,11 @@ best trial of the whole study) is evaluated on the test split and saved to --out
         if (first === 'list') return listStudies(f);
         const out = f.out ?? `${basename(first, extname(first))}.lepton`;
         if (!existsSync(first)) throw new LeptonError('E_FILE', `file or folder not found: '${first}'`, 'check the path');
-        if (f.parallel !== undefined && !/^\d+$/.test(f.parallel)) throw new LeptonError('E_OPTION', `--parallel must be a whole number of worker processes above zero (got '${f.parallel}')`);
+        if (f.parallel !== undefined && !/^\d+$/.test(f.parallel)) throw new LeptonError('E_OPTION', `--parallel must be a whole number of worker processes above zero (got '${f.parallel}')`, `use e.g. --parallel ${availableParallelism()}, or leave it out for one worker per core`);
         // Folders, sequences and tables with text or images: their network is searched instead.
-        const flags: TrainFlags & TuneFlags = { ...f, seed: f.seed ?? 42, quiet: f.quiet, json: f.json };
+        // Without --register: that is the study's to do (networkTrainer would leave a text table to the table families).
+        const { register: _register, ...train } = f;
+        const flags: TrainFlags & TuneFlags = { ...train, seed: f.seed ?? 42, quiet: f.quiet, json: f.json };
         const net = await networkTrainer(first, out, existsSync(first) && statSync(first).isDirectory(), flags);
         if ('trainWith' in net) return tuneNetworkCommand(first, out, f, flags, net.trainWith);
         if (wantsSequences(f) || f.epochs !== undefined || f.seqLen !== undefined) throw new LeptonError('E_OPTION', '--sequence-id, --sequence-time, --seq-len and --epochs are for network studies', 'leave them out, or fix epochs for a table family in --space');
@@ -148,6 +152,7 @@ best trial of the whole study) is evaluated on the test split and saved to --out
         const result = await withHome((home) =>
           runStudy(home, localActor(), {
             data: first,
+            table: net.table,
             target: f.target!,
             model: f.model,
             space,

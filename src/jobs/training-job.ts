@@ -57,6 +57,12 @@ export interface RunOutcome {
 const automlFamilies = (model: ModelChoice | undefined): FamilyName[] | undefined => (model === undefined || model === 'auto' ? undefined : [model as FamilyName]);
 
 /** Starts the job and returns once the run is recorded; `done` settles when training ends. */
+/** What a run records about where it ran: the package versions, the host and the process. */
+export function runProvenance(): { packages: Record<string, string>; host: string; pid: number } {
+  const v = addon().versions();
+  return { packages: { lepton: VERSION, libtorch: v.torch, xgboost: v.xgboost, node: process.versions.node }, host: hostname(), pid: process.pid };
+}
+
 export async function startTrainingJob(
   home: Home,
   spec: TrainingJobSpec,
@@ -79,12 +85,7 @@ export async function startTrainingJob(
   } catch {
     throw new LeptonError('E_FILE', `file not found: '${path}'`, 'check the path');
   }
-  const v = addon().versions();
-  const runId = await reg.createRun(
-    spec.project,
-    { params: { ...spec }, seed: spec.seed ?? 42, datasetId, dataHash: sha256(bytes), packages: { lepton: VERSION, libtorch: v.torch, xgboost: v.xgboost, node: process.versions.node }, host: hostname(), pid: process.pid },
-    actor,
-  );
+  const runId = await reg.createRun(spec.project, { params: { ...spec }, seed: spec.seed ?? 42, datasetId, dataHash: sha256(bytes), ...runProvenance() }, actor);
   const emit = (e: RunEvent) => options.onEvent?.(e);
   // Metric rows are written in order, off the training path.
   let writes: Promise<unknown> = Promise.resolve();

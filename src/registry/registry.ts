@@ -460,6 +460,12 @@ export class Registry {
     if (r.changes === 0) await this.runningTrial(this.db, trial);
   }
 
+  /** One trial by id (a trial just finished, to report it), or undefined. */
+  async trial(id: number): Promise<TrialRecord | undefined> {
+    const row = await this.db.get('SELECT * FROM trials WHERE id = ?', [id]);
+    return row ? toTrial(row) : undefined;
+  }
+
   async listTrials(studyId: number): Promise<TrialRecord[]> {
     return (await this.db.all('SELECT * FROM trials WHERE study_id = ? ORDER BY number', [studyId])).map(toTrial);
   }

@@ -96,7 +96,7 @@ export class StudyTrials implements TrialStore {
     if (!rec) return null;
     const ref = { id: rec.id, attempt: rec.attempt };
     const recorded = async () => {
-      const t = (await reg.listTrials(this.studyId)).find((x) => x.id === rec.id);
+      const t = await reg.trial(rec.id);
       if (t) this.onRecorded?.(t);
     };
     return {

@@ -50,6 +50,7 @@ import { packageRoot } from '../package-root.js';
 import { fitTarget, type Task } from '../prep/target.js';
 import type { Home } from '../registry/open.js';
 import { checkName, type Actor, type StudyRecord, type TrialRecord } from '../registry/registry.js';
+import type { Table } from '../data/table.js';
 import { loadInput, train } from '../train/train.js';
 import { Asha } from './asha.js';
 import { parseBudget, type Budget } from './budget.js';
@@ -70,6 +71,8 @@ export type SamplerName = (typeof SAMPLERS)[number];
 export interface TuneOptions {
   /** Data file (csv, tsv, arff, jsonl, json, parquet, xlsx…). */
   data: string;
+  /** `data` already read (the CLI reads it to see whether its network is searched instead); `data` still names it. */
+  table?: Table;
   target: string;
   /** A family, or auto: search over all families (default auto). */
   model?: string;
@@ -301,7 +304,7 @@ async function searchStudy(home: Home, actor: Actor, o: TuneOptions, c: Checked)
     }
     throw new LeptonError('E_FILE', `file not found: '${o.data}'`, 'check the path');
   }
-  const table = await loadInput(o.data);
+  const table = o.table ?? (await loadInput(o.data));
   const info = objectiveInfo(fitTarget(table, o.target, o.task));
   const name = o.study ?? defaultStudyName(o.data, o.target);
   checkName('study', name);
@@ -373,7 +376,7 @@ async function searchStudy(home: Home, actor: Actor, o: TuneOptions, c: Checked)
       fatal ??= e;
     });
     void rt.chain.then(async () => {
-      const [rec] = (await reg.listTrials(study.id)).filter((t) => t.id === rt.rec.id);
+      const rec = await reg.trial(rt.rec.id);
       if (rec) {
         if (rec.state === 'complete') best = bestTrial(best ? [best, rec] : [rec], study.direction);
         o.onTrial?.({ trial: rec, best, budget, elapsedMs: performance.now() - t0 });

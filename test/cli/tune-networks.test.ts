@@ -7,6 +7,9 @@ import { cli, expectCleanError, tmp } from '../helpers.js';
 import { CRASH_ENV } from '../../src/tune/worker.js';
 import { killMidStudyAndRerun } from '../tune/kill-study.js';
 import { runToFailure, toCsv } from '../data/run-to-failure.js';
+import { tableFromRows } from '../../src/data/readers/index.js';
+import { toCsv as toCsvText } from '../../src/data/writers/csv.js';
+import { grainRows } from '../train/grain-mixed.js';
 
 const dir = tmp();
 process.env.LEPTON_HOME = join(dir, 'home');
@@ -112,16 +115,43 @@ describe('cli: lepton tune on networks (folders, sequences)', () => {
     const data = join(dir, 'engines.csv');
     writeFileSync(data, toCsv(runToFailure(160, 21)));
     const seq = ['--target', 'fail_soon', '--sequence-id', 'unit', '--sequence-time', 'cycle', '--seq-len', '20', '--epochs', '4'];
-    const t = await cli(['tune', data, ...seq, '--trials', '3', '--parallel', '2', '--study', 'engines', '--out', join(dir, 'engines.lepton')]);
+    const t = await cli(['tune', data, ...seq, '--trials', '3', '--parallel', '2', '--study', 'engines', '--out', join(dir, 'engines.lepton'), '--register', 'engines', '--alias', 'staging']);
     expect(t.code, t.stderr).toBe(0);
     expect(t.stderr).toMatch(/study engines \(new\): seqnet network, TPE \+ ASHA, seed 42, 2 workers × \d+ threads?, budget 3 trials/);
     expect(t.stderr).toMatch(/^trial 3\/3 /m);
     expect(t.stdout).toMatch(/study engines \(project default\): roc_auc \(maximize\) of 'fail_soon'/);
     expect(t.stdout).toMatch(/kept trial \d \(seqnet\); test split/);
+    // --register: the kept network is a recorded run and the next version of the model, like any run's.
+    const reg = /registered as engines@1 \(staging\) \(run (\d+)\)/.exec(t.stdout);
+    expect(reg, t.stdout).not.toBeNull();
+    const h = await openHome({ dir: process.env.LEPTON_HOME! });
+    try {
+      const v = await h.registry.modelVersion('default', 'engines', 'staging');
+      expect(v.version).toBe(1);
+      expect(v.runId).toBe(Number(reg![1]));
+      expect((v.metrics as { test: { rocAuc: number } }).test.rocAuc).toBeGreaterThan(0.5);
+      const run = await h.registry.run('default', v.runId!);
+      expect(run.status).toBe('succeeded');
+      expect(run.params).toMatchObject({ study: 'engines', model: 'seqnet' });
+    } finally {
+      await h.close();
+    }
     expectCleanError(await cli(['tune', data, ...seq, '--trials', '2', '--parallel', '0']), /--parallel must be a whole number of worker processes above zero/);
     expectCleanError(await cli(['tune', data, ...seq, '--trials', '2', '--parallel', 'two']), /--parallel must be a whole number of worker processes above zero \(got 'two'\)/);
     expectCleanError(await cli(['tune', data, ...seq, '--trials', '2', '--sampler', 'random']), /--sampler random is for the table families; a network study uses TPE/);
-    expectCleanError(await cli(['tune', data, ...seq, '--trials', '2', '--register', 'eng']), /--register works for table studies so far/);
+    expectCleanError(await cli(['tune', data, ...seq, '--trials', '2', '--register', 'bad name!']), /invalid model name 'bad name!'/);
     expectCleanError(await cli(['tune', data, ...seq, '--trials', '0']), /the trial budget must be a whole number of trials above zero/);
+  }, 90_000);
+
+  it('a table with a free-text column is a textnet study, and --register keeps it one', async () => {
+    const texts = (await grainRows()).slice(0, 160).map(({ story, amount, y }) => ({ story, grain: (y === 'yes') !== amount > 0 ? 'yes' : 'no' }));
+    const data = join(dir, 'texts.csv');
+    writeFileSync(data, toCsvText(tableFromRows(texts)));
+    const t = await cli(['tune', data, '--target', 'grain', '--seq-len', '32', '--epochs', '2', '--trials', '2', '--study', 'grain', '--out', join(dir, 'grain.lepton'), '--register', 'grainnet', '--json']);
+    expect(t.code, t.stderr).toBe(0);
+    const r = JSON.parse(t.stdout) as Result & { final: { modelVersion: number; runId: number } };
+    expect(r.final.family).toBe('textnet');
+    expect(r.counts.total).toBe(2);
+    expect(r.final.modelVersion).toBe(1);
   }, 90_000);
 });
