@@ -120,6 +120,17 @@ async function main(): Promise<void> {
   const crash = new Set((process.env[CRASH_ENV] ?? '').split(',').filter(Boolean).map(Number));
   process.on('disconnect', () => process.exit(0));
   const warm = warmUp(process.argv.includes(WARM_TORCH_FLAG));
+  /** Runs one trial's work, cancellable by `prune`; its end, cancellation or failure goes to the parent. */
+  const start = (number: number, work: (signal: AbortSignal) => Promise<FromWorker>, failed: (e: unknown) => FromWorker): void => {
+    if (crash.has(number)) process.exit(137);
+    const abort = new AbortController();
+    running = { number, abort };
+    work(abort.signal)
+      .then(send, (e: unknown) => send(abort.signal.aborted ? { type: 'cancelled', number } : failed(e)))
+      .finally(() => {
+        if (running?.number === number) running = undefined;
+      });
+  };
   process.on('message', (m: ToWorker) => {
     switch (m.type) {
       case 'init':
@@ -133,40 +144,28 @@ async function main(): Promise<void> {
         );
         return;
       case 'trial': {
-        if (!data || !init) return send({ type: 'failed', number: m.number, error: 'the worker was given a trial before it was ready' });
-        if (crash.has(m.number)) process.exit(137);
-        const abort = new AbortController();
-        running = { number: m.number, abort };
-        runTrial(data, m.family, m.params, {
-          seed: init.seed,
-          torchThreads: init.torchThreads,
-          xgbThreads: init.xgbThreads,
-          reportEvery: init.reportEvery,
-          signal: abort.signal,
-          onReport: (step, value) => send({ type: 'report', number: m.number, step, value }),
-        }).then(
-          (r) => send({ type: 'done', number: m.number, value: r.value, epochs: r.epochs, bestEpoch: r.bestEpoch, seconds: r.seconds }),
-          (e: unknown) => send(abort.signal.aborted ? { type: 'cancelled', number: m.number } : { type: 'failed', number: m.number, error: errorText(e) }),
-        ).finally(() => {
-          if (running?.number === m.number) running = undefined;
-        });
-        return;
+        const [d, i] = [data, init];
+        if (!d || !i) return send({ type: 'failed', number: m.number, error: 'the worker was given a trial before it was ready' });
+        return start(
+          m.number,
+          (signal) =>
+            runTrial(d, m.family, m.params, { seed: i.seed, torchThreads: i.torchThreads, xgbThreads: i.xgbThreads, reportEvery: i.reportEvery, signal, onReport: (step, value) => send({ type: 'report', number: m.number, step, value }) }).then(
+              (r): FromWorker => ({ type: 'done', number: m.number, value: r.value, epochs: r.epochs, bestEpoch: r.bestEpoch, seconds: r.seconds }),
+            ),
+          (e) => ({ type: 'failed', number: m.number, error: errorText(e) }),
+        );
       }
       case 'net-trial': {
-        if (!data?.network || !init) return send({ type: 'failed', number: m.number, error: 'the worker was given a network trial before it was ready' });
-        if (crash.has(m.number)) process.exit(137);
-        const abort = new AbortController();
-        running = { number: m.number, abort };
-        runNetworkTrial(data, data.network, m, init, abort.signal).then(
-          (r) => send(r),
-          (e: unknown) => {
+        const [d, i] = [data, init];
+        if (!d?.network || !i) return send({ type: 'failed', number: m.number, error: 'the worker was given a network trial before it was ready' });
+        return start(
+          m.number,
+          (signal) => runNetworkTrial(d, d.network!, m, i, signal),
+          (e) => {
             const err = e as Partial<LeptonError>;
-            send(abort.signal.aborted ? { type: 'cancelled', number: m.number } : { type: 'failed', number: m.number, error: err?.message ?? String(e), code: err?.code, hint: err?.hint });
+            return { type: 'failed', number: m.number, error: err?.message ?? String(e), code: err?.code, hint: err?.hint };
           },
-        ).finally(() => {
-          if (running?.number === m.number) running = undefined;
-        });
-        return;
+        );
       }
       case 'prune':
         if (running?.number === m.number) running.abort.abort();
