@@ -28,10 +28,11 @@
  *    the best on a 15 % validation split is partly luck, and OOF over 85 % of the rows is the
  *    sturdier judge. The best single family is the one with the lowest OOF loss, except that
  *    logistic regression is kept when its loss is within one standard error of the best (the
- *    one-SE rule; see `simpler`). From the kept configurations' OOF outputs: (a) a weighted average with
- *    non-negative weights summing to one, chosen by greedy ensemble selection on OOF log-loss
- *    (squared error for regression), and (b) stacking, a logistic (linear) meta-model on the OOF
- *    outputs, scored by an inner cross-validation over the same folds. Either is kept only when
+ *    one-SE rule; see `simpler`). From the kept configurations' OOF outputs: (a) a weighted
+ *    average with non-negative weights summing to one, chosen by greedy ensemble selection on OOF
+ *    log-loss (squared error for regression), and (b) stacking, a logistic (linear) meta-model on
+ *    the OOF outputs (fitted by the engine's L-BFGS), scored by an inner cross-validation over the
+ *    same folds. Either is kept only when
  *    it beats the best single family's OOF loss by more than one standard error of the paired
  *    per-row difference (see `keepEnsemble`); when both are, the lower OOF loss wins. A kept
  *    stacker ships in the artifact (manifest `stack`, src/models/stacking.ts): the meta-model
