@@ -3,7 +3,7 @@
  * family, ensemble the best of each, refit, and evaluate on the untouched test split.
  *
  * 1. Split exactly as `train` does (stratified 70/15/15, same seed → same rows).
- * 2. Tune each family (logistic, MLP, XGBoost) in turn with TPE and ASHA on the train/validation
+ * 2. Tune each family (logistic, MLP, XGBoost, random forest) in turn with TPE and ASHA on the train/validation
  *    split. Trials run IN-PROCESS, one after another, on matrices encoded once (the objective of
  *    `lepton tune`, `runTrial`): no registry, no worker processes to start, and the order of
  *    trials — hence TPE's history and ASHA's rungs — is fixed, so the same seed and `--trials N`
@@ -52,9 +52,8 @@ import { tableManifest } from '../models/artifact.js';
 import type { Stack } from '../models/stacking.js';
 import type { FitContext, FitData, Member } from '../models/member.js';
 import { LeptonModel } from '../models/model.js';
-import { FAMILIES, resolveParams, type FamilyName, type TorchParams, type XgbParams } from '../models/spec.js';
-import { fitTorch } from '../models/torch-family.js';
-import { fitXgb } from '../models/xgboost-family.js';
+import { FAMILIES, resolveParams, type FamilyName } from '../models/spec.js';
+import { fitTable, withSteps } from '../models/table-family.js';
 import { Pipeline } from '../prep/pipeline.js';
 import { stratifiedFolds } from '../prep/split.js';
 import type { EncodedTarget } from '../prep/target.js';
@@ -68,7 +67,7 @@ import { DEFAULT_SPACES, type Params, type SearchSpace } from '../tune/space.js'
 import { blend, greedyWeights, keepEnsemble, mean, pairedDifference, rowLosses, stackOof, type KeepDecision } from './ensemble.js';
 
 export interface AutoMLOptions extends Omit<TrainOptions, 'model' | 'refit' | 'onProgress'> {
-  /** Families to tune (default: logistic, mlp, xgboost). One family: tuning only, no ensemble. */
+  /** Families to tune (default: logistic, mlp, xgboost, forest). One family: tuning only, no ensemble. */
   families?: readonly FamilyName[];
   /** Trials per family. */
   trials?: number | string;
@@ -402,11 +401,9 @@ export async function fitAutoML(table: Table, encoded: EncodedTarget, features: 
   const width = enc.task === 'classification' ? numClasses : 1;
   const ctxFor = (numFeatures: number): FitContext => ({ task: enc.task, numClasses, numFeatures, seed, torchThreads, xgbThreads, signal: options.signal });
   const fitConfig = (family: FamilyName, t: TrialRecord, d: FitData, numFeatures: number): Promise<Member> => {
-    const steps = Math.max(1, t.bestEpoch);
+    const steps = t.bestEpoch;
     const p = { ...t.params, ...fixed(family) };
-    return family === 'xgboost'
-      ? fitXgb({ ...resolveParams('xgboost', p), rounds: steps } as XgbParams, d, undefined, ctxFor(numFeatures))
-      : fitTorch(family, { ...resolveParams(family, p), epochs: steps } as TorchParams, d, undefined, ctxFor(numFeatures));
+    return fitTable(family, withSteps(family, resolveParams(family, p), steps), d, undefined, ctxFor(numFeatures));
   };
   const scoreOf = (out: Float32Array): number | null => {
     if (enc.task === 'classification') return selectionScore(classificationReport(out, yAll as Int32Array, enc.classes));

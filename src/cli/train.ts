@@ -41,6 +41,7 @@ export interface TrainFlags {
   batchSize?: number;
   hidden?: string[];
   rounds?: number;
+  trees?: number;
   classWeights?: (typeof CLASS_WEIGHTS)[number];
   balance?: string;
   threads?: number;
@@ -71,7 +72,10 @@ export function paramsFromFlags(f: Partial<TrainFlags>): Partial<Record<FamilyNa
   if (f.rounds !== undefined) xgb.rounds = f.rounds;
   if (f.lr !== undefined) xgb.learningRate = f.lr;
   if (f.classWeights) xgb.classWeights = f.classWeights;
-  return { logistic: torch, mlp, xgboost: xgb };
+  const forest: Record<string, unknown> = {};
+  if (f.trees !== undefined) forest.trees = f.trees;
+  if (f.classWeights) forest.classWeights = f.classWeights;
+  return { logistic: torch, mlp, xgboost: xgb, forest };
 }
 
 const TASKS = ['classification', 'regression'] as const;
@@ -111,6 +115,7 @@ export function addCommonTrainOptions(cmd: Command): Command {
     .option('--batch-size <n>', 'mini-batch size for mlp and networks (logistic regression uses every row at once)', parseIntOption('--batch-size'))
     .option('--hidden <widths>', 'hidden layer widths for mlp, e.g. 128,64', parseList)
     .option('--rounds <n>', 'maximum boosting rounds for xgboost', parseIntOption('--rounds'))
+    .option('--trees <n>', 'trees of the random forest (forest; default 300)', parseIntOption('--trees'))
     .option('--class-weights <mode>', 'none or balanced (for imbalanced classes)')
     .option('--balance <method>', 'resample the training rows only: none, oversample, undersample or smote')
     .option('--threads <n>', 'libtorch intra-op threads (default 1: fastest for small tabular nets)', parseIntOption('--threads'))

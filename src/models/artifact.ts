@@ -16,7 +16,7 @@ import type { Member } from './member.js';
 import { StackZ } from './stacking.js';
 import { loadMixedNet, loadNet, loadSeqNet, loadTextNet } from './net-family.js';
 import { isRecommendFamily, loadRecommendMember, RECOMMEND_FAMILIES } from '../recommend/families.js';
-import { CnnParams, FAMILIES, IMAGE_FAMILIES, MIXED_FAMILIES, MixedNetParams, SEQUENCE_FAMILIES, SeqNetParams, TEXT_FAMILIES, TextNetParams, TorchParams, XgbParams } from './spec.js';
+import { CnnParams, FAMILIES, IMAGE_FAMILIES, MIXED_FAMILIES, MixedNetParams, SEQUENCE_FAMILIES, SeqNetParams, TEXT_FAMILIES, TextNetParams, TorchParams, paramsSchema, type ForestParams, type XgbParams } from './spec.js';
 import { loadTorch } from './torch-family.js';
 import { loadXgb } from './xgboost-family.js';
 
@@ -210,8 +210,8 @@ export function decodeModel(buf: Uint8Array, path: string): LeptonModel {
         return;
       }
       members.push(
-        m.family === 'xgboost'
-          ? loadXgb(XgbParams.parse(m.params), m.info, tensors, prefix, ctx.task === 'classification' ? ctx.numClasses : 1)
+        m.family === 'xgboost' || m.family === 'forest'
+          ? loadXgb(m.family, paramsSchema(m.family).parse(m.params) as XgbParams | ForestParams, m.info, tensors, prefix, ctx.task === 'classification' ? ctx.numClasses : 1)
           : loadTorch(m.family, TorchParams.parse(m.params), m.info, tensors, prefix, ctx),
       );
     });

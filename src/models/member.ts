@@ -7,7 +7,7 @@ import type { StTensor } from '../engine/safetensors.js';
 import { LeptonError } from '../errors.js';
 import type { Task } from '../prep/target.js';
 import type { RecommendFamilyName, RecommendParams } from '../recommend/families.js';
-import type { CnnParams, FamilyName, ImageFamilyName, SeqNetParams, SequenceFamilyName, MixedFamilyName, MixedNetParams, TextFamilyName, TextNetParams, TorchParams, XgbParams } from './spec.js';
+import type { CnnParams, FamilyName, ImageFamilyName, SeqNetParams, SequenceFamilyName, MixedFamilyName, MixedNetParams, TableParams, TextFamilyName, TextNetParams } from './spec.js';
 
 export interface FitData {
   /** Row-major features, n × numFeatures. */
@@ -43,7 +43,7 @@ export interface FitInfo {
 
 export interface Member {
   readonly family: FamilyName | ImageFamilyName | TextFamilyName | SequenceFamilyName | MixedFamilyName | RecommendFamilyName;
-  readonly params: TorchParams | XgbParams | CnnParams | TextNetParams | SeqNetParams | MixedNetParams | RecommendParams;
+  readonly params: TableParams | CnnParams | TextNetParams | SeqNetParams | MixedNetParams | RecommendParams;
   readonly info: FitInfo;
   /** n × numClasses probabilities, or n × 1 standardised regression outputs. */
   predict(x: Float32Array): Promise<Float32Array>;

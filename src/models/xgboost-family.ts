@@ -1,18 +1,20 @@
 /**
- * Gradient-boosted trees on XGBoost. Class weights become per-row weights; early stopping on
- * the validation set decides the number of trees.
+ * The tree families on XGBoost: gradient-boosted trees (`xgboost`; early stopping on the
+ * validation set decides the number of trees) and a random forest (`forest`: XGBoost's
+ * random-forest mode, one round of parallel trees on row and feature subsamples). Class weights
+ * become per-row weights.
  * @module
  */
 import { addon, callNative, callNativeSync, type NativeXgbModel } from '../engine/addon.js';
 import type { StTensor } from '../engine/safetensors.js';
 import { LeptonError } from '../errors.js';
 import { balancedWeights, throwIfCancelled, type FitContext, type FitData, type FitInfo, type Member } from './member.js';
-import type { XgbParams } from './spec.js';
+import { forestFeatureFraction, type ForestParams, type XgbParams } from './spec.js';
 
 class XgbMember implements Member {
-  readonly family = 'xgboost' as const;
   constructor(
-    readonly params: XgbParams,
+    readonly family: 'xgboost' | 'forest',
+    readonly params: XgbParams | ForestParams,
     readonly info: FitInfo,
     private readonly booster: NativeXgbModel,
     private readonly numClasses: number,
@@ -52,8 +54,17 @@ class XgbMember implements Member {
   }
 }
 
+/** The objective, threads and seed every booster shares, for the task. */
+function taskParams(ctx: FitContext): Record<string, string> {
+  const base = { tree_method: 'hist', nthread: String(ctx.xgbThreads), seed: String(ctx.seed), verbosity: '0' };
+  if (ctx.task === 'regression') return { ...base, objective: 'reg:squarederror', eval_metric: 'rmse' };
+  if (ctx.numClasses === 2) return { ...base, objective: 'binary:logistic', eval_metric: 'logloss' };
+  return { ...base, objective: 'multi:softprob', num_class: String(ctx.numClasses), eval_metric: 'mlogloss' };
+}
+
 function boosterParams(p: XgbParams, ctx: FitContext): Record<string, string> {
-  const base: Record<string, string> = {
+  return {
+    ...taskParams(ctx),
     eta: String(p.learningRate),
     max_depth: String(p.maxDepth),
     min_child_weight: String(p.minChildWeight),
@@ -61,18 +72,49 @@ function boosterParams(p: XgbParams, ctx: FitContext): Record<string, string> {
     colsample_bytree: String(p.colsampleBytree),
     lambda: String(p.lambda),
     alpha: String(p.alpha),
-    tree_method: 'hist',
-    nthread: String(ctx.xgbThreads),
-    seed: String(ctx.seed),
-    verbosity: '0',
   };
-  if (ctx.task === 'regression') return { ...base, objective: 'reg:squarederror', eval_metric: 'rmse' };
-  if (ctx.numClasses === 2) return { ...base, objective: 'binary:logistic', eval_metric: 'logloss' };
-  return { ...base, objective: 'multi:softprob', num_class: String(ctx.numClasses), eval_metric: 'mlogloss' };
 }
 
-export async function fitXgb(params: XgbParams, train: FitData, val: FitData | undefined, ctx: FitContext): Promise<Member> {
-  throwIfCancelled(ctx.signal, 'xgboost');
+/**
+ * XGBoost's random-forest mode (its documented recipe): `trees` trees in one round, learning rate
+ * 1 (each tree's leaves are scaled by 1/trees, so the outputs are averaged), no L2 shrinkage of
+ * the leaves (a forest's trees are not steps of a sum).
+ */
+function forestParams(p: ForestParams, ctx: FitContext): Record<string, string> {
+  const features = p.featureFraction ?? forestFeatureFraction(ctx.task, ctx.numFeatures);
+  return {
+    ...taskParams(ctx),
+    num_parallel_tree: String(p.trees),
+    eta: '1',
+    max_depth: String(p.maxDepth),
+    min_child_weight: String(p.minChildWeight),
+    subsample: String(p.sampleFraction),
+    colsample_bynode: String(features),
+    lambda: '1e-5',
+  };
+}
+
+/** Gradient-boosted trees; with `val`, early stopping after `earlyStoppingRounds` rounds without improvement. */
+export function fitXgb(params: XgbParams, train: FitData, val: FitData | undefined, ctx: FitContext): Promise<Member> {
+  return fitBooster('xgboost', params, boosterParams(params, ctx), params.rounds, val ? params.earlyStoppingRounds : 0, train, val, ctx);
+}
+
+/** A random forest (one round; `val`, if given, is scored once for the progress report). */
+export function fitForest(params: ForestParams, train: FitData, val: FitData | undefined, ctx: FitContext): Promise<Member> {
+  return fitBooster('forest', params, forestParams(params, ctx), 1, 0, train, val, ctx);
+}
+
+async function fitBooster(
+  family: 'xgboost' | 'forest',
+  params: XgbParams | ForestParams,
+  config: Record<string, string>,
+  rounds: number,
+  earlyStoppingRounds: number,
+  train: FitData,
+  val: FitData | undefined,
+  ctx: FitContext,
+): Promise<Member> {
+  throwIfCancelled(ctx.signal, family);
   const { XgbModel } = addon();
   const booster = new XgbModel();
   const onAbort = () => booster.cancel();
@@ -87,13 +129,13 @@ export async function fitXgb(params: XgbParams, train: FitData, val: FitData | u
     const summary = await callNative('xgboost fit', () =>
       booster.fit(
         { x: train.x, y: Float32Array.from(train.y), weight, xVal: val?.x, yVal: val ? Float32Array.from(val.y) : undefined, numFeatures: ctx.numFeatures },
-        { params: boosterParams(params, ctx), rounds: params.rounds, earlyStoppingRounds: val ? params.earlyStoppingRounds : 0 },
-        (r) => ctx.onEpoch?.({ epoch: r.round, maxEpochs: params.rounds, trainLoss: null, valLoss: r.valScore }),
+        { params: config, rounds, earlyStoppingRounds },
+        (r) => ctx.onEpoch?.({ epoch: r.round, maxEpochs: rounds, trainLoss: null, valLoss: r.valScore }),
       ),
     );
-    if (summary.stopReason === 'cancelled') throw new LeptonError('E_CANCELLED', 'xgboost training was cancelled');
+    if (summary.stopReason === 'cancelled') throw new LeptonError('E_CANCELLED', `${family} training was cancelled`);
     const info = { epochs: summary.rounds, bestEpoch: summary.bestIteration + 1, stopReason: summary.stopReason };
-    return new XgbMember(params, info, booster, classification ? ctx.numClasses : 1);
+    return new XgbMember(family, params, info, booster, classification ? ctx.numClasses : 1);
   } catch (e) {
     booster.dispose();
     throw e;
@@ -102,10 +144,10 @@ export async function fitXgb(params: XgbParams, train: FitData, val: FitData | u
   }
 }
 
-export function loadXgb(params: XgbParams, info: FitInfo, tensors: ReadonlyMap<string, StTensor>, prefix: string, numClasses: number): Member {
+export function loadXgb(family: 'xgboost' | 'forest', params: XgbParams | ForestParams, info: FitInfo, tensors: ReadonlyMap<string, StTensor>, prefix: string, numClasses: number): Member {
   const t = tensors.get(`${prefix}booster.ubj`);
   if (!t) throw new LeptonError('E_MODEL_FILE', `model file lacks tensor '${prefix}booster.ubj'`, 'the model file is damaged; train it again');
   const { XgbModel } = addon();
   const booster = callNativeSync('xgboost load', () => new XgbModel(t.data as Uint8Array));
-  return new XgbMember(params, info, booster, numClasses);
+  return new XgbMember(family, params, info, booster, numClasses);
 }

@@ -12,9 +12,8 @@ import { classificationReport, regressionReport, selectionScore, selectionTolera
 import { tableManifest } from '../models/artifact.js';
 import type { FitContext, FitData, Member } from '../models/member.js';
 import { LeptonModel } from '../models/model.js';
-import { FAMILIES, resolveParams, type FamilyName, type ImageFamilyName, type SequenceFamilyName, type MixedFamilyName, type ModelChoice, type TextFamilyName, type TorchParams, type XgbParams } from '../models/spec.js';
-import { fitTorch } from '../models/torch-family.js';
-import { fitXgb } from '../models/xgboost-family.js';
+import { FAMILIES, resolveParams, type FamilyName, type ImageFamilyName, type SequenceFamilyName, type MixedFamilyName, type ModelChoice, type TextFamilyName, type TableParams } from '../models/spec.js';
+import { fitTable, withSteps } from '../models/table-family.js';
 import { balance, balanceTable, type BalanceMethod } from '../prep/balance.js';
 import { Pipeline } from '../prep/pipeline.js';
 import type { EncodedTarget } from '../prep/target.js';
@@ -131,10 +130,7 @@ export async function fitCandidates(
       const overrides = options.params?.[family];
       let member: Member;
       try {
-        member =
-          family === 'xgboost'
-            ? await fitXgb(resolveParams('xgboost', overrides), train, val, ctx)
-            : await fitTorch(family, resolveParams(family, overrides), train, val, ctx);
+        member = await fitTable(family, resolveParams(family, overrides), train, val, ctx);
       } catch (e) {
         if (e instanceof Error && e.name === 'ZodError') {
           throw new LeptonError('E_OPTION', `invalid ${family} parameters: ${e.message}`, 'check the parameter names and ranges', { cause: e });
@@ -180,12 +176,7 @@ export async function fitCandidates(
         for (const m of kept) {
           const family = m.family as FamilyName; // candidates here are the table families
           const ctx = contextFor(family, finalPipeline.outputDim);
-          const budget = Math.max(1, m.info.bestEpoch);
-          refitted.push(
-            family === 'xgboost'
-              ? await fitXgb({ ...(m.params as XgbParams), rounds: budget }, all, undefined, ctx)
-              : await fitTorch(family, { ...(m.params as TorchParams), epochs: budget }, all, undefined, ctx),
-          );
+          refitted.push(await fitTable(family, withSteps(family, m.params as TableParams, m.info.bestEpoch), all, undefined, ctx));
         }
       } catch (e) {
         for (const r of refitted) r.dispose();

@@ -28,9 +28,8 @@ import { LeptonError } from '../errors.js';
 import { classificationReport, regressionReport } from '../eval/metrics.js';
 import type { FitData, Member } from '../models/member.js';
 import type { NetInput } from '../models/net-family.js';
-import { resolveParams, type FamilyName, type TorchParams, type XgbParams } from '../models/spec.js';
-import { fitTorch } from '../models/torch-family.js';
-import { fitXgb } from '../models/xgboost-family.js';
+import { resolveParams, resourceKey, type FamilyName, type TableParams } from '../models/spec.js';
+import { fitTable } from '../models/table-family.js';
 import { Pipeline } from '../prep/pipeline.js';
 import { stratifiedSplit } from '../prep/split.js';
 import { fitTarget, type EncodedTarget, type Task } from '../prep/target.js';
@@ -143,7 +142,7 @@ export function intermediateValue(data: Pick<ObjectiveData, 'task' | 'std'>, fam
 /** Trains one trial; throws `E_CANCELLED` when `signal` aborts it (a prune or the end of the budget). */
 export async function runTrial(data: ObjectiveData, family: FamilyName, params: Record<string, unknown>, options: TrialRunOptions): Promise<TrialOutcome> {
   const started = performance.now();
-  let resolved: TorchParams | XgbParams;
+  let resolved: TableParams;
   try {
     resolved = resolveParams(family, params);
   } catch (e) {
@@ -165,7 +164,7 @@ export async function runTrial(data: ObjectiveData, family: FamilyName, params: 
       options.onReport(p.epoch, intermediateValue(data, family, p.valLoss));
     },
   };
-  const member = family === 'xgboost' ? await fitXgb(resolved as XgbParams, data.train, data.val, ctx) : await fitTorch(family, resolved as TorchParams, data.train, data.val, ctx);
+  const member = await fitTable(family, resolved, data.train, data.val, ctx);
   try {
     const { value, logLoss } = await validationScores(data, member);
     if (!Number.isFinite(value)) throw new LeptonError('E_VALUE', `the validation ${data.metric} is not a number (the training diverged)`, 'lower the learning rate range');
@@ -175,8 +174,8 @@ export async function runTrial(data: ObjectiveData, family: FamilyName, params: 
   }
 }
 
-/** The full resource of a trial (ASHA's maxResource): epochs or boosting rounds. */
+/** The full resource of a trial (ASHA's maxResource): epochs or boosting rounds; 1 for the forest (never pruned). */
 export function maxResource(family: FamilyName, params: Record<string, unknown>): number {
-  const p = resolveParams(family, params) as { epochs?: number; rounds?: number };
-  return family === 'xgboost' ? p.rounds! : p.epochs!;
+  const key = resourceKey(family);
+  return key ? (resolveParams(family, params) as unknown as Record<typeof key, number>)[key] : 1;
 }

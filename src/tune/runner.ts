@@ -45,7 +45,7 @@ import { LeptonError, listNames } from '../errors.js';
 import type { EvalReport } from '../eval/metrics.js';
 import { startTrainingJob } from '../jobs/training-job.js';
 import { saveModel } from '../models/artifact.js';
-import { FAMILIES, MODEL_CHOICES, resolveParams, type FamilyName, type ModelChoice } from '../models/spec.js';
+import { FAMILIES, MODEL_CHOICES, resolveParams, resourceKey, type FamilyName, type ModelChoice } from '../models/spec.js';
 import { packageRoot } from '../package-root.js';
 import { fitTarget, type Task } from '../prep/target.js';
 import type { Home } from '../registry/open.js';
@@ -54,7 +54,7 @@ import type { Table } from '../data/table.js';
 import { loadInput, train } from '../train/train.js';
 import { Asha } from './asha.js';
 import { parseBudget, type Budget } from './budget.js';
-import { objectiveInfo, prepareObjective } from './objective.js';
+import { maxResource, objectiveInfo, prepareObjective } from './objective.js';
 import { writeObjectiveFile } from './objective-file.js';
 import { summarizeStudy, bestTrial, type StudySummary } from './report.js';
 import { makeSampler, type Sampler } from './samplers.js';
@@ -203,11 +203,11 @@ function checkValues(space: SearchSpace, familyOf: (name: string) => FamilyName 
 
 /** ASHA's full resource per family: the largest epochs/rounds the space allows, else the default. */
 function fullResource(space: SearchSpace, family: FamilyName): number {
-  const key = family === 'xgboost' ? 'rounds' : 'epochs';
+  const key = resourceKey(family);
+  if (!key) return 1; // the forest: one round, never pruned
   const def = space[key] ?? space[`${family}.${key}`];
   if (def) return def.type === 'categorical' ? Math.max(...def.choices.filter((c): c is number => typeof c === 'number')) : def.high;
-  const p = resolveParams(family, {}) as { epochs?: number; rounds?: number };
-  return family === 'xgboost' ? p.rounds! : p.epochs!;
+  return maxResource(family, {});
 }
 
 interface RunningTrial {
@@ -251,7 +251,7 @@ export async function runStudy(home: Home, actor: Actor, o: TuneOptions): Promis
   const script = workerScript();
   // Workers start now, so their imports and libtorch load while this process reads the data;
   // the search takes them as it needs them, and the rest are stopped.
-  const torch = model !== 'xgboost';
+  const torch = model !== 'xgboost' && model !== 'forest';
   const spare = Array.from({ length: Math.min(requested, budget.trials ?? requested) }, () => forkWorker(script, torch));
   const dir = await mkdtemp(join(tmpdir(), 'lepton-study-'));
   try {
@@ -320,7 +320,6 @@ async function searchStudy(home: Home, actor: Actor, o: TuneOptions, c: Checked)
     actor,
   );
   const studySpace = study.space as SearchSpace;
-  const sampler: Sampler = makeSampler(study.sampler, studySpace, { seed: study.seed, direction: study.direction, start: defaultPoint(studySpace, model) });
 
   // ── resume ───────────────────────────────────────────────────────────────
   const { requeued } = await reg.requeueInterruptedTrials(study.id, ownerDead);
@@ -350,7 +349,10 @@ async function searchStudy(home: Home, actor: Actor, o: TuneOptions, c: Checked)
   const threads = Math.max(1, Math.floor(cores / parallel));
   // The split and the encoding, once: workers read the matrices from this file.
   const objectiveFile = join(c.dir, 'objective.safetensors');
-  if (remaining > 0) await writeObjectiveFile(objectiveFile, await prepareObjective(table, { target: study.target, seed: study.seed, task: o.task }));
+  const objective = remaining > 0 ? await prepareObjective(table, { target: study.target, seed: study.seed, task: o.task }) : null;
+  if (objective) await writeObjectiveFile(objectiveFile, objective);
+  // After the encoding: a default that depends on the data (the forest's features per split) is known.
+  const sampler: Sampler = makeSampler(study.sampler, studySpace, { seed: study.seed, direction: study.direction, start: defaultPoint(studySpace, model, objective ?? undefined) });
   o.onStart?.({ study, resumed, requeued, parallel, threadsPerWorker: threads, budget, existing: before.length - queued });
 
   // ── the search ───────────────────────────────────────────────────────────

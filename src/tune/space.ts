@@ -19,7 +19,8 @@
  */
 import { z } from 'zod';
 import { LeptonError, listNames } from '../errors.js';
-import { FAMILIES, resolveParams, TorchParams, XgbParams, type FamilyName } from '../models/spec.js';
+import { dataDefaults, FAMILIES, paramsSchema, resolveParams, type FamilyName } from '../models/spec.js';
+import type { Task } from '../prep/target.js';
 
 /** A categorical value: JSON scalars, or a list of numbers (e.g. MLP hidden sizes `[128, 64]`). */
 export type Choice = string | number | boolean | number[];
@@ -238,7 +239,7 @@ export function checkParams(space: SearchSpace, params: Readonly<Record<string, 
 
 /** Hyper-parameter names a family's spec accepts (from its Zod schema). */
 export function knownParams(family: FamilyName): string[] {
-  return Object.keys((family === 'xgboost' ? XgbParams : TorchParams).shape);
+  return Object.keys(paramsSchema(family).shape);
 }
 
 /** Parameter names a multi-family space may use: `family`, each family's own names, and `FAMILY.name`. */
@@ -281,6 +282,15 @@ export const DEFAULT_SPACES: Record<FamilyName, SearchSpace> = {
     lambda: { type: 'loguniform', low: 1e-3, high: 10 },
     alpha: { type: 'loguniform', low: 1e-3, high: 10 },
   },
+  // Probst, Wright & Boulesteix 2019 ("Hyperparameters and tuning strategies for random forest"):
+  // the features tried per split matter most, then the rows per tree and the leaf size; more trees
+  // only help, so their number is not tuned.
+  forest: {
+    featureFraction: { type: 'uniform', low: 0.05, high: 1 },
+    sampleFraction: { type: 'uniform', low: 0.2, high: 1 },
+    minChildWeight: { type: 'loguniform', low: 0.01, high: 10 },
+    maxDepth: { type: 'int', low: 4, high: 20 },
+  },
 };
 
 /**
@@ -298,16 +308,17 @@ export function autoSpace(families: readonly FamilyName[] = FAMILIES, spaces: Pa
 
 /**
  * The family defaults as a point of a space (TPE's first trial): each parameter named in the
- * space gets its family's default value; in a multi-family space (`family`, `FAMILY.name`) the
+ * space gets its family's default value (with `data`, also those that depend on the data, such as
+ * the forest's features per split); in a multi-family space (`family`, `FAMILY.name`) the
  * first family choice is the family. The sampler keeps only values the space allows.
  * @example
  *   defaultPoint(DEFAULT_SPACES.mlp, 'mlp') // { hidden: [128, 64], dropout: 0.3, lr: 0.001, … }
  */
-export function defaultPoint(space: SearchSpace, model: FamilyName | 'auto'): Record<string, Choice> {
+export function defaultPoint(space: SearchSpace, model: FamilyName | 'auto', data?: { task: Task; numFeatures: number }): Record<string, Choice> {
   const first = space.family?.type === 'categorical' ? (space.family.choices[0] as FamilyName) : undefined;
   const family = model === 'auto' ? first : model;
   if (!family || !FAMILIES.includes(family)) return {};
-  const defaults = resolveParams(family) as unknown as Record<string, Choice>;
+  const defaults = { ...(resolveParams(family) as unknown as Record<string, Choice>), ...(data ? dataDefaults(family, data.task, data.numFeatures) : {}) };
   const out: Record<string, Choice> = model === 'auto' ? { family } : {};
   for (const name of Object.keys(space)) {
     const key = name.startsWith(`${family}.`) ? name.slice(family.length + 1) : name;

@@ -8,7 +8,7 @@ import { train } from '../../src/train/train.js';
 import { CANCER, CREDIT, tmp } from '../helpers.js';
 
 /** Small budgets: few trials, epochs and rounds, so each run takes seconds. */
-const SMALL: Partial<AutoMLOptions> = { trials: 3, params: { logistic: { epochs: 30 }, mlp: { epochs: 20, hidden: [32] }, xgboost: { rounds: 60 } }, torchThreads: 1, xgbThreads: 1 };
+const SMALL: Partial<AutoMLOptions> = { trials: 3, params: { logistic: { epochs: 30 }, mlp: { epochs: 20, hidden: [32] }, xgboost: { rounds: 60 }, forest: { trees: 50 } }, torchThreads: 1, xgbThreads: 1 };
 
 /** A result without its timings (the only part that may differ between identical runs). */
 function comparable(r: AutoMLResult): unknown {
@@ -24,10 +24,10 @@ describe('trainAutoML', () => {
       expect(comparable(b)).toEqual(comparable(a));
       expect(events.filter((e) => e.startsWith('xgboost'))).toHaveLength(3); // --trials is per family
       const names = a.leaderboard.map((e) => e.name);
-      expect(names).toEqual(['logistic', 'mlp', 'xgboost', 'weighted', 'stacking']);
+      expect(names).toEqual(['logistic', 'mlp', 'xgboost', 'forest', 'weighted', 'stacking']);
       // The one-SE rule: logistic is the single family unless another's OOF loss is lower by more than 1 SE.
       const lossOf = (n: string) => a.leaderboard.find((e) => e.name === n)!.oofLoss!;
-      const lowest = ['logistic', 'mlp', 'xgboost'].sort((x, y) => lossOf(x) - lossOf(y))[0]!;
+      const lowest = ['logistic', 'mlp', 'xgboost', 'forest'].sort((x, y) => lossOf(x) - lossOf(y))[0]!;
       if (lowest === 'logistic') expect(a.simpler).toBeNull();
       else {
         expect(a.simpler!.over).toBe(lowest);

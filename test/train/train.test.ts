@@ -9,7 +9,7 @@ describe('train: real data', () => {
   it('auto on credit-g: reports every candidate, keeps the best, and beats chance clearly on the test split', async () => {
     const events: string[] = [];
     const r = await train(CREDIT, { target: 'class', onProgress: (e) => events.push(e.type) });
-    expect(r.leaderboard.map((e) => e.name)).toEqual(['logistic', 'mlp', 'xgboost', 'ensemble']);
+    expect(r.leaderboard.map((e) => e.name)).toEqual(['logistic', 'mlp', 'xgboost', 'forest', 'ensemble']);
     expect(r.leaderboard.filter((e) => e.selected)).toHaveLength(1);
     for (const e of r.leaderboard) expect(e.valScore).toBeGreaterThan(0.65);
     expect(r.split).toEqual({ train: 700, val: 150, test: 150, trainSplit: 700 });
@@ -19,12 +19,12 @@ describe('train: real data', () => {
       expect(r.test.accuracy).toBeGreaterThan(0.7);
       expect(r.test.perClass.map((c) => c.support)).toEqual([105, 45]);
     }
-    expect(events.filter((t) => t === 'candidate-start')).toHaveLength(3);
+    expect(events.filter((t) => t === 'candidate-start')).toHaveLength(4);
     expect(events.filter((t) => t === 'epoch').length).toBeGreaterThan(30);
     r.model.dispose();
   });
 
-  it.each(['logistic', 'mlp', 'xgboost'] as const)('%s alone trains on breast cancer to ROC-AUC > 0.97', async (model) => {
+  it.each(['logistic', 'mlp', 'xgboost', 'forest'] as const)('%s alone trains on breast cancer to ROC-AUC > 0.97', async (model) => {
     const r = await train(CANCER, { target: 'diagnosis', model });
     expect(r.leaderboard).toHaveLength(1);
     expect(r.model.manifest.members.map((m) => m.family)).toEqual([model]);

@@ -151,7 +151,7 @@ describe('default spaces', () => {
       for (const k of Object.keys(p)) if (k !== 'family') expect(k.startsWith(`${family}.`)).toBe(true);
       expect(() => resolveParams(family, params)).not.toThrow();
     }
-    expect([...families].sort()).toEqual(['logistic', 'mlp', 'xgboost']);
+    expect([...families].sort()).toEqual(['forest', 'logistic', 'mlp', 'xgboost']);
     expect(() => autoSpace([])).toThrow(/no model family to search/);
   });
 });
@@ -164,6 +164,12 @@ describe('default point', () => {
     expect(auto.family).toBe('xgboost');
     expect(auto['xgboost.maxDepth']).toBe(resolveParams('xgboost').maxDepth);
     expect(Object.keys(auto).some((k) => k.startsWith('mlp.'))).toBe(false);
+  });
+
+  it("includes the defaults that depend on the data once it is known (the forest's features per split)", () => {
+    expect(defaultPoint(DEFAULT_SPACES.forest, 'forest').featureFraction).toBeUndefined();
+    expect(defaultPoint(DEFAULT_SPACES.forest, 'forest', { task: 'classification', numFeatures: 64 })).toEqual({ featureFraction: 0.125, sampleFraction: 0.632, minChildWeight: 0.1, maxDepth: 12 });
+    expect(defaultPoint(DEFAULT_SPACES.forest, 'forest', { task: 'regression', numFeatures: 64 }).featureFraction).toBeCloseTo(1 / 3, 12);
   });
 });
 
