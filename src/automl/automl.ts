@@ -3,8 +3,8 @@
  * family, ensemble the best of each, refit, and evaluate on the untouched test split.
  *
  * 1. Split exactly as `train` does (stratified 70/15/15, same seed → same rows).
- * 2. Tune each family (logistic, MLP, XGBoost, random forest) in turn with TPE and ASHA on the train/validation
- *    split. Trials run IN-PROCESS, one after another, on matrices encoded once (the objective of
+ * 2. Tune each family (logistic, MLP, XGBoost, random forest) in turn with TPE and ASHA on the
+ *    train/validation split (the forest grows in one round: ASHA never prunes it). Trials run IN-PROCESS, one after another, on matrices encoded once (the objective of
  *    `lepton tune`, `runTrial`): no registry, no worker processes to start, and the order of
  *    trials — hence TPE's history and ASHA's rungs — is fixed, so the same seed and `--trials N`
  *    give the same leaderboard. Tabular trials are short and libtorch/XGBoost already use the

@@ -21,11 +21,18 @@ class XgbMember implements Member {
   ) {}
 
   async predict(x: Float32Array): Promise<Float32Array> {
+    if (this.leafFrequencies) return forestProbabilities((await callNative('forest predict', () => this.booster.predict(x, { output: 'margin' }))).data, this.numClasses);
     return this.toProbabilities((await callNative('xgboost predict', () => this.booster.predict(x))).data);
   }
 
   predictSync(x: Float32Array): Float32Array {
+    if (this.leafFrequencies) return forestProbabilities(callNativeSync('forest predict', () => this.booster.predictSync(x, { output: 'margin' })).data, this.numClasses);
     return this.toProbabilities(callNativeSync('xgboost predict', () => this.booster.predictSync(x)).data);
+  }
+
+  /** A classification forest: probabilities from its leaves' class frequencies (`forestProbabilities`). */
+  private get leafFrequencies(): boolean {
+    return this.family === 'forest' && this.numClasses >= 2;
   }
 
   /** Binary objectives give P(class 1) per row; Lepton's members give one column per class. */
@@ -53,6 +60,42 @@ class XgbMember implements Member {
     this.booster.dispose();
   }
 }
+
+/**
+ * A classification forest's probabilities as scikit-learn's forest gives them: per class, the
+ * average over the trees of the class's frequency in the leaf the row falls in. XGBoost's
+ * random-forest mode instead puts the trees' average Newton step through the link function: one
+ * round from margin 0 (base score ½) puts 4(ȳ − ½) in a two-class leaf of positive frequency ȳ,
+ * and (ȳₖ − 1/K)·K²/(2(K − 1)) in class k's leaf for K classes (softmax's hessian is 2p(1 − p)),
+ * so its two-class probabilities never leave [0.12, 0.88]: well ranked, badly calibrated, and
+ * the ensembles weigh members by their log-loss. The margins give the frequencies back exactly
+ * (a test checks them against counted leaves).
+ */
+export function forestProbabilities(margin: Float32Array, numClasses: number): Float32Array {
+  const clip = (v: number) => Math.min(1, Math.max(0, v));
+  if (numClasses === 2) {
+    const out = new Float32Array(margin.length * 2);
+    margin.forEach((m, i) => {
+      const p = clip(m / 4 + 0.5);
+      out[2 * i] = 1 - p;
+      out[2 * i + 1] = p;
+    });
+    return out;
+  }
+  const k = numClasses;
+  const scale = (2 * (k - 1)) / (k * k);
+  const out = Float32Array.from(margin, (m) => clip((m - FOREST_BASE_SCORE) * scale + 1 / k));
+  // Each class has its own trees, so the frequencies sum to 1 only up to how their leaves differ.
+  for (let i = 0; i < out.length; i += k) {
+    let sum = 0;
+    for (let c = 0; c < k; c++) sum += out[i + c]!;
+    for (let c = 0; c < k; c++) out[i + c] = sum > 0 ? out[i + c]! / sum : 1 / k;
+  }
+  return out;
+}
+
+/** The forest's base score, set rather than left to XGBoost (2.x estimates it from the labels): `forestProbabilities` relies on it. */
+const FOREST_BASE_SCORE = 0.5;
 
 /** The objective, threads and seed every booster shares, for the task. */
 function taskParams(ctx: FitContext): Record<string, string> {
@@ -91,6 +134,7 @@ function forestParams(p: ForestParams, ctx: FitContext): Record<string, string> 
     subsample: String(p.sampleFraction),
     colsample_bynode: String(features),
     lambda: '1e-5',
+    base_score: String(FOREST_BASE_SCORE),
   };
 }
 

@@ -68,6 +68,23 @@ describe('models: families on real data and engine options', () => {
       for (let i = 0; i < 20; i++) expect(forest[2 * i]! + forest[2 * i + 1]!).toBeCloseTo(1, 5);
     });
 
+    it("predicts its leaves' class frequencies, as scikit-learn's forest does (two and three classes)", async () => {
+      // One binary feature: stumps split on it, so the leaves hold the rows with x = 0 and x = 1.
+      const x = Float32Array.from({ length: 20 }, (_, i) => (i < 10 ? 0 : 1));
+      const params = resolveParams('forest', { trees: 5, maxDepth: 1, minChildWeight: 0.01, sampleFraction: 1, featureFraction: 1 });
+      const two = Int32Array.from([1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0]); // P(1) = 0.3 and 0.8
+      const m2 = await fitForest(params, { x, y: two }, undefined, { ...ctx, numFeatures: 1 });
+      const p2 = await m2.predict(Float32Array.from([0, 1]));
+      expect(Array.from(p2).map((v) => +v.toFixed(4))).toEqual([0.7, 0.3, 0.2, 0.8]);
+      expect(Array.from(m2.predictSync(Float32Array.from([0, 1])))).toEqual(Array.from(p2));
+      m2.dispose();
+      const three = Int32Array.from([0, 0, 0, 0, 0, 1, 1, 1, 2, 2, 0, 1, 2, 2, 2, 2, 2, 2, 2, 2]); // (.5 .3 .2) and (.1 .1 .8)
+      const m3 = await fitForest(params, { x, y: three }, undefined, { ...ctx, numClasses: 3, numFeatures: 1 });
+      const p3 = await m3.predict(Float32Array.from([0, 1]));
+      expect(Array.from(p3).map((v) => +v.toFixed(4))).toEqual([0.5, 0.3, 0.2, 0.1, 0.1, 0.8]);
+      m3.dispose();
+    });
+
     it('scores credit-g as the random forest does and survives a save and load', async () => {
       const r = await train(CREDIT, { target: 'class', model: 'forest', seed: 1 });
       expect(r.model.manifest.members.map((m) => m.family)).toEqual(['forest']);
