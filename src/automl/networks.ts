@@ -209,6 +209,12 @@ export interface FittedTrial {
   discard(): void;
 }
 
+/**
+ * A fitter failure that no trial can escape — a worker process that cannot load the search's
+ * data — so it ends the search at once rather than failing one trial after another.
+ */
+export class FitterBroken extends LeptonError {}
+
 /** What a search's trials are fitted on: the network, the split and the trainer's context. */
 export interface NetworkJob {
   input: NetInput;
@@ -220,7 +226,8 @@ export interface NetworkJob {
 /**
  * Where trials are fitted: in this process, one at a time (the default, for `train --time`), or
  * in isolated worker processes, `parallel` at once (`lepton tune`, src/tune/network-workers.ts).
- * `fit` throws `E_CANCELLED` when `signal` aborts the trial, any other error when it fails.
+ * `fit` throws `E_CANCELLED` when `signal` aborts the trial, `FitterBroken` when no trial can be
+ * fitted any more, any other error when this trial fails.
  */
 export interface TrialFitter {
   readonly parallel: number;
@@ -371,7 +378,7 @@ export class NetworkSearch {
           } else fit.discard();
         }
       } catch (e) {
-        if (ctx.signal?.aborted) throw e;
+        if (ctx.signal?.aborted || e instanceof FitterBroken) throw e;
         if (pruned !== null) Object.assign(trial, { state: 'pruned', value: pruned });
         else if (first && !(e instanceof LeptonError && e.code === 'E_CANCELLED')) throw e; // the defaults fail: a real problem
         else trial.error = stopAll.signal.aborted ? 'cancelled: another trial failed the search' : abort.signal.aborted ? 'budget exhausted: the time budget ran out while the trial was running' : (e as Error).message;

@@ -4,7 +4,8 @@
  * network-study.ts) and each trial's network is fitted in a child process (worker.ts),
  * `parallel` at once, each child given ⌊cores / parallel⌋ libtorch threads so the machine is not
  * oversubscribed. A trial whose worker crashes or is killed (a native fault, the OOM killer)
- * fails with the reason, a fresh worker takes the next trial, and the study goes on.
+ * fails with the reason, a fresh worker takes the next trial, and the study goes on; a worker
+ * that cannot load the data ends the study at once (`FitterBroken`: every worker would fail so).
  *
  * Data: the trainer's train/validation tensors (images, token ids or sequences, already split
  * and encoded) are written once to an objective file in a scratch folder, as a table study's
@@ -26,7 +27,7 @@ import type { ChildProcess } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { FittedTrial, NetworkJob, TrialFitter } from '../automl/networks.js';
+import { FitterBroken, type FittedTrial, type NetworkJob, type TrialFitter } from '../automl/networks.js';
 import { decodeSafetensors } from '../engine/safetensors.js';
 import { LeptonError } from '../errors.js';
 import type { EpochProgress } from '../models/member.js';
@@ -114,13 +115,13 @@ export class NetworkWorkers {
     slot.ready.catch(() => undefined); // seen by the trial that waits on it
     child.on('message', (m: FromWorker) => {
       if (m.type === 'ready') return ready();
-      if (m.type === 'init-error') return notReady(new LeptonError('E_ENGINE', `a tuning worker could not load the data: ${m.message}`));
+      if (m.type === 'init-error') return notReady(new FitterBroken('E_ENGINE', `a tuning worker could not load the data: ${m.message}`, 'run with LEPTON_DEBUG=1 and see the messages above'));
       if ('number' in m && slot.trial?.number === m.number) slot.trial.message(m);
     });
     child.on('exit', (code, signal) => {
       slot.dead = true;
       const why = describeExit(code, signal);
-      notReady(new LeptonError('E_ENGINE', `a tuning worker stopped while loading the data (${why})`, 'run with LEPTON_DEBUG=1 and see the messages above'));
+      notReady(new FitterBroken('E_ENGINE', `a tuning worker stopped while loading the data (${why})`, 'run with LEPTON_DEBUG=1 and see the messages above'));
       slot.trial?.exit(why);
     });
     child.send({ type: 'init', objectiveFile: job.objectiveFile, seed: job.ctx.seed, torchThreads: this.threads, xgbThreads: this.threads, reportEvery: 1 } satisfies ToWorker);

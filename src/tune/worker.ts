@@ -55,7 +55,8 @@ export type FromWorker =
 
 /**
  * Test-only fault injection: comma-separated trial numbers whose worker exits with code 137 (as
- * the kernel's OOM killer would) when the trial starts. Never set it outside tests.
+ * the kernel's OOM killer would) when the trial starts; `init`: every worker exits with code 1 on
+ * being given the data (as one whose engine cannot load would). Never set it outside tests.
  */
 export const CRASH_ENV = 'LEPTON_TEST_TUNE_CRASH_TRIALS';
 
@@ -117,7 +118,8 @@ async function main(): Promise<void> {
   let data: ObjectiveData | undefined;
   let init: Extract<ToWorker, { type: 'init' }> | undefined;
   let running: { number: number; abort: AbortController } | undefined;
-  const crash = new Set((process.env[CRASH_ENV] ?? '').split(',').filter(Boolean).map(Number));
+  const injected = (process.env[CRASH_ENV] ?? '').split(',').filter(Boolean);
+  const crash = new Set(injected.map(Number));
   process.on('disconnect', () => process.exit(0));
   const warm = warmUp(process.argv.includes(WARM_TORCH_FLAG));
   /** Runs one trial's work, cancellable by `prune`; its end, cancellation or failure goes to the parent. */
@@ -134,6 +136,7 @@ async function main(): Promise<void> {
   process.on('message', (m: ToWorker) => {
     switch (m.type) {
       case 'init':
+        if (injected.includes('init')) process.exit(1);
         init = m;
         Promise.all([readObjectiveFile(m.objectiveFile), warm]).then(
           ([d]) => {

@@ -111,6 +111,26 @@ describe('cli: lepton tune on networks (folders, sequences)', () => {
     expect(p.code, p.stderr).toBe(0);
   }, 90_000);
 
+  it('a worker that cannot load the data ends the study at once with the reason, not one failed trial after another', async () => {
+    const data = join(dir, 'engines-broken.csv');
+    writeFileSync(data, toCsv(runToFailure(60, 21)));
+    process.env[CRASH_ENV] = 'init'; // every worker exits with code 1 when given the data
+    let t: Awaited<ReturnType<typeof cli>>;
+    try {
+      t = await cli(['tune', data, '--target', 'fail_soon', '--sequence-id', 'unit', '--sequence-time', 'cycle', '--seq-len', '10', '--epochs', '2', '--trials', '6', '--parallel', '2', '--study', 'broken', '--json']);
+    } finally {
+      delete process.env[CRASH_ENV];
+    }
+    expect(t.code).not.toBe(0);
+    expect(t.stderr).toMatch(/a tuning worker stopped while loading the data \(the worker process exited with code 1\)/);
+    expect(t.stderr).toMatch(/LEPTON_DEBUG=1/);
+    // No trial was recorded as failed, let alone all six: the study stopped at the first sign.
+    const show = await cli(['tune', 'show', 'broken', '--json']);
+    expect(show.code, show.stderr).toBe(0);
+    const shown = JSON.parse(show.stdout) as { counts: { complete: number; failed: number } };
+    expect(shown.counts).toMatchObject({ complete: 0, failed: 0 });
+  }, 60_000);
+
   it('a long table of sequences is a seqnet study; options the network study cannot honour are clear errors', async () => {
     const data = join(dir, 'engines.csv');
     writeFileSync(data, toCsv(runToFailure(160, 21)));
