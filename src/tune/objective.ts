@@ -136,7 +136,8 @@ export async function validationScores(data: Pick<ObjectiveData, 'task' | 'numCl
 /** An engine's validation loss as an intermediate value in the study's direction (see the module doc). */
 export function intermediateValue(data: Pick<ObjectiveData, 'task' | 'std'>, family: FamilyName, loss: number): number {
   if (data.task === 'classification') return -loss;
-  return (family === 'xgboost' ? loss : Math.sqrt(Math.max(0, loss))) * data.std;
+  // XGBoost boosters (xgboost, forest) report RMSE; the torch families report the mean squared error.
+  return (resourceKey(family) === 'epochs' ? Math.sqrt(Math.max(0, loss)) : loss) * data.std;
 }
 
 /** Trains one trial; throws `E_CANCELLED` when `signal` aborts it (a prune or the end of the budget). */
