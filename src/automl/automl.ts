@@ -24,9 +24,10 @@
  *    for one configuration only, it is refitted without OOF fits) are trained K times
  *    (K-fold, default 5, on train + validation, for the epochs/rounds their trial's early
  *    stopping found) to predict every train + validation row once. Each family keeps the
- *    configuration with the lowest OOF loss: with hundreds of trials
- *    the best on a 15 % validation split is partly luck, and OOF over 85 % of the rows is the
- *    sturdier judge. The best single family is the one with the lowest OOF loss, except that
+ *    configuration with the lowest OOF loss (with hundreds of trials the best on a 15 %
+ *    validation split is partly luck, and OOF over 85 % of the rows is the sturdier judge), or
+ *    its defaults when that loss is lower than theirs by no more than one standard error (the
+ *    one-SE rule, as below; `defaultsKept`). The best single family is the one with the lowest OOF loss, except that
  *    logistic regression is kept when its loss is within one standard error of the best (the
  *    one-SE rule; see `simpler`). From the kept configurations' OOF outputs: (a) a weighted
  *    average with non-negative weights summing to one, chosen by greedy ensemble selection on OOF
@@ -105,6 +106,8 @@ export interface AutoMLEntry {
   bestValScore?: number;
   /** Configurations compared on OOF loss. */
   candidates?: number;
+  /** Set when the one-SE rule kept the family's defaults over trial `over`, whose OOF loss was lower by `gap` ≤ `se`. */
+  defaultsKept?: { over: number; gap: number; se: number };
   /** OOF ROC-AUC (classification) or RMSE in target units (regression), over train + validation. */
   oofScore: number | null;
   /** Mean OOF log-loss (classification) or squared error in standardised units (regression). */
@@ -189,6 +192,22 @@ export function chooseCandidates<T extends { configs: readonly { seconds: number
   return out.filter((c) => c.configs.length > 0);
 }
 
+/**
+ * A family's configuration from its candidates' per-row OOF losses (`numbers`: their trial
+ * numbers, 0 the defaults): the lowest mean loss, unless the defaults' mean is higher by no more
+ * than one standard error of the paired per-row difference — then the defaults.
+ */
+export function chooseConfig(losses: readonly Float64Array[], numbers: readonly number[]): { index: number; defaultsKept?: { over: number; gap: number; se: number } } {
+  let j = 0;
+  losses.forEach((l, i) => {
+    if (mean(l) < mean(losses[j]!)) j = i;
+  });
+  const d = numbers.indexOf(0);
+  if (d < 0 || d === j) return { index: j };
+  const { mean: gap, se } = pairedDifference(losses[d]!, losses[j]!);
+  return gap <= se ? { index: d, defaultsKept: { over: numbers[j]!, gap, se } } : { index: j };
+}
+
 /** Checks every AutoML option that can be checked without the data (throws E_OPTION). */
 export function checkAutoMLOptions(o: Pick<AutoMLOptions, 'trials' | 'time' | 'folds' | 'families'>): { budget: Budget; families: FamilyName[]; folds: number } {
   const budget = parseBudget({ trials: o.trials, time: o.time });
@@ -238,6 +257,7 @@ interface FamilyResult {
   loss: Float64Array | null;
   bestVal: number;
   candidates: number;
+  defaultsKept: AutoMLEntry['defaultsKept'];
   trials: NonNullable<AutoMLEntry['trials']>;
   seconds: number;
 }
@@ -439,16 +459,16 @@ export async function fitAutoML(table: Table, encoded: EncodedTarget, features: 
     }
   }
   // Each family's configuration: the lowest OOF loss among its candidates (850 rows of evidence
-  // rather than the validation split's 150, which many trials overfit).
+  // rather than the validation split's 150, which many trials overfit), except that the family's
+  // defaults are kept over a tuned configuration whose loss is lower by no more than one standard
+  // error of the paired per-row difference — the one-SE rule again, within the family: a tuned
+  // configuration chosen among hundreds on one small split must win beyond noise.
   const results: FamilyResult[] = cands.map((c, ci) => {
     const losses = single ? [] : c.configs.map((_, j) => rowLosses(oofOf[ci]![j]!, yAll, width, enc.task));
-    let j = 0;
-    losses.forEach((l, i) => {
-      if (mean(l) < mean(losses[j]!)) j = i;
-    });
+    const { index: j, defaultsKept } = single ? { index: 0, defaultsKept: undefined } : chooseConfig(losses, c.configs.map((t) => t.number));
     const h = c.st.history;
     const trials = { total: h.length, complete: h.filter((t) => t.state === 'complete').length, pruned: h.filter((t) => t.state === 'pruned').length, failed: h.filter((t) => t.state === 'failed').length };
-    return { family: c.st.family, trial: c.configs[j]!, oof: single ? null : oofOf[ci]![j]!, loss: losses[j] ?? null, bestVal: bestOf(h, better)[0]!.value!, candidates: c.configs.length, trials, seconds: c.st.seconds };
+    return { family: c.st.family, trial: c.configs[j]!, oof: single ? null : oofOf[ci]![j]!, loss: losses[j] ?? null, bestVal: bestOf(h, better)[0]!.value!, candidates: c.configs.length, defaultsKept, trials, seconds: c.st.seconds };
   });
   const leaderboard: AutoMLEntry[] = results.map((r) => ({
     name: r.family,
@@ -457,6 +477,7 @@ export async function fitAutoML(table: Table, encoded: EncodedTarget, features: 
     valScore: r.trial.value,
     bestValScore: r.bestVal,
     candidates: r.candidates,
+    ...(r.defaultsKept ? { defaultsKept: r.defaultsKept } : {}),
     oofScore: r.oof && scoreOf(r.oof),
     oofLoss: r.loss && mean(r.loss),
     trials: r.trials,

@@ -25,7 +25,8 @@ export function formatAutoML(s: AutoMLSummary): string {
   if (s.decision) lines.push(`weighted average ${s.decision.keep ? 'passes the keep rule' : 'not kept'}: ${s.decision.reason}`);
   if (s.stacking) lines.push(`stacking ${s.stacking.decision.keep ? 'passes the keep rule' : 'not kept'}: ${s.stacking.note}`);
   if (s.decision?.keep && s.stacking?.decision.keep) lines.push('(both pass: the lower OOF loss is chosen)');
-  lines.push('(per family: the configuration with the lowest OOF loss among its defaults (#0) and best trials on validation)');
+  lines.push('(per family: the configuration with the lowest OOF loss among its defaults (#0) and best trials on validation; the defaults unless beaten by more than 1 SE)');
+  for (const e of s.leaderboard) if (e.defaultsKept) lines.push(`${e.name}: defaults kept over trial #${e.defaultsKept.over} (one-SE rule: its OOF loss lower by ${e.defaultsKept.gap.toFixed(4)}, within 1 SE ${e.defaultsKept.se.toFixed(4)})`);
   for (const e of s.leaderboard) if (e.params) lines.push(`${e.name} parameters: ${Object.keys(e.params).length ? JSON.stringify(e.params) : '(defaults)'}`);
   lines.push(`time: tuning ${s.seconds.tuning.toFixed(1)} s, out-of-fold ${s.seconds.oof.toFixed(1)} s, refit ${s.seconds.refit.toFixed(1)} s`);
   return lines.join('\n');

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { chooseCandidates, RESERVE_FACTOR, trainAutoML, type AutoMLOptions, type AutoMLResult } from '../../src/automl/automl.js';
+import { chooseCandidates, chooseConfig, RESERVE_FACTOR, trainAutoML, type AutoMLOptions, type AutoMLResult } from '../../src/automl/automl.js';
 import { readTable } from '../../src/data/readers/index.js';
 import { LeptonError } from '../../src/errors.js';
 import { loadModel, saveModel } from '../../src/models/artifact.js';
@@ -125,6 +125,24 @@ describe('trainAutoML', () => {
     // No time left: the best family's first configuration alone, refitted without OOF fits.
     expect(names(chooseCandidates(ranked, 5, 0))).toEqual(['logistic:0.1']);
     expect(chooseCandidates([family('empty')], 5, Infinity)).toEqual([]);
+  });
+
+  it("keeps a family's defaults over a tuned configuration that is better on OOF loss only within one standard error", () => {
+    // Per-row losses: the tuned trial #12 is lower by 0.01 on average, with paired differences of sd ≈ 0.2 (se ≈ 0.02).
+    const n = 100;
+    const defaults = Float64Array.from({ length: n }, (_, i) => 0.5 + (i % 2 ? 0.2 : -0.2));
+    const noisy = Float64Array.from({ length: n }, (_, i) => 0.49 + (i % 2 ? -0.2 : 0.2));
+    const kept = chooseConfig([noisy, defaults], [12, 0]);
+    expect(kept.index).toBe(1);
+    expect(kept.defaultsKept!.over).toBe(12);
+    expect(kept.defaultsKept!.gap).toBeCloseTo(0.01, 10);
+    expect(kept.defaultsKept!.gap).toBeLessThanOrEqual(kept.defaultsKept!.se);
+    // The same mean gain with no spread in the differences is beyond noise: the tuned trial wins.
+    const steady = Float64Array.from(defaults, (v) => v - 0.01);
+    expect(chooseConfig([steady, defaults], [12, 0])).toEqual({ index: 0 });
+    // Without the defaults among the candidates, the lowest loss wins; a lowest-loss defaults stays.
+    expect(chooseConfig([defaults, noisy], [3, 12])).toEqual({ index: 1 });
+    expect(chooseConfig([noisy, defaults].reverse(), [0, 12])).toEqual({ index: 0, defaultsKept: kept.defaultsKept });
   });
 
   it('a budget the defaults trials use up: the best family on validation is refitted without OOF fits', async () => {
