@@ -119,7 +119,9 @@ The objective is validation ROC-AUC (macro one-vs-rest for several classes) or R
 regression, on a fixed split from the seed (the one \`lepton train\` makes; test rows stay
 unseen until the best parameters are refitted and evaluated on them). ASHA stops trials whose
 validation loss after 3, 9, 27… epochs (20, 60, 180… rounds; rungs up to a third of the cap) is
-outside the top third so far. Workers read the data once encoded (a binary file the run writes).
+outside the top third so far (the forest grows in one round and is never pruned: its default
+space is featureFraction, sampleFraction, minChildWeight and maxDepth). Workers read the data
+once encoded (a binary file the run writes).
 A killed run resumes with --study: interrupted trials run again with the same number and
 parameters, none is lost or repeated. A crashing trial is recorded as failed and the study goes on.
 
