@@ -17,8 +17,8 @@ describe('lepton train --time / --trials (AutoML)', () => {
       weights: Record<string, number>; decision: { keep: boolean; reason: string }; test: { rocAuc: number }; split: { test: number };
     };
     expect(j.model).toBe(out);
-    expect(j.leaderboard.map((e) => e.name)).toEqual(['logistic', 'mlp', 'xgboost', 'weighted', 'stacking']);
-    expect(j.leaderboard.slice(0, 3).every((e) => e.trials!.total === 2)).toBe(true);
+    expect(j.leaderboard.map((e) => e.name)).toEqual(['logistic', 'mlp', 'xgboost', 'forest', 'weighted', 'stacking']);
+    expect(j.leaderboard.slice(0, 4).every((e) => e.trials!.total === 2)).toBe(true);
     const w = Object.values(j.weights);
     expect(w.every((v) => v > 0)).toBe(true);
     expect(w.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 10);
@@ -54,7 +54,7 @@ describe('lepton train --time / --trials (AutoML)', () => {
       [['--time', '5x'], /invalid duration/],
       [['--trials', '0'], /whole number of trials/],
       [['--trials', '2', '--target', 'nope'], /target column 'nope' not found/],
-      [['--trials', '2', '--model', 'forest'], /unknown model 'forest'/],
+      [['--trials', '2', '--model', 'svm'], /unknown model 'svm'/],
       [['--trials', '2', '--balance', 'smoot'], /unknown balancing 'smoot'/],
     ];
     for (const [args, message] of cases) {

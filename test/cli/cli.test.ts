@@ -123,7 +123,7 @@ describe('cli: bad input gets a clear message and a non-zero exit', () => {
   });
 
   it('unknown model family and bad option values', async () => {
-    expectCleanError(await cli(['train', CREDIT, '--target', 'class', '--model', 'forest']), /unknown model 'forest'/);
+    expectCleanError(await cli(['train', CREDIT, '--target', 'class', '--model', 'svm']), /unknown model 'svm'/);
     expectCleanError(await cli(['cv', CREDIT, '--target', 'class', '--task', 'ranking']), /unknown task 'ranking'/);
     expectCleanError(await cli(['train', CREDIT, '--target', 'class', '--class-weights', 'heavy']), /unknown class weighting 'heavy'/);
     const r = await cli(['train', CREDIT, '--target', 'class', '--epochs', 'many']);

@@ -93,7 +93,7 @@ describe('cli: lepton tune', () => {
     expectCleanError(await tune('--trials', '3', '--space', file('range.yaml', 'subsample: { type: uniform, low: 0.5, high: 1.5 }\n')), /parameter 'subsample': 1.5 is not a valid xgboost value/);
     expectCleanError(await tune('--trials', '3', '--space', join(dir, 'missing.yaml')), /search space file not found/);
     expectCleanError(await tune('--trials', '3', '--sampler', 'bayes'), /unknown sampler 'bayes'/);
-    expectCleanError(await cli(['tune', CANCER, '--target', 'diagnosis', '--model', 'forest', '--trials', '3']), /unknown model 'forest'/);
+    expectCleanError(await cli(['tune', CANCER, '--target', 'diagnosis', '--model', 'svm', '--trials', '3']), /unknown model 'svm'/);
     expectCleanError(await tune('--trials', '3', '--parallel', '0'), /--parallel must be a whole number of worker processes above zero/);
     expectCleanError(await cli(['tune', CANCER, '--target', 'nope', '--trials', '3']), /target column 'nope' not found/);
     expectCleanError(await cli(['tune', CANCER, '--trials', '3']), /missing option '--target <column>'/);
