@@ -4,7 +4,8 @@
  *
  * 1. Split exactly as `train` does (stratified 70/15/15, same seed → same rows).
  * 2. Tune each family (logistic, MLP, XGBoost, random forest) in turn with TPE and ASHA on the
- *    train/validation split (the forest grows in one round: ASHA never prunes it). Trials run IN-PROCESS, one after another, on matrices encoded once (the objective of
+ *    train/validation split (the forest grows in one round: ASHA never prunes it). Trials run
+ *    IN-PROCESS, one after another, on matrices encoded once (the objective of
  *    `lepton tune`, `runTrial`): no registry, no worker processes to start, and the order of
  *    trials — hence TPE's history and ASHA's rungs — is fixed, so the same seed and `--trials N`
  *    give the same leaderboard. Tabular trials are short and libtorch/XGBoost already use the
@@ -27,14 +28,14 @@
  *    configuration with the lowest OOF loss (with hundreds of trials the best on a 15 %
  *    validation split is partly luck, and OOF over 85 % of the rows is the sturdier judge), or
  *    its defaults when that loss is lower than theirs by no more than one standard error (the
- *    one-SE rule, as below; `defaultsKept`). The best single family is the one with the lowest OOF loss, except that
- *    logistic regression is kept when its loss is within one standard error of the best (the
- *    one-SE rule; see `simpler`). From the kept configurations' OOF outputs: (a) a weighted
- *    average with non-negative weights summing to one, chosen by greedy ensemble selection on OOF
- *    log-loss (squared error for regression), and (b) stacking, a logistic (linear) meta-model on
- *    the OOF outputs (fitted by the engine's L-BFGS), scored by an inner cross-validation over the
- *    same folds. Either is kept only when
- *    it beats the best single family's OOF loss by more than one standard error of the paired
+ *    one-SE rule, as below; `defaultsKept`). The best single family is the one with the lowest
+ *    OOF loss, except that logistic regression is kept when its loss is within one standard
+ *    error of the best (the one-SE rule; see `simpler`). From the kept configurations' OOF
+ *    outputs: (a) a weighted average with non-negative weights summing to one, chosen by greedy
+ *    ensemble selection on OOF log-loss (squared error for regression), and (b) stacking, a
+ *    logistic (linear) meta-model on the OOF outputs (fitted by the engine's L-BFGS), scored by
+ *    an inner cross-validation over the same folds. Either is kept only when it beats the best
+ *    single family's OOF loss by more than one standard error of the paired
  *    per-row difference (see `keepEnsemble`); when both are, the lower OOF loss wins. A kept
  *    stacker ships in the artifact (manifest `stack`, src/models/stacking.ts): the meta-model
  *    fitted on all OOF rows, applied to the refitted members' outputs.
@@ -421,9 +422,8 @@ export async function fitAutoML(table: Table, encoded: EncodedTarget, features: 
   const width = enc.task === 'classification' ? numClasses : 1;
   const ctxFor = (numFeatures: number): FitContext => ({ task: enc.task, numClasses, numFeatures, seed, torchThreads, xgbThreads, signal: options.signal });
   const fitConfig = (family: FamilyName, t: TrialRecord, d: FitData, numFeatures: number): Promise<Member> => {
-    const steps = t.bestEpoch;
-    const p = { ...t.params, ...fixed(family) };
-    return fitTable(family, withSteps(family, resolveParams(family, p), steps), d, undefined, ctxFor(numFeatures));
+    const p = resolveParams(family, { ...t.params, ...fixed(family) });
+    return fitTable(family, withSteps(family, p, t.bestEpoch), d, undefined, ctxFor(numFeatures));
   };
   const scoreOf = (out: Float32Array): number | null => {
     if (enc.task === 'classification') return selectionScore(classificationReport(out, yAll as Int32Array, enc.classes));

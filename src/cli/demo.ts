@@ -24,7 +24,7 @@ export function registerDemo(program: Command): void {
         const table = await readTable(data);
         say(`Lepton demo: credit risk (German credit, ${table.numRows} applicants, ${table.columns.length - 1} features)`);
         say(`  ingested ${data}: ${table.columns.filter((c) => c.type === 'numeric').length} numeric, ${table.columns.filter((c) => c.type === 'categorical').length} categorical columns`);
-        say('\n1. Training candidates (logistic, mlp, xgboost with early stopping on a validation split; a random forest)');
+        say('\n1. Training candidates (logistic, mlp, xgboost, forest; early stopping on a validation split)');
         const result = await train(table, { target: 'class', model: 'auto', onProgress: progressPrinter(Boolean(f.quiet)) });
         say(`\n${formatLeaderboard(result.leaderboard)}`);
         say(`\n2. Evaluation on ${result.split.test} held-out applicants\n${formatReport(result.test)}`);
