@@ -22,28 +22,17 @@ class XgbMember implements Member {
 
   async predict(x: Float32Array): Promise<Float32Array> {
     if (this.leafFrequencies) return forestProbabilities((await callNative('forest predict', () => this.booster.predict(x, { output: 'margin' }))).data, this.numClasses);
-    return this.toProbabilities((await callNative('xgboost predict', () => this.booster.predict(x))).data);
+    return classColumns((await callNative('xgboost predict', () => this.booster.predict(x))).data, this.numClasses);
   }
 
   predictSync(x: Float32Array): Float32Array {
     if (this.leafFrequencies) return forestProbabilities(callNativeSync('forest predict', () => this.booster.predictSync(x, { output: 'margin' })).data, this.numClasses);
-    return this.toProbabilities(callNativeSync('xgboost predict', () => this.booster.predictSync(x)).data);
+    return classColumns(callNativeSync('xgboost predict', () => this.booster.predictSync(x)).data, this.numClasses);
   }
 
   /** A classification forest: probabilities from its leaves' class frequencies (`forestProbabilities`). */
   private get leafFrequencies(): boolean {
     return this.family === 'forest' && this.numClasses >= 2;
-  }
-
-  /** Binary objectives give P(class 1) per row; Lepton's members give one column per class. */
-  private toProbabilities(data: Float32Array): Float32Array {
-    if (this.numClasses !== 2) return data; // multi-class: n × k already; regression: n × 1
-    const out = new Float32Array(data.length * 2);
-    data.forEach((p, i) => {
-      out[2 * i] = 1 - p;
-      out[2 * i + 1] = p;
-    });
-    return out;
   }
 
   /** SHAP contributions per feature (+ bias as the last column), for explanations. */
@@ -73,15 +62,7 @@ class XgbMember implements Member {
  */
 export function forestProbabilities(margin: Float32Array, numClasses: number): Float32Array {
   const clip = (v: number) => Math.min(1, Math.max(0, v));
-  if (numClasses === 2) {
-    const out = new Float32Array(margin.length * 2);
-    margin.forEach((m, i) => {
-      const p = clip(m / 4 + 0.5);
-      out[2 * i] = 1 - p;
-      out[2 * i + 1] = p;
-    });
-    return out;
-  }
+  if (numClasses === 2) return classColumns(Float32Array.from(margin, (m) => clip(m / 4 + 0.5)), 2);
   const k = numClasses;
   const scale = (2 * (k - 1)) / (k * k);
   const out = Float32Array.from(margin, (m) => clip((m - FOREST_BASE_SCORE) * scale + 1 / k));
@@ -96,6 +77,17 @@ export function forestProbabilities(margin: Float32Array, numClasses: number): F
 
 /** The forest's base score, set rather than left to XGBoost (2.x estimates it from the labels): `forestProbabilities` relies on it. */
 const FOREST_BASE_SCORE = 0.5;
+
+/** Binary objectives give P(class 1) per row; Lepton's members give one column per class. */
+function classColumns(data: Float32Array, numClasses: number): Float32Array {
+  if (numClasses !== 2) return data; // multi-class: n × k already; regression: n × 1
+  const out = new Float32Array(data.length * 2);
+  data.forEach((p, i) => {
+    out[2 * i] = 1 - p;
+    out[2 * i + 1] = p;
+  });
+  return out;
+}
 
 /** The objective, threads and seed every booster shares, for the task. */
 function taskParams(ctx: FitContext): Record<string, string> {
