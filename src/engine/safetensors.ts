@@ -82,8 +82,10 @@ export function decodeSafetensors(buf: Uint8Array, source: string, what?: string
       tensors.set(name, { dtype: 'F32', shape: t.shape, data: toFloat32(view, base + b, base + e, t.dtype as 'F16' | 'BF16' | 'F64') });
       continue;
     }
-    // Copy: the file buffer's offsets need not be aligned for a Float32Array view.
-    const bytes = buf.slice(base + b, base + e);
+    // Copy: the file buffer's offsets need not be aligned for a Float32Array view (a U8 tensor of
+    // odd length moves every tensor after it). `new Uint8Array(view)` copies; a Buffer's `slice`
+    // would not.
+    const bytes = new Uint8Array(buf.subarray(base + b, base + e));
     const data = t.dtype === 'F32' ? new Float32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4) : t.dtype === 'I32' ? new Int32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4) : bytes;
     tensors.set(name, { dtype: t.dtype as Dtype, shape: t.shape, data });
   }

@@ -17,6 +17,15 @@ describe('engine: safetensors', () => {
     expect(Array.from(back.tensors.get('blob')!.data)).toEqual([7, 8, 9]);
   });
 
+  it('reads a float tensor stored after a byte tensor of odd length (unaligned in the file)', () => {
+    const tensors = new Map<string, StTensor>([
+      ['booster.ubj', { dtype: 'U8', shape: [3], data: Uint8Array.from([7, 8, 9]) }],
+      ['w', { dtype: 'F32', shape: [2], data: Float32Array.from([0.5, -2]) }],
+    ]);
+    const back = decodeSafetensors(encodeSafetensors(tensors, {}), 'x');
+    expect(Array.from(back.tensors.get('w')!.data)).toEqual([0.5, -2]);
+  });
+
   it('says a random file is not a model file', () => {
     expect(() => decodeSafetensors(Buffer.from('hello, this is plain text'), 'notes.txt')).toThrow(/notes.txt is not a Lepton model file/);
     expect(() => decodeSafetensors(Buffer.alloc(4), 'tiny')).toThrow(/too short/);
