@@ -175,6 +175,14 @@ export async function runTrial(data: ObjectiveData, family: FamilyName, params: 
   }
 }
 
+/**
+ * ASHA's first rung by default: 3 epochs, or 20 boosting rounds (a booster's first few rounds say
+ * little about where it ends); never above the full resource `max`.
+ */
+export function minResource(family: FamilyName, max: number): number {
+  return Math.min(max, resourceKey(family) === 'rounds' ? 20 : 3);
+}
+
 /** The full resource of a trial (ASHA's maxResource): epochs or boosting rounds; 1 for the forest (never pruned). */
 export function maxResource(family: FamilyName, params: Record<string, unknown>): number {
   const key = resourceKey(family);

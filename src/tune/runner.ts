@@ -54,7 +54,7 @@ import type { Table } from '../data/table.js';
 import { loadInput, train } from '../train/train.js';
 import { Asha } from './asha.js';
 import { parseBudget, type Budget } from './budget.js';
-import { maxResource, objectiveInfo, prepareObjective } from './objective.js';
+import { maxResource, minResource, objectiveInfo, prepareObjective } from './objective.js';
 import { writeObjectiveFile } from './objective-file.js';
 import { summarizeStudy, bestTrial, type StudySummary } from './report.js';
 import { makeSampler, type Sampler } from './samplers.js';
@@ -331,7 +331,7 @@ async function searchStudy(home: Home, actor: Actor, o: TuneOptions, c: Checked)
     let a = ashas.get(family);
     if (!a) {
       const max = fullResource(studySpace, family);
-      const min = Math.min(max, o.asha?.minResource?.[family] ?? (family === 'xgboost' ? 20 : 3));
+      const min = Math.min(max, o.asha?.minResource?.[family] ?? minResource(family, max));
       a = new Asha({ maxResource: max, minResource: min, reductionFactor: o.asha?.reductionFactor ?? 3, direction: study.direction });
       ashas.set(family, a);
     }
