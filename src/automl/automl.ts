@@ -1,6 +1,7 @@
 /**
  * AutoML for tables (`lepton train DATA --target T --time 5m`, or `--trials N`): tune each model
- * family, ensemble the best of each, refit, and evaluate on the untouched test split.
+ * family, ensemble the best of each, ship the kept models' fold models (bagging) or refit them,
+ * and evaluate on the untouched test split.
  *
  * 1. Split exactly as `train` does (stratified 70/15/15, same seed → same rows).
  * 2. Tune each family (logistic, MLP, XGBoost, random forest) in turn with TPE and ASHA on the
@@ -15,7 +16,7 @@
  *    Budget: `--trials N` is N trials PER FAMILY (the defaults trial included). `--time T`: first
  *    every family's defaults trial runs; then, as each family's turn starts, a reserve for step 3
  *    is estimated from the trial times of the configurations that would be its candidates
- *    (K fits each and a refit, × RESERVE_FACTOR; m configurations at the defaults' time for a
+ *    (K fits each, and a refit without bagging, × RESERVE_FACTOR; m configurations at the defaults' time for a
  *    family not tuned yet), tuning gets the rest (at least half of T), and the family an equal
  *    share of the tuning time still left. A trial running at its family's
  *    deadline is cancelled and recorded as failed; the defaults trial always completes.
@@ -24,7 +25,9 @@
  *    configuration's own trial time, would not cover them — see `chooseCandidates`; with time
  *    for one configuration only, it is refitted without OOF fits) are trained K times
  *    (K-fold, default 5, on train + validation, for the epochs/rounds their trial's early
- *    stopping found) to predict every train + validation row once. Each family keeps the
+ *    stopping found) to predict every train + validation row once. When bagging, the folds
+ *    share one pipeline, fitted on all train + validation rows (scaling and one-hot use no
+ *    labels), so that their models can ship as they are (step 4). Each family keeps the
  *    configuration with the lowest OOF loss (with hundreds of trials the best on a 15 %
  *    validation split is partly luck, and OOF over 85 % of the rows is the sturdier judge), or
  *    its defaults when that loss is lower than theirs by no more than one standard error (the
@@ -38,8 +41,12 @@
  *    single family's OOF loss by more than one standard error of the paired
  *    per-row difference (see `keepEnsemble`); when both are, the lower OOF loss wins. A kept
  *    stacker ships in the artifact (manifest `stack`, src/models/stacking.ts): the meta-model
- *    fitted on all OOF rows, applied to the refitted members' outputs.
- * 4. Refit the kept member(s) on train + validation and evaluate on the test split.
+ *    fitted on all OOF rows, applied to the shipped members' outputs.
+ * 4. Ship each kept member as the average of its K fold models (k-fold bagging, as AutoGluon
+ *    does; `bag`, default true): no refit, lower variance than one refitted model, and exactly
+ *    the models whose OOF predictions chose the weights. With `bag: false` (or when only one
+ *    configuration was affordable) refit it on train + validation instead. Evaluate on the test
+ *    split.
  * @example
  *   const r = await trainAutoML('credit-g.arff', { target: 'class', time: '5m' });
  *   await saveModel(r.model, 'credit.lepton');
@@ -53,6 +60,7 @@ import { classificationReport, regressionReport, selectionScore, type EvalReport
 import { tableManifest } from '../models/artifact.js';
 import type { Stack } from '../models/stacking.js';
 import type { FitContext, FitData, Member } from '../models/member.js';
+import { BaggedMember } from '../models/bagged.js';
 import { LeptonModel } from '../models/model.js';
 import { FAMILIES, resolveParams, type FamilyName } from '../models/spec.js';
 import { fitTable, withSteps } from '../models/table-family.js';
@@ -63,7 +71,7 @@ import { fitTrainingRows } from '../train/candidates.js';
 import { prepareTraining, type TrainOptions } from '../train/train.js';
 import { Asha } from '../tune/asha.js';
 import { parseBudget, type Budget } from '../tune/budget.js';
-import { maxResource, objectiveInfo, runTrial, type ObjectiveData } from '../tune/objective.js';
+import { maxResource, minResource, objectiveInfo, runTrial, type ObjectiveData } from '../tune/objective.js';
 import { TpeSampler, type Trial } from '../tune/samplers.js';
 import { DEFAULT_SPACES, type Params, type SearchSpace } from '../tune/space.js';
 import { blend, greedyWeights, keepEnsemble, mean, pairedDifference, rowLosses, stackOof, type KeepDecision } from './ensemble.js';
@@ -81,6 +89,12 @@ export interface AutoMLOptions extends Omit<TrainOptions, 'model' | 'refit' | 'o
   candidates?: number;
   /** ASHA pruning of trials (default true). */
   asha?: boolean;
+  /**
+   * Ship each member as the average of its K fold models (k-fold bagging, default true) instead
+   * of one model refitted on train + validation: lower variance, and exactly the models whose
+   * out-of-fold predictions chose the ensemble; K× the prediction cost and artifact size.
+   */
+  bag?: boolean;
   onTrial?: (e: AutoMLTrialEvent) => void;
   onStage?: (stage: 'tuning' | 'oof' | 'refit', detail: string) => void;
 }
@@ -135,6 +149,8 @@ export interface AutoMLSummary {
   stacking: { oofLoss: number; oofScore: number | null; coef: number[][]; intercept: number[]; decision: KeepDecision; note: string } | null;
   budget: Budget;
   folds: number;
+  /** Whether each member ships as its fold models averaged (bagging) rather than refitted. */
+  bagged: boolean;
   seconds: { tuning: number; oof: number; refit: number; total: number };
 }
 
@@ -168,11 +184,12 @@ export const MIN_TUNE_SHARE = 0.5;
  * (its refit makes the model); each other configuration, first those of the other families, then
  * the families' next ones in turn, is added only while its K fits and refit, and the K fits of
  * the first one it makes worth doing, fit in `leftMs`. One configuration alone is refitted
- * without any OOF fits.
+ * without any OOF fits. With `bag` the shipped members are the fold models: no refits to pay for
+ * beyond that fallback's.
  */
-export function chooseCandidates<T extends { configs: readonly { seconds: number }[] }>(ranked: readonly T[], k: number, leftMs: number): T[] {
+export function chooseCandidates<T extends { configs: readonly { seconds: number }[] }>(ranked: readonly T[], k: number, leftMs: number, bag = false): T[] {
   const foldMs = (t: { seconds: number }) => 1000 * t.seconds * RESERVE_FACTOR;
-  const refitMs = (t: { seconds: number }) => (foldMs(t) * k) / (k - 1);
+  const refitMs = (t: { seconds: number }) => (bag ? 0 : (foldMs(t) * k) / (k - 1));
   const full = ranked.filter((c) => c.configs.length > 0);
   if (full.length === 0) return [];
   const out = full.map((c) => ({ ...c, configs: c.configs.slice(0, 0) }));
@@ -256,6 +273,8 @@ interface FamilyResult {
   /** Null when the time left allowed one configuration only: nothing to compare, no OOF fits. */
   oof: Float32Array | null;
   loss: Float64Array | null;
+  /** The configuration's K fold models when bagging (empty otherwise). */
+  foldModels: Member[];
   bestVal: number;
   candidates: number;
   defaultsKept: AutoMLEntry['defaultsKept'];
@@ -327,7 +346,7 @@ export async function fitAutoML(table: Table, encoded: EncodedTarget, features: 
       fi,
       fx,
       sampler: Object.keys(space).length ? new TpeSampler(space, { seed: seed + fi, direction: info.direction }) : null,
-      asha: options.asha === false ? null : new Asha({ maxResource: max, minResource: Math.min(max, family === 'xgboost' ? 20 : 3), reductionFactor: 3, direction: info.direction }),
+      asha: options.asha === false ? null : new Asha({ maxResource: max, minResource: minResource(family, max), reductionFactor: 3, direction: info.direction }),
       history: [],
       seconds: 0,
     };
@@ -387,14 +406,15 @@ export async function fitAutoML(table: Table, encoded: EncodedTarget, features: 
     const def = st.history[0]?.state === 'complete' && top?.number !== 0 ? [st.history[0]] : [];
     return top ? [top, ...def, ...rest.filter((t) => t.number !== 0)].slice(0, m) : [];
   };
-  // The time the OOF fits and the refit will take, from the trial times of the configurations
-  // that would be candidates now; a family not tuned yet counts m configurations at its
-  // defaults trial's time. Re-estimated as each family starts, so slow defaults (a loaded
+  // The time the OOF fits and the refit (unless bagging) will take, from the trial times of the
+  // configurations that would be candidates now; a family not tuned yet counts m configurations
+  // at its defaults trial's time. Re-estimated as each family starts, so slow defaults (a loaded
   // machine, the engines' warm-up) do not cut tuning short for good.
+  const bagging = options.bag !== false;
   const reserveMs = (): number =>
     studies.reduce((a, st) => {
       const seconds = st.history.length > 1 ? candidatesOf(st).map((t) => t.seconds) : Array<number>(m).fill(st.history[0]?.seconds ?? 0);
-      return a + 1000 * RESERVE_FACTOR * (k * seconds.reduce((x, y) => x + y, 0) + ((seconds[0] ?? 0) * k) / (k - 1));
+      return a + 1000 * RESERVE_FACTOR * (k * seconds.reduce((x, y) => x + y, 0) + (bagging ? 0 : ((seconds[0] ?? 0) * k) / (k - 1)));
     }, 0);
 
   // Phase A: every family's defaults (what `train` fits); their times are the first estimate of
@@ -435,134 +455,149 @@ export async function fitAutoML(table: Table, encoded: EncodedTarget, features: 
     .filter((c) => c.configs.length > 0)
     .sort((a, b) => (better(a.configs[0]!.value!, b.configs[0]!.value!) ? -1 : better(b.configs[0]!.value!, a.configs[0]!.value!) ? 1 : 0));
   // Back in family order, the leaderboard's.
-  const cands = chooseCandidates(ranked, k, budget.timeMs === null ? Infinity : t0 + budget.timeMs - performance.now()).sort((a, b) => a.st.fi - b.st.fi);
+  const cands = chooseCandidates(ranked, k, budget.timeMs === null ? Infinity : t0 + budget.timeMs - performance.now(), bagging).sort((a, b) => a.st.fi - b.st.fi);
   if (cands.length === 0) throw new LeptonError('E_LIMIT', 'no trial completed within the budget', 'give more time (--time) or trials');
   const single = cands.length === 1 && cands[0]!.configs.length === 1;
   options.onStage?.('oof', single ? `skipped: the time left covers refitting one configuration (${cands[0]!.st.family}, the best on validation)` : `${k} folds × ${cands.reduce((a, c) => a + c.configs.length, 0)} configurations of ${cands.length} famil${cands.length === 1 ? 'y' : 'ies'}`);
   const folds = stratifiedFolds(yAll, k, seed);
+  const bag = bagging && !single;
+  // One pipeline for every fold and the shipped model, fitted on all train + validation rows (its
+  // statistics use no labels): a bagged member's fold models must read the features the model's
+  // pipeline makes. Without bagging each fold fits its own, as the refit does.
+  const { pipeline: finalPipeline, data: all } = fitOn(allPos);
   const oofOf = cands.map((c) => c.configs.map(() => new Float32Array(allPos.length * width)));
-  for (let f = 0; f < (single ? 0 : k); f++) {
-    const held = folds[f]!;
-    const rest = Int32Array.from(folds.flatMap((fold, i) => (i === f ? [] : Array.from(fold))));
-    const { pipeline: foldPipe, data: d } = fitOn(rest.map((i) => allPos[i]!));
-    const xHeld = foldPipe.transform(table, rowsOf(held.map((i) => allPos[i]!)));
-    for (const [ci, c] of cands.entries()) {
-      for (const [j, t] of c.configs.entries()) {
-        const member = await fitConfig(c.st.family, t, d, foldPipe.outputDim);
-        try {
-          const out = await member.predict(xHeld);
-          held.forEach((p, i) => oofOf[ci]![j]!.set(out.subarray(i * width, i * width + width), p * width));
-        } finally {
-          member.dispose();
+  // Bagging keeps every fold model until the choice is made; those not shipped are freed below.
+  const foldModels = cands.map((c) => c.configs.map((): Member[] => []));
+  const shipped = new Set<Member>();
+  try {
+    for (let f = 0; f < (single ? 0 : k); f++) {
+      const held = folds[f]!;
+      const rest = Int32Array.from(folds.flatMap((fold, i) => (i === f ? [] : Array.from(fold)))).map((i) => allPos[i]!);
+      const { pipeline: foldPipe, data: d } = bag ? fitTrainingRows(table, encoded, features, rest, options.balance, seed, finalPipeline) : fitOn(rest);
+      const xHeld = foldPipe.transform(table, rowsOf(held.map((i) => allPos[i]!)));
+      for (const [ci, c] of cands.entries()) {
+        for (const [j, t] of c.configs.entries()) {
+          const member = await fitConfig(c.st.family, t, d, foldPipe.outputDim);
+          if (bag) foldModels[ci]![j]!.push(member);
+          try {
+            const out = await member.predict(xHeld);
+            held.forEach((p, i) => oofOf[ci]![j]!.set(out.subarray(i * width, i * width + width), p * width));
+          } finally {
+            if (!bag) member.dispose();
+          }
         }
       }
     }
-  }
-  // Each family's configuration: the lowest OOF loss among its candidates (850 rows of evidence
-  // rather than the validation split's 150, which many trials overfit), except that the family's
-  // defaults are kept over a tuned configuration whose loss is lower by no more than one standard
-  // error of the paired per-row difference — the one-SE rule again, within the family: a tuned
-  // configuration chosen among hundreds on one small split must win beyond noise.
-  const results: FamilyResult[] = cands.map((c, ci) => {
-    const losses = single ? [] : c.configs.map((_, j) => rowLosses(oofOf[ci]![j]!, yAll, width, enc.task));
-    const { index: j, defaultsKept } = single ? { index: 0, defaultsKept: undefined } : chooseConfig(losses, c.configs.map((t) => t.number));
-    const h = c.st.history;
-    const trials = { total: h.length, complete: h.filter((t) => t.state === 'complete').length, pruned: h.filter((t) => t.state === 'pruned').length, failed: h.filter((t) => t.state === 'failed').length };
-    return { family: c.st.family, trial: c.configs[j]!, oof: single ? null : oofOf[ci]![j]!, loss: losses[j] ?? null, bestVal: bestOf(h, better)[0]!.value!, candidates: c.configs.length, defaultsKept, trials, seconds: c.st.seconds };
-  });
-  const leaderboard: AutoMLEntry[] = results.map((r) => ({
-    name: r.family,
-    params: { ...r.trial.params },
-    trial: r.trial.number,
-    valScore: r.trial.value,
-    bestValScore: r.bestVal,
-    candidates: r.candidates,
-    ...(r.defaultsKept ? { defaultsKept: r.defaultsKept } : {}),
-    oofScore: r.oof && scoreOf(r.oof),
-    oofLoss: r.loss && mean(r.loss),
-    trials: r.trials,
-    bestEpoch: r.trial.bestEpoch,
-    seconds: r.seconds,
-    selected: false,
-  }));
-  let bestJ = 0;
-  results.forEach((r, j) => {
-    if (!single && mean(r.loss!) < mean(results[bestJ]!.loss!)) bestJ = j;
-  });
-  // The one-standard-error rule (Breiman et al. 1984; Hastie et al., ESL §7.10): logistic
-  // regression, the simplest family, is kept over a family whose OOF loss is lower by no more
-  // than one standard error of the paired per-row difference. On small tables the OOF ranking
-  // of families is mostly noise, and the simpler model is the safer bet on unseen rows.
-  let simpler: AutoMLSummary['simpler'] = null;
-  const lin = results.findIndex((r) => r.family === 'logistic');
-  if (!single && lin >= 0 && lin !== bestJ) {
-    const { mean: gap, se } = pairedDifference(results[lin]!.loss!, results[bestJ]!.loss!);
-    const within = gap <= se;
-    simpler = { kept: within, over: results[bestJ]!.family, gap, se, reason: `logistic's OOF loss is higher than ${results[bestJ]!.family}'s by ${gap.toFixed(4)}, ${within ? 'within' : 'more than'} 1 SE (${se.toFixed(4)})` };
-    if (within) bestJ = lin;
-  }
-  let chosen: FamilyResult[] = [results[bestJ]!];
-  let weights: number[] = [1];
-  let decision: KeepDecision | null = null;
-  let stacking: AutoMLSummary['stacking'] = null;
-  let stack: Stack | undefined;
-  let selectedName = results[bestJ]!.family as string;
-  if (results.length > 1) {
-    // Several results means the OOF fits ran (single is false): every oof and loss is set.
-    const oofs = results.map((r) => r.oof!);
-    const w = greedyWeights(oofs, yAll, width, enc.task);
-    const blended = blend(oofs, w);
-    const blendLoss = rowLosses(blended, yAll, width, enc.task);
-    decision = keepEnsemble(results[bestJ]!.loss!, blendLoss, w.filter((v) => v > 0).length);
-    const wRecord = Object.fromEntries(results.map((r, j) => [r.family, w[j]!])) as Partial<Record<FamilyName, number>>;
-    leaderboard.push({ name: 'weighted', params: null, valScore: null, oofScore: scoreOf(blended), oofLoss: mean(blendLoss), trials: null, bestEpoch: null, weights: wRecord, seconds: 0, selected: false });
-    const st = await stackOof(oofs, yAll, folds, width, enc.task);
-    const stRows = rowLosses(st.oof, yAll, width, enc.task);
-    const stLoss = mean(stRows);
-    const stDecision = keepEnsemble(results[bestJ]!.loss!, stRows, results.length);
-    stacking = { oofLoss: stLoss, oofScore: scoreOf(st.oof), coef: st.meta.coef, intercept: st.meta.intercept, decision: stDecision, note: stDecision.reason.replace('the ensemble', 'stacking') };
-    leaderboard.push({ name: 'stacking', params: null, valScore: null, oofScore: stacking.oofScore, oofLoss: stLoss, trials: null, bestEpoch: null, seconds: 0, selected: false });
-    // Both may pass the keep rule: the lower OOF loss wins (stacking's is cross-validated, the
-    // weighted average's slightly optimistic, so a tie goes to the simpler weighted average).
-    if (stDecision.keep && (!decision.keep || stLoss < mean(blendLoss))) {
-      chosen = results;
-      weights = results.map(() => 1 / results.length);
-      stack = { mean: st.meta.mean, std: st.meta.std, coef: st.meta.coef, intercept: st.meta.intercept };
-      selectedName = 'stacking';
-    } else if (decision.keep) {
-      chosen = results.filter((_, j) => w[j]! > 0);
-      weights = w.filter((v) => v > 0);
-      selectedName = 'ensemble';
+    // Each family's configuration: the lowest OOF loss among its candidates (850 rows of evidence
+    // rather than the validation split's 150, which many trials overfit), except that the family's
+    // defaults are kept over a tuned configuration whose loss is lower by no more than one standard
+    // error of the paired per-row difference — the one-SE rule again, within the family: a tuned
+    // configuration chosen among hundreds on one small split must win beyond noise.
+    const results: FamilyResult[] = cands.map((c, ci) => {
+      const losses = single ? [] : c.configs.map((_, j) => rowLosses(oofOf[ci]![j]!, yAll, width, enc.task));
+      const { index: j, defaultsKept } = single ? { index: 0, defaultsKept: undefined } : chooseConfig(losses, c.configs.map((t) => t.number));
+      const h = c.st.history;
+      const trials = { total: h.length, complete: h.filter((t) => t.state === 'complete').length, pruned: h.filter((t) => t.state === 'pruned').length, failed: h.filter((t) => t.state === 'failed').length };
+      return { family: c.st.family, trial: c.configs[j]!, oof: single ? null : oofOf[ci]![j]!, loss: losses[j] ?? null, foldModels: foldModels[ci]![j]!, bestVal: bestOf(h, better)[0]!.value!, candidates: c.configs.length, defaultsKept, trials, seconds: c.st.seconds };
+    });
+    const leaderboard: AutoMLEntry[] = results.map((r) => ({
+      name: r.family,
+      params: { ...r.trial.params },
+      trial: r.trial.number,
+      valScore: r.trial.value,
+      bestValScore: r.bestVal,
+      candidates: r.candidates,
+      ...(r.defaultsKept ? { defaultsKept: r.defaultsKept } : {}),
+      oofScore: r.oof && scoreOf(r.oof),
+      oofLoss: r.loss && mean(r.loss),
+      trials: r.trials,
+      bestEpoch: r.trial.bestEpoch,
+      seconds: r.seconds,
+      selected: false,
+    }));
+    let bestJ = 0;
+    results.forEach((r, j) => {
+      if (!single && mean(r.loss!) < mean(results[bestJ]!.loss!)) bestJ = j;
+    });
+    // The one-standard-error rule (Breiman et al. 1984; Hastie et al., ESL §7.10): logistic
+    // regression, the simplest family, is kept over a family whose OOF loss is lower by no more
+    // than one standard error of the paired per-row difference. On small tables the OOF ranking
+    // of families is mostly noise, and the simpler model is the safer bet on unseen rows.
+    let simpler: AutoMLSummary['simpler'] = null;
+    const lin = results.findIndex((r) => r.family === 'logistic');
+    if (!single && lin >= 0 && lin !== bestJ) {
+      const { mean: gap, se } = pairedDifference(results[lin]!.loss!, results[bestJ]!.loss!);
+      const within = gap <= se;
+      simpler = { kept: within, over: results[bestJ]!.family, gap, se, reason: `logistic's OOF loss is higher than ${results[bestJ]!.family}'s by ${gap.toFixed(4)}, ${within ? 'within' : 'more than'} 1 SE (${se.toFixed(4)})` };
+      if (within) bestJ = lin;
     }
-  }
-  const tOof = performance.now();
-  for (const e of leaderboard) e.selected = selectedName === 'ensemble' ? e.name === 'weighted' : e.name === selectedName;
+    let chosen: FamilyResult[] = [results[bestJ]!];
+    let weights: number[] = [1];
+    let decision: KeepDecision | null = null;
+    let stacking: AutoMLSummary['stacking'] = null;
+    let stack: Stack | undefined;
+    let selectedName = results[bestJ]!.family as string;
+    if (results.length > 1) {
+      // Several results means the OOF fits ran (single is false): every oof and loss is set.
+      const oofs = results.map((r) => r.oof!);
+      const w = greedyWeights(oofs, yAll, width, enc.task);
+      const blended = blend(oofs, w);
+      const blendLoss = rowLosses(blended, yAll, width, enc.task);
+      decision = keepEnsemble(results[bestJ]!.loss!, blendLoss, w.filter((v) => v > 0).length);
+      const wRecord = Object.fromEntries(results.map((r, j) => [r.family, w[j]!])) as Partial<Record<FamilyName, number>>;
+      leaderboard.push({ name: 'weighted', params: null, valScore: null, oofScore: scoreOf(blended), oofLoss: mean(blendLoss), trials: null, bestEpoch: null, weights: wRecord, seconds: 0, selected: false });
+      const st = await stackOof(oofs, yAll, folds, width, enc.task);
+      const stRows = rowLosses(st.oof, yAll, width, enc.task);
+      const stLoss = mean(stRows);
+      const stDecision = keepEnsemble(results[bestJ]!.loss!, stRows, results.length);
+      stacking = { oofLoss: stLoss, oofScore: scoreOf(st.oof), coef: st.meta.coef, intercept: st.meta.intercept, decision: stDecision, note: stDecision.reason.replace('the ensemble', 'stacking') };
+      leaderboard.push({ name: 'stacking', params: null, valScore: null, oofScore: stacking.oofScore, oofLoss: stLoss, trials: null, bestEpoch: null, seconds: 0, selected: false });
+      // Both may pass the keep rule: the lower OOF loss wins (stacking's is cross-validated, the
+      // weighted average's slightly optimistic, so a tie goes to the simpler weighted average).
+      if (stDecision.keep && (!decision.keep || stLoss < mean(blendLoss))) {
+        chosen = results;
+        weights = results.map(() => 1 / results.length);
+        stack = { mean: st.meta.mean, std: st.meta.std, coef: st.meta.coef, intercept: st.meta.intercept };
+        selectedName = 'stacking';
+      } else if (decision.keep) {
+        chosen = results.filter((_, j) => w[j]! > 0);
+        weights = w.filter((v) => v > 0);
+        selectedName = 'ensemble';
+      }
+    }
+    const tOof = performance.now();
+    for (const e of leaderboard) e.selected = selectedName === 'ensemble' ? e.name === 'weighted' : e.name === selectedName;
 
-  // ── 3. refit on train + validation ────────────────────────────────────────
-  options.onStage?.('refit', chosen.map((r) => r.family).join(' + '));
-  const { pipeline: finalPipeline, data: all } = fitOn(allPos);
-  const members: Member[] = [];
-  try {
-    for (const r of chosen) members.push(await fitConfig(r.family, r.trial, all, finalPipeline.outputDim));
-  } catch (e) {
-    for (const m of members) m.dispose();
-    throw e;
+    // ── 3. the shipped members: the fold models averaged, or refitted on train + validation ──
+    const names = chosen.map((r) => r.family).join(' + ');
+    options.onStage?.('refit', bag ? `${names}, each the average of its ${k} fold models (bagging, no refit)` : `${names}, refitted on train + validation`);
+    const members: Member[] = [];
+    try {
+      for (const r of chosen) members.push(bag ? new BaggedMember(r.foldModels) : await fitConfig(r.family, r.trial, all, finalPipeline.outputDim));
+    } catch (e) {
+      for (const m of members) m.dispose();
+      throw e;
+    }
+    for (const m of members) if (m instanceof BaggedMember) m.folds.forEach((f) => shipped.add(f));
+    const manifest = tableManifest({ seed, target: enc, targetSchema: table.schema.find((s) => s.name === enc.column)!, pipeline: finalPipeline.state, selected: selectedName, members, weights });
+    if (stack) manifest.stack = stack;
+    const t1 = performance.now();
+    const s = (a: number, b: number) => (b - a) / 1000;
+    return {
+      model: new LeptonModel(manifest, members),
+      bagged: bag,
+      trainRows: all.y.length,
+      metric: info.metric,
+      leaderboard,
+      weights: Object.fromEntries(chosen.map((r, j) => [r.family, weights[j]!])),
+      decision,
+      simpler,
+      stacking,
+      budget,
+      folds: k,
+      seconds: { tuning: s(t0, tTune), oof: s(tTune, tOof), refit: s(tOof, t1), total: s(t0, t1) },
+    };
+  } finally {
+    for (const m of foldModels.flat(2)) if (!shipped.has(m)) m.dispose();
   }
-  const manifest = tableManifest({ seed, target: enc, targetSchema: table.schema.find((s) => s.name === enc.column)!, pipeline: finalPipeline.state, selected: selectedName, members, weights });
-  if (stack) manifest.stack = stack;
-  const t1 = performance.now();
-  const s = (a: number, b: number) => (b - a) / 1000;
-  return {
-    model: new LeptonModel(manifest, members),
-    trainRows: all.y.length,
-    metric: info.metric,
-    leaderboard,
-    weights: Object.fromEntries(chosen.map((r, j) => [r.family, weights[j]!])),
-    decision,
-    simpler,
-    stacking,
-    budget,
-    folds: k,
-    seconds: { tuning: s(t0, tTune), oof: s(tTune, tOof), refit: s(tOof, t1), total: s(t0, t1) },
-  };
 }

@@ -28,7 +28,8 @@ export function formatAutoML(s: AutoMLSummary): string {
   lines.push('(per family: the configuration with the lowest OOF loss among its defaults (#0) and best trials on validation; the defaults unless beaten by more than 1 SE)');
   for (const e of s.leaderboard) if (e.defaultsKept) lines.push(`${e.name}: defaults kept over trial #${e.defaultsKept.over} (one-SE rule: its OOF loss lower by ${e.defaultsKept.gap.toFixed(4)}, within 1 SE ${e.defaultsKept.se.toFixed(4)})`);
   for (const e of s.leaderboard) if (e.params) lines.push(`${e.name} parameters: ${Object.keys(e.params).length ? JSON.stringify(e.params) : '(defaults)'}`);
-  lines.push(`time: tuning ${s.seconds.tuning.toFixed(1)} s, out-of-fold ${s.seconds.oof.toFixed(1)} s, refit ${s.seconds.refit.toFixed(1)} s`);
+  if (s.bagged) lines.push(`shipped: each member as the average of its ${s.folds} fold models (bagging), not refitted`);
+  lines.push(`time: tuning ${s.seconds.tuning.toFixed(1)} s, out-of-fold ${s.seconds.oof.toFixed(1)} s, ${s.bagged ? 'assembly' : 'refit'} ${s.seconds.refit.toFixed(1)} s`);
   return lines.join('\n');
 }
 

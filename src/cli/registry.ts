@@ -3,7 +3,7 @@ import { userInfo } from 'node:os';
 import type { Command } from 'commander';
 import { LeptonError } from '../errors.js';
 import { textTable } from '../eval/format.js';
-import { decodeModel, FORMAT_VERSION } from '../models/artifact.js';
+import { decodeModel } from '../models/artifact.js';
 import { openHome, type Home } from '../registry/open.js';
 import { ROLES, type Actor, type Role } from '../registry/registry.js';
 import { action, parseIntOption, printJson } from './output.js';
@@ -83,10 +83,11 @@ export function registerRegistryCommands(program: Command): void {
             throw new LeptonError('E_FILE', `model file not found: '${file}'`, 'give the path written by `lepton train --out`');
           }
           const model = decodeModel(bytes, file); // refuse anything that would not load when served
-          const task = model.task;
+          const { task } = model;
+          const { formatVersion } = model.manifest;
           model.dispose();
           const artifact = await home.artifacts.put(bytes);
-          const v = await home.registry.registerModelVersion(f.project, { name: f.name, artifact, formatVersion: FORMAT_VERSION, task }, localActor());
+          const v = await home.registry.registerModelVersion(f.project, { name: f.name, artifact, formatVersion, task }, localActor());
           process.stdout.write(`registered ${f.name}@${v.version} in project '${f.project}'\n`);
         }),
       ),

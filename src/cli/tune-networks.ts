@@ -12,7 +12,7 @@ import { NetworkSearch } from '../automl/networks.js';
 import { LeptonError } from '../errors.js';
 import type { EvalReport } from '../eval/metrics.js';
 import { runProvenance } from '../jobs/training-job.js';
-import { FORMAT_VERSION } from '../models/artifact.js';
+import { BASE_FORMAT_VERSION } from '../models/artifact.js';
 import type { Home } from '../registry/open.js';
 import { checkName, type TrialRecord } from '../registry/registry.js';
 import { parseBudget, studyBudget } from '../tune/budget.js';
@@ -101,7 +101,7 @@ async function registerKept(home: Home, o: { project: string; name: string; alia
   const runId = await reg.createRun(o.project, { params: { study: o.study, model: o.family, trial: o.trial, params: o.params }, seed: o.seed, dataHash: o.dataHash, ...runProvenance() }, actor);
   try {
     const artifact = await home.artifacts.put(await readFile(o.out));
-    const mv = await reg.registerModelVersion(o.project, { name: o.name, runId, artifact, formatVersion: FORMAT_VERSION, task: o.test.task, metrics: { test: o.test } }, actor);
+    const mv = await reg.registerModelVersion(o.project, { name: o.name, runId, artifact, formatVersion: BASE_FORMAT_VERSION, task: o.test.task, metrics: { test: o.test } }, actor);
     if (o.alias) await reg.setAlias(o.project, o.name, o.alias, mv.version, actor);
     await reg.finishRun(runId, 'succeeded', { metrics: { test: o.test, study: o.study, trial: o.trial, artifact, modelVersion: mv.version } });
     return { runId, modelVersion: mv.version };

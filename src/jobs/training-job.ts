@@ -11,7 +11,7 @@ import { readFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { addon } from '../engine/addon.js';
 import { LeptonError } from '../errors.js';
-import { encodeModel, FORMAT_VERSION } from '../models/artifact.js';
+import { encodeModel } from '../models/artifact.js';
 import type { FamilyName, ModelChoice } from '../models/spec.js';
 import { VERSION } from '../package-root.js';
 import type { Home } from '../registry/open.js';
@@ -36,7 +36,7 @@ export interface TrainingJobSpec {
   /** Class balancing of the training rows only (classification). */
   balance?: BalanceMethod;
   /** AutoML (`train --time/--trials`): the budget, per family for trials; `model` names one family or auto. */
-  automl?: { trials?: number | string; time?: number | string };
+  automl?: { trials?: number | string; time?: number | string; bag?: boolean };
   register?: { name: string; alias?: string };
 }
 
@@ -103,7 +103,7 @@ export async function startTrainingJob(
             },
           });
       let artifact: string;
-      const selected = result.model.manifest.selected;
+      const { selected, formatVersion } = result.model.manifest;
       try {
         artifact = await home.artifacts.put(encodeModel(result.model));
       } finally {
@@ -114,7 +114,7 @@ export async function startTrainingJob(
       const metrics = 'folds' in rest ? { ...rest, selected } : { test: rest.test, leaderboard: rest.leaderboard, split: rest.split };
       let modelVersion: number | undefined;
       if (spec.register) {
-        const mv = await reg.registerModelVersion(spec.project, { name: spec.register.name, runId, artifact, formatVersion: FORMAT_VERSION, task: result.test.task, metrics: { test: result.test } }, actor);
+        const mv = await reg.registerModelVersion(spec.project, { name: spec.register.name, runId, artifact, formatVersion, task: result.test.task, metrics: { test: result.test } }, actor);
         modelVersion = mv.version;
         if (spec.register.alias) await reg.setAlias(spec.project, spec.register.name, spec.register.alias, mv.version, actor);
       }

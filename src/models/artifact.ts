@@ -12,6 +12,7 @@ import { LeptonError } from '../errors.js';
 import { VERSION } from '../package-root.js';
 import { Pipeline } from '../prep/pipeline.js';
 import { LeptonModel } from './model.js';
+import { BaggedMember } from './bagged.js';
 import type { Member } from './member.js';
 import { StackZ } from './stacking.js';
 import { loadMixedNet, loadNet, loadSeqNet, loadTextNet } from './net-family.js';
@@ -21,12 +22,17 @@ import { loadTorch } from './torch-family.js';
 import { loadXgb } from './xgboost-family.js';
 
 /**
- * Bump when a reader of the old version could not load the new one (2: image models). Text
- * models are format 2 as well: a format-2 reader without them rejects their manifest as damaged
- * rather than misreading it, and every older format-2 file still loads. So are text models with a
- * Hugging Face tokenizer in place of the word vocabulary (pretrained checkpoints).
+ * Bump when a reader of the old version could not load the new one (2: image models; 3: bagged
+ * members, which a format-2 reader would look for in the wrong tensors). Text models are format
+ * 2 as well: a format-2 reader without them rejects their manifest as damaged rather than
+ * misreading it, and every older format-2 file still loads. So are text models with a Hugging
+ * Face tokenizer in place of the word vocabulary (pretrained checkpoints). A file is written with
+ * the lowest version that reads it (`BASE_FORMAT_VERSION` unless a member is bagged), so models without bagged members still
+ * load in format-2 readers.
  */
-export const FORMAT_VERSION = 2;
+export const FORMAT_VERSION = 3;
+/** The version of models without bagged members: every format-2 reader loads them. */
+export const BASE_FORMAT_VERSION = 2;
 
 const ColumnSchemaZ = z.object({
   name: z.string(),
@@ -102,6 +108,8 @@ export const ManifestZ = z.object({
       params: z.record(z.string(), z.unknown()),
       info: z.object({ epochs: z.number(), bestEpoch: z.number(), stopReason: z.string() }),
       weight: z.number().positive(),
+      /** A bagged member (table families): this many fold models, averaged (src/models/bagged.ts). */
+      folds: z.int().min(2).max(100).optional(),
     }),
   ).min(1),
   /** A stacked ensemble (AutoML): the members' outputs combined by this meta-model instead of their weighted average. */
@@ -113,8 +121,9 @@ export type Manifest = z.infer<typeof ManifestZ>;
 
 /** A table model's manifest: the target, the fitted pipeline and the members with their weights (default 1). */
 export function tableManifest(o: { seed: number; target: Manifest['target']; targetSchema: Manifest['targetSchema']; pipeline: Manifest['pipeline']; selected: string; members: readonly Member[]; weights?: readonly number[] }): Manifest {
+  const bagged = o.members.some((m) => m instanceof BaggedMember);
   return {
-    formatVersion: FORMAT_VERSION,
+    formatVersion: bagged ? FORMAT_VERSION : BASE_FORMAT_VERSION,
     leptonVersion: VERSION,
     createdAt: new Date().toISOString(),
     seed: o.seed,
@@ -122,7 +131,7 @@ export function tableManifest(o: { seed: number; target: Manifest['target']; tar
     targetSchema: o.targetSchema,
     pipeline: o.pipeline,
     selected: o.selected,
-    members: o.members.map((m, j) => ({ family: m.family, params: { ...m.params }, info: m.info, weight: o.weights?.[j] ?? 1 })),
+    members: o.members.map((m, j) => ({ family: m.family, params: { ...m.params }, info: m.info, weight: o.weights?.[j] ?? 1, ...(m instanceof BaggedMember ? { folds: m.folds.length } : {}) })),
   };
 }
 
@@ -132,7 +141,7 @@ export function encodeModel(model: LeptonModel): Buffer {
   model.members.forEach((m, i) => {
     for (const [k, v] of m.tensors(`m${i}.`)) tensors.set(k, v);
   });
-  return encodeSafetensors(tensors, { 'lepton.format': String(FORMAT_VERSION), 'lepton.manifest': JSON.stringify(model.manifest) });
+  return encodeSafetensors(tensors, { 'lepton.format': String(model.manifest.formatVersion), 'lepton.manifest': JSON.stringify(model.manifest) });
 }
 
 export async function saveModel(model: LeptonModel, path: string): Promise<void> {
@@ -209,11 +218,20 @@ export function decodeModel(buf: Uint8Array, path: string): LeptonModel {
         members.push(loadTextNet(TextNetParams.parse(m.params), m.info, tensors, prefix, { vocab: input.vocab?.tokens.length ?? 0, seqLen: input.seqLen }, ctx.numClasses, manifest.seed));
         return;
       }
-      members.push(
-        m.family === 'xgboost' || m.family === 'forest'
-          ? loadXgb(m.family, paramsSchema(m.family).parse(m.params) as XgbParams | ForestParams, m.info, tensors, prefix, ctx.task === 'classification' ? ctx.numClasses : 1)
-          : loadTorch(m.family, TorchParams.parse(m.params), m.info, tensors, prefix, ctx),
-      );
+      const family = m.family;
+      const load = (p: string): Member =>
+        family === 'xgboost' || family === 'forest'
+          ? loadXgb(family, paramsSchema(family).parse(m.params) as XgbParams | ForestParams, m.info, tensors, p, ctx.task === 'classification' ? ctx.numClasses : 1)
+          : loadTorch(family, TorchParams.parse(m.params), m.info, tensors, p, ctx);
+      if (m.folds === undefined) return void members.push(load(prefix));
+      const folds: Member[] = [];
+      try {
+        for (let j = 0; j < m.folds; j++) folds.push(load(`${prefix}f${j}.`));
+      } catch (e) {
+        for (const f of folds) f.dispose();
+        throw e;
+      }
+      members.push(new BaggedMember(folds));
     });
   } catch (e) {
     for (const m of members) m.dispose();

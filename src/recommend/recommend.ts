@@ -12,7 +12,7 @@
  */
 import type { Table } from '../data/table.js';
 import { LeptonError } from '../errors.js';
-import { FORMAT_VERSION, type Manifest } from '../models/artifact.js';
+import { BASE_FORMAT_VERSION, type Manifest } from '../models/artifact.js';
 import type { FitContext, Member } from '../models/member.js';
 import { LeptonModel } from '../models/model.js';
 import { VERSION } from '../package-root.js';
@@ -122,7 +122,7 @@ export async function trainRecommender(table: Table, o: RecommendTrainOptions = 
     split: { trainSequences: split.train.length, trainCases: trainCases.length, val: split.val.length, test: split.test.length },
   };
   const manifest: Manifest = {
-    formatVersion: FORMAT_VERSION,
+    formatVersion: BASE_FORMAT_VERSION,
     leptonVersion: VERSION,
     createdAt: new Date().toISOString(),
     seed,

@@ -65,9 +65,10 @@ export interface FittedCandidates {
  * and their matrix, balanced when asked. `smote` with categorical features is SMOTE-NC on the raw
  * rows (balanceTable appends synthetic rows to a copy of the table, then the pipeline is fitted
  * on the balanced rows); other methods balance the encoded matrix. Only these rows are balanced:
- * validation, test and held-out fold rows go through the returned pipeline unchanged.
+ * validation, test and held-out fold rows go through the returned pipeline unchanged. `fitted`:
+ * a pipeline already fitted (AutoML's folds share the one fitted on all their rows) instead.
  */
-export function fitTrainingRows(table: Table, encoded: EncodedTarget, features: readonly string[], pos: Int32Array, balancing: BalanceMethod | undefined, seed: number): { pipeline: Pipeline; data: FitData } {
+export function fitTrainingRows(table: Table, encoded: EncodedTarget, features: readonly string[], pos: Int32Array, balancing: BalanceMethod | undefined, seed: number, fitted?: Pipeline): { pipeline: Pipeline; data: FitData } {
   const enc = encoded.encoder;
   const rows = pos.map((p) => encoded.rows[p]!);
   const y = encoded.y instanceof Int32Array ? Int32Array.from(pos, (p) => encoded.y[p]!) : Float32Array.from(pos, (p) => encoded.y[p]!);
@@ -75,10 +76,10 @@ export function fitTrainingRows(table: Table, encoded: EncodedTarget, features: 
   const method = balancing !== 'none' && classes > 0 ? balancing : undefined;
   const raw = method ? balanceTable(method, table, features, rows, y as Int32Array, classes, seed) : undefined;
   if (raw) {
-    const pipeline = Pipeline.fit(raw.table, features, raw.rows);
+    const pipeline = fitted ?? Pipeline.fit(raw.table, features, raw.rows);
     return { pipeline, data: { x: pipeline.transform(raw.table, raw.rows), y: raw.y } };
   }
-  const pipeline = Pipeline.fit(table, features, rows);
+  const pipeline = fitted ?? Pipeline.fit(table, features, rows);
   const data: FitData = { x: pipeline.transform(table, rows), y };
   if (!method) return { pipeline, data };
   const b = balance(method, data.x, pipeline.outputDim, y as Int32Array, classes, seed);

@@ -9,7 +9,7 @@ import type { z } from 'zod';
 import { LeptonError } from '../errors.js';
 import { classificationReport, type ClassificationReport } from '../eval/metrics.js';
 import type { ColumnSchema } from '../data/table.js';
-import { FORMAT_VERSION, type Manifest } from '../models/artifact.js';
+import { BASE_FORMAT_VERSION, type Manifest } from '../models/artifact.js';
 import type { FitContext, FitData, Member } from '../models/member.js';
 import { LeptonModel } from '../models/model.js';
 import { VERSION } from '../package-root.js';
@@ -88,7 +88,7 @@ export async function trainNetwork(o: {
     signal: options.signal,
   });
   const manifest: Manifest = {
-    formatVersion: FORMAT_VERSION,
+    formatVersion: BASE_FORMAT_VERSION,
     leptonVersion: VERSION,
     createdAt: new Date().toISOString(),
     seed,

@@ -4,6 +4,7 @@ import { chooseCandidates, chooseConfig, RESERVE_FACTOR, trainAutoML, type AutoM
 import { readTable } from '../../src/data/readers/index.js';
 import { LeptonError } from '../../src/errors.js';
 import { loadModel, saveModel } from '../../src/models/artifact.js';
+import { BaggedMember } from '../../src/models/bagged.js';
 import { train } from '../../src/train/train.js';
 import { CANCER, CREDIT, tmp } from '../helpers.js';
 
@@ -25,6 +26,10 @@ describe('trainAutoML', () => {
       expect(events.filter((e) => e.startsWith('xgboost'))).toHaveLength(3); // --trials is per family
       const names = a.leaderboard.map((e) => e.name);
       expect(names).toEqual(['logistic', 'mlp', 'xgboost', 'forest', 'weighted', 'stacking']);
+      // Bagging (the default): each shipped member is its five fold models, not a refit.
+      expect(a.bagged).toBe(true);
+      for (const m of a.model.members) expect(m).toBeInstanceOf(BaggedMember);
+      expect(a.model.manifest.members.map((m) => m.folds)).toEqual(a.model.members.map(() => 5));
       // The one-SE rule: logistic is the single family unless another's OOF loss is lower by more than 1 SE.
       const lossOf = (n: string) => a.leaderboard.find((e) => e.name === n)!.oofLoss!;
       const lowest = ['logistic', 'mlp', 'xgboost', 'forest'].sort((x, y) => lossOf(x) - lossOf(y))[0]!;
@@ -88,18 +93,22 @@ describe('trainAutoML', () => {
     } finally {
       r.model.dispose();
     }
-    const one = await trainAutoML(CREDIT, { target: 'class', ...SMALL, trials: 2, families: ['xgboost'] });
+    const one = await trainAutoML(CREDIT, { target: 'class', ...SMALL, trials: 2, families: ['xgboost'], bag: false });
     try {
       expect(one.leaderboard.map((e) => e.name)).toEqual(['xgboost']);
       expect(one.decision).toBeNull();
       expect(one.weights).toEqual({ xgboost: 1 });
       expect(one.model.members).toHaveLength(1);
+      // Without bagging: one model refitted on train + validation, in a format-2 file.
+      expect(one.bagged).toBe(false);
+      expect(one.model.members[0]).not.toBeInstanceOf(BaggedMember);
+      expect(one.model.manifest.formatVersion).toBe(2);
     } finally {
       one.model.dispose();
     }
   }, 60_000);
 
-  it('keeps to a time budget: tunes until the deadline, then ensembles and refits', async () => {
+  it('keeps to a time budget: tunes until the deadline, then ensembles', async () => {
     const r = await trainAutoML(CANCER, { target: 'diagnosis', time: 6, params: SMALL.params, torchThreads: 1, xgbThreads: 1 });
     try {
       expect(r.budget).toEqual({ trials: null, timeMs: 6000 });

@@ -14,7 +14,7 @@ describe('lepton train --time / --trials (AutoML)', () => {
     expect(r.code, r.stderr).toBe(0);
     const j = JSON.parse(r.stdout) as {
       model: string; selected: string; leaderboard: { name: string; selected: boolean; weights?: Record<string, number>; trials: { total: number } | null }[];
-      weights: Record<string, number>; decision: { keep: boolean; reason: string }; test: { rocAuc: number }; split: { test: number };
+      weights: Record<string, number>; decision: { keep: boolean; reason: string }; test: { rocAuc: number }; split: { test: number }; bagged: boolean;
     };
     expect(j.model).toBe(out);
     expect(j.leaderboard.map((e) => e.name)).toEqual(['logistic', 'mlp', 'xgboost', 'forest', 'weighted', 'stacking']);
@@ -26,10 +26,12 @@ describe('lepton train --time / --trials (AutoML)', () => {
     expect(j.selected).toBe(chosen === 'weighted' ? 'ensemble' : chosen);
     expect(j.test.rocAuc).toBeGreaterThan(0.65);
     expect(j.split.test).toBe(150);
+    expect(j.bagged).toBe(true);
     expect(existsSync(out)).toBe(true);
     const model = await loadModel(out);
     try {
       expect(model.manifest.members.map((m) => m.weight)).toEqual(w);
+      expect(model.manifest.members.every((m) => m.folds === 5)).toBe(true);
       const p = await cli(['predict', out, CREDIT, '--json']);
       expect(p.code, p.stderr).toBe(0);
     } finally {
@@ -37,11 +39,19 @@ describe('lepton train --time / --trials (AutoML)', () => {
     }
   }, 60_000);
 
-  it('prints a readable leaderboard; --model FAMILY tunes that family alone', async () => {
+  it('prints a readable leaderboard; --model FAMILY tunes that family alone; --no-bag refits', async () => {
     const out = join(tmp(), 'cancer.lepton');
     const r = await cli(['train', CANCER, '--target', 'diagnosis', '--model', 'logistic', ...SMALL, '--out', out]);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toContain('AutoML leaderboard');
+    expect(r.stdout).toContain('shipped: each member as the average of its 5 fold models (bagging)');
+    expect(r.stdout).toMatch(/Test split \(\d+ rows held out; fold models trained on 4\/5 of \d+\)/);
+    const refit = await cli(['train', CANCER, '--target', 'diagnosis', '--model', 'logistic', ...SMALL, '--no-bag', '--out', out, '--json']);
+    expect(refit.code, refit.stderr).toBe(0);
+    expect((JSON.parse(refit.stdout) as { bagged: boolean }).bagged).toBe(false);
+    const plain = await loadModel(out);
+    expect(plain.manifest.members.map((m) => m.folds)).toEqual([undefined]);
+    plain.dispose();
     expect(r.stdout).toMatch(/logistic .*← chosen/);
     expect(r.stdout).not.toMatch(/^weighted  /m);
     expect(r.stdout).not.toContain('stacking');

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { LeptonClient } from '../../src/client/client.js';
 import { startTrainingJob } from '../../src/jobs/training-job.js';
-import { encodeModel, FORMAT_VERSION } from '../../src/models/artifact.js';
+import { encodeModel } from '../../src/models/artifact.js';
 import type { LeptonModel } from '../../src/models/model.js';
 import { openHome, type Home } from '../../src/registry/open.js';
 import type { Actor } from '../../src/registry/registry.js';
@@ -43,7 +43,7 @@ export async function fixture(): Promise<{ home: Home; keys: Record<'admin' | 't
 export async function publish(home: Home, name: string, model: LeptonModel): Promise<void> {
   const artifact = await home.artifacts.put(encodeModel(model));
   model.dispose();
-  await home.registry.registerModelVersion('acme', { name, artifact, formatVersion: FORMAT_VERSION, task: model.task }, admin);
+  await home.registry.registerModelVersion('acme', { name, artifact, formatVersion: model.manifest.formatVersion, task: model.task }, admin);
   await home.registry.setAlias('acme', name, 'production', 1, admin);
 }
 

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { LeptonError } from '../../errors.js';
-import { decodeModel, FORMAT_VERSION } from '../../models/artifact.js';
+import { decodeModel } from '../../models/artifact.js';
 import { authorize } from '../auth.js';
 import { AliasParams, jsonSchema, ModelParams, ProjectParams, SetAliasBody } from '../schemas.js';
 
@@ -37,9 +37,10 @@ export function registerModelRoutes(app: FastifyInstance): void {
         if (!Buffer.isBuffer(req.body) || req.body.length === 0) throw new LeptonError('E_MODEL_FILE', 'the upload is empty', 'send the model file as the body with Content-Type: application/octet-stream');
         const model = decodeModel(req.body, `${name} upload`); // refuse what would not load when served
         const task = model.task;
+        const { formatVersion } = model.manifest;
         model.dispose();
         const artifact = await home.artifacts.put(req.body);
-        return reply.status(201).send(await reg.registerModelVersion(project, { name, artifact, formatVersion: FORMAT_VERSION, task }, actor));
+        return reply.status(201).send(await reg.registerModelVersion(project, { name, artifact, formatVersion, task }, actor));
       },
     );
   });
