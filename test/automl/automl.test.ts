@@ -131,6 +131,9 @@ describe('trainAutoML', () => {
     expect(names(chooseCandidates(ranked, 5, 20_000))).toEqual(['logistic:0.1,0.1,0.1', 'mlp:1,2']);
     // Time for the MLP's fits but not the logistic's second candidate after them.
     expect(names(chooseCandidates(ranked, 5, 7_000))).toEqual(['logistic:0.1', 'mlp:1']);
+    // Bagging ships the fold models, so no refit is paid for: the 1.375 s the two refits would
+    // take buy logistic's other two candidates.
+    expect(names(chooseCandidates(ranked, 5, 7_000, true))).toEqual(['logistic:0.1,0.1,0.1', 'mlp:1']);
     // No time left: the best family's first configuration alone, refitted without OOF fits.
     expect(names(chooseCandidates(ranked, 5, 0))).toEqual(['logistic:0.1']);
     expect(chooseCandidates([family('empty')], 5, Infinity)).toEqual([]);
