@@ -27,8 +27,8 @@ import { loadXgb } from './xgboost-family.js';
  * 2 as well: a format-2 reader without them rejects their manifest as damaged rather than
  * misreading it, and every older format-2 file still loads. So are text models with a Hugging
  * Face tokenizer in place of the word vocabulary (pretrained checkpoints). A file is written with
- * the lowest version that reads it (`BASE_FORMAT_VERSION` unless a member is bagged), so models without bagged members still
- * load in format-2 readers.
+ * the lowest version that reads it (`BASE_FORMAT_VERSION` unless a member is bagged), so models
+ * without bagged members still load in format-2 readers.
  */
 export const FORMAT_VERSION = 3;
 /** The version of models without bagged members: every format-2 reader loads them. */
