@@ -10,6 +10,11 @@
  *   node dist/bench/run.js automl            (or: node dist/bench/automl.js [secondsPerFold])
  *   AUTOML_SECONDS_PER_FOLD=300 AUTOML_SEED=1 AUTOML_DATASETS=credit-g node dist/bench/run.js automl
  *   AUTOML_SECONDS_PER_FOLD=60 AUTOML_DATASETS=digits,wine node dist/bench/automl.js   (generalisation sets)
+ * AUTOML_TRIALS=N budgets N trials per family instead of time (the same tuning whatever the
+ * machine's load). AUTOML_NO_BAG=both also fits each fold with `bag: false` (refitted members)
+ * and reports it beside the bagged default, paired per fold: with a trial budget the two differ
+ * only in what ships (and in the folds' pipelines).
+ *   AUTOML_TRIALS=30 AUTOML_NO_BAG=both AUTOML_DATASETS=credit-g node dist/bench/automl.js
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -36,13 +41,17 @@ function sklearnDataset(python: string, name: string): string {
   return out;
 }
 
-export async function automlBench(options: { python?: string; secondsPerFold?: number; folds?: number; seed?: number; datasets?: string[] } = {}): Promise<Record<string, unknown>> {
+export async function automlBench(options: { python?: string; secondsPerFold?: number; trials?: number; alsoRefit?: boolean; folds?: number; seed?: number; datasets?: string[] } = {}): Promise<Record<string, unknown>> {
   const root = packageRoot();
   const python = options.python ?? process.env.PEER_PYTHON ?? '/usr/bin/python3';
   const seconds = options.secondsPerFold ?? Number(process.env.AUTOML_SECONDS_PER_FOLD ?? 60);
   const k = options.folds ?? 5;
   const seed = options.seed ?? Number(process.env.AUTOML_SEED ?? 0);
   const only = options.datasets ?? process.env.AUTOML_DATASETS?.split(',');
+  const trialBudget = options.trials ?? (process.env.AUTOML_TRIALS ? Number(process.env.AUTOML_TRIALS) : undefined);
+  const alsoRefit = options.alsoRefit ?? process.env.AUTOML_NO_BAG === 'both';
+  const budget = trialBudget ? { trials: trialBudget } : { time: seconds };
+  const budgetText = trialBudget ? `${trialBudget} trials per family` : `${seconds} s per fold`;
   const all = [
     { name: 'credit-g', path: join(root, 'data', 'credit-g.arff'), target: 'class' },
     { name: 'breast-cancer-wisconsin', path: join(root, 'data', 'breast-cancer-wisconsin.csv'), target: 'diagnosis' },
@@ -51,13 +60,14 @@ export async function automlBench(options: { python?: string; secondsPerFold?: n
     ...(['digits', 'wine'] as const).filter((n) => only?.includes(n)).map((n) => ({ name: n, path: sklearnDataset(python, n), target: 'target' })),
   ];
   const sets = all.filter((s) => !only || only.includes(s.name));
-  const out: Record<string, unknown> = { config: { secondsPerFold: seconds, folds: k, seed } };
+  const out: Record<string, unknown> = { config: { ...budget, folds: k, seed, alsoRefit } };
   for (const s of sets) {
     const table = await loadInput(s.path);
     const encoded = fitTarget(table, s.target);
     const features = table.columnNames.filter((c) => c !== s.target);
     const folds = stratifiedFolds(encoded.y, k, seed);
     const aucs: number[] = [];
+    const refitAucs: number[] = [];
     const chosen: string[] = [];
     const trials: number[] = [];
     const wall: number[] = [];
@@ -66,19 +76,28 @@ export async function automlBench(options: { python?: string; secondsPerFold?: n
       const rest = Int32Array.from(folds.flatMap((fold, i) => (i === f ? [] : Array.from(fold))));
       const ySub = Int32Array.from(rest, (p) => encoded.y[p]!);
       const inner = stratifiedSplit(ySub, { val: 0.15, test: 0 }, seed + f);
+      const heldAuc = async (model: Awaited<ReturnType<typeof fitAutoML>>['model']): Promise<number> => {
+        const pred = await model.predictFeatures(model.pipeline.transform(table, held.map((p) => encoded.rows[p]!)));
+        const rep = reportFor(model, pred, Int32Array.from(held, (p) => encoded.y[p]!));
+        return rep.task === 'classification' && rep.rocAuc !== null ? rep.rocAuc : NaN;
+      };
+      const fitFold = (bag: boolean) => fitAutoML(table, encoded, features, inner.train.map((i) => rest[i]!), inner.val.map((i) => rest[i]!), { target: s.target, seed, ...budget, bag });
+      if (alsoRefit) {
+        const r = await fitFold(false);
+        refitAucs.push(await heldAuc(r.model));
+        r.model.dispose();
+      }
       const t = performance.now();
-      const r = await fitAutoML(table, encoded, features, inner.train.map((i) => rest[i]!), inner.val.map((i) => rest[i]!), { target: s.target, seed, time: seconds });
+      const r = await fitFold(true);
       try {
-        const pred = await r.model.predictFeatures(r.model.pipeline.transform(table, held.map((p) => encoded.rows[p]!)));
-        const rep = reportFor(r.model, pred, Int32Array.from(held, (p) => encoded.y[p]!));
-        if (rep.task === 'classification' && rep.rocAuc !== null) aucs.push(rep.rocAuc);
+        aucs.push(await heldAuc(r.model));
         chosen.push(r.model.manifest.selected === 'ensemble' ? `ensemble(${Object.entries(r.weights).map(([n, w]) => `${n} ${w!.toFixed(2)}`).join(', ')})` : r.model.manifest.selected);
         trials.push(r.leaderboard.reduce((a, e) => a + (e.trials?.total ?? 0), 0));
       } finally {
         r.model.dispose();
       }
       wall.push((performance.now() - t) / 1000);
-      console.error(`${s.name} fold ${f + 1}: ROC-AUC ${aucs.at(-1)?.toFixed(4)} (${chosen.at(-1)}, ${trials.at(-1)} trials, ${wall.at(-1)!.toFixed(1)} s)`);
+      console.error(`${s.name} fold ${f + 1}: ROC-AUC ${aucs.at(-1)?.toFixed(4)}${alsoRefit ? ` (refitted: ${refitAucs.at(-1)?.toFixed(4)})` : ''} (${chosen.at(-1)}, ${trials.at(-1)} trials, ${wall.at(-1)!.toFixed(1)} s)`);
     }
     const foldOf = new Array<number>(table.numRows).fill(-1);
     folds.forEach((fold, f) => fold.forEach((p) => (foldOf[encoded.rows[p]!] = f)));
@@ -88,11 +107,14 @@ export async function automlBench(options: { python?: string; secondsPerFold?: n
     const lepton = meanStd(aucs);
     const peers = Object.fromEntries(Object.entries(peerFolds).map(([n, v]) => [n, { ...meanStd(v), folds: v, diff: meanStd(aucs.map((a, i) => a - v[i]!)), leptonAhead: aucs.filter((a, i) => a > v[i]!).length }]));
     const best = Math.max(...Object.values(peers).map((p) => p.mean));
-    out[s.name] = { lepton: { ...lepton, folds: aucs, chosen, trials, secondsPerFold: wall }, peers, ratioToBestPeer: lepton.mean / best };
-    console.log(`\n${k}-fold CV ROC-AUC on ${s.name} (seed ${seed}); Lepton AutoML with ${seconds} s per fold`);
+    const refitted = alsoRefit ? { ...meanStd(refitAucs), folds: refitAucs, diff: meanStd(aucs.map((a, i) => a - refitAucs[i]!)), baggedAhead: aucs.filter((a, i) => a > refitAucs[i]!).length } : undefined;
+    out[s.name] = { lepton: { ...lepton, folds: aucs, chosen, trials, secondsPerFold: wall }, refitted, peers, ratioToBestPeer: lepton.mean / best };
+    console.log(`\n${k}-fold CV ROC-AUC on ${s.name} (seed ${seed}); Lepton AutoML with ${budgetText}`);
     const rows = [['model', 'ROC-AUC mean', 'std', 'Lepton − model, per fold (mean ± sd)', 'folds Lepton ahead']];
     rows.push([`Lepton AutoML (${meanStd(wall).mean.toFixed(0)} s/fold, ${meanStd(trials).mean.toFixed(0)} trials/fold)`, lepton.mean.toFixed(4), lepton.std.toFixed(4), '', '']);
-    for (const [n, p] of Object.entries(peers)) rows.push([n, p.mean.toFixed(4), p.std.toFixed(4), `${p.diff.mean >= 0 ? '+' : ''}${p.diff.mean.toFixed(4)} ± ${p.diff.std.toFixed(4)}`, `${p.leptonAhead} of ${k}`]);
+    const signed = (v: number) => `${v >= 0 ? '+' : ''}${v.toFixed(4)}`;
+    if (refitted) rows.push(['Lepton AutoML, refitted (--no-bag)', refitted.mean.toFixed(4), refitted.std.toFixed(4), `${signed(refitted.diff.mean)} ± ${refitted.diff.std.toFixed(4)}`, `${refitted.baggedAhead} of ${k}`]);
+    for (const [n, p] of Object.entries(peers)) rows.push([n, p.mean.toFixed(4), p.std.toFixed(4), `${signed(p.diff.mean)} ± ${p.diff.std.toFixed(4)}`, `${p.leptonAhead} of ${k}`]);
     console.log(textTable(rows));
     console.log(`Lepton AutoML / best peer: ${(lepton.mean / best).toFixed(4)}; chosen per fold: ${chosen.join('; ')}`);
   }
