@@ -1,7 +1,7 @@
 /**
  * AutoML beside the CV peers: stratified 5-fold CV ROC-AUC on credit-g and breast-cancer of
  * Lepton AutoML (`fitAutoML`, all four families, TPE + ASHA, OOF ensemble) with a fixed time
- * budget PER FOLD (default 60 s: the whole search, OOF fits and refit of one fold), beside the
+ * budget PER FOLD (default 60 s: the whole search and the OOF fits of one fold), beside the
  * scikit-learn / XGBoost peers of the cv bench (bench/peers/cv_peers.py, their default
  * settings). In each fold the training part is split again as `train` splits (85/15
  * train/validation) for tuning; the held-out fold is scored once. Seed 0 for the folds; the peers
