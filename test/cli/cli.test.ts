@@ -116,7 +116,7 @@ describe('cli: bad input gets a clear message and a non-zero exit', () => {
     expectCleanError(await cli(['predict', CREDIT, '{}']), /credit-g.arff is not a Lepton model file/);
     const newer = join(dir, 'future.lepton');
     writeFileSync(newer, encodeSafetensors(new Map(), { 'lepton.format': '99', 'lepton.manifest': '{}' }));
-    expectCleanError(await cli(['eval', newer, CREDIT]), /uses model format 99, newer than this Lepton .* reads \(format 2\)/);
+    expectCleanError(await cli(['eval', newer, CREDIT]), /uses model format 99, newer than this Lepton .* reads \(format 3\)/);
     const other = join(dir, 'other.safetensors');
     writeFileSync(other, encodeSafetensors(new Map(), { format: 'pt' }));
     expectCleanError(await cli(['predict', other, '{}']), /not a Lepton model \(no lepton.format\)/);
