@@ -38,17 +38,8 @@ export const mean = (v: ArrayLike<number>): number => {
   return v.length ? s / v.length : NaN;
 };
 
-/** Weighted average of member outputs (weights need not be normalised). */
-export function blend(outs: readonly ArrayLike<number>[], weights: readonly number[]): Float32Array {
-  const total = weights.reduce((a, b) => a + b, 0);
-  const out = new Float32Array(outs[0]!.length);
-  outs.forEach((o, j) => {
-    const w = weights[j]! / total;
-    if (w === 0) return;
-    for (let i = 0; i < out.length; i++) out[i] = out[i]! + w * o[i]!;
-  });
-  return out;
-}
+/** Weighted average of member outputs (weights need not be normalised); the model's own, re-exported. */
+export { blend } from '../models/blend.js';
 
 /**
  * Non-negative weights summing to one that minimise the mean OOF loss of the weighted average:

@@ -10,6 +10,7 @@
  * @module
  */
 import type { StTensor } from '../engine/safetensors.js';
+import { blend } from './blend.js';
 import type { FitInfo, Member } from './member.js';
 
 export class BaggedMember implements Member {
@@ -50,9 +51,4 @@ export class BaggedMember implements Member {
   }
 }
 
-function average(outs: readonly Float32Array[]): Float32Array {
-  if (outs.length === 1) return outs[0]!;
-  const sum = new Float64Array(outs[0]!.length);
-  for (const o of outs) for (let i = 0; i < o.length; i++) sum[i]! += o[i]!;
-  return Float32Array.from(sum, (v) => v / outs.length);
-}
+const average = (outs: readonly Float32Array[]): Float32Array => (outs.length === 1 ? outs[0]! : blend(outs, outs.map(() => 1)));

@@ -17,6 +17,7 @@ import { Pipeline } from '../prep/pipeline.js';
 import type { TargetEncoder } from '../prep/target.js';
 import { HfTokenizer } from '../text/hf-tokenizer.js';
 import { WordTokenizer, type TextEncoder } from '../text/tokenizer.js';
+import { blend } from './blend.js';
 import type { Member } from './member.js';
 import { predictStack } from './stacking.js';
 import type { Manifest } from './artifact.js';
@@ -172,11 +173,7 @@ export class LeptonModel {
   private combine(outs: Float32Array[]): Float32Array {
     if (this.manifest.stack) return predictStack(this.manifest.stack, outs, this.outputDim, this.task);
     if (outs.length === 1) return outs[0]!;
-    const weights = this.manifest.members.map((m) => m.weight);
-    const total = weights.reduce((s, w) => s + w, 0);
-    const out = new Float32Array(outs[0]!.length);
-    outs.forEach((o, j) => o.forEach((v, i) => (out[i] = out[i]! + (v * weights[j]!) / total)));
-    return out;
+    return blend(outs, this.manifest.members.map((m) => m.weight));
   }
 
   /** Class probabilities (n × k) or regression values in the target's units (n): per row, or per id for a sequence model. */
