@@ -29,7 +29,7 @@ export function formatAutoML(s: AutoMLSummary): string {
   for (const e of s.leaderboard) if (e.defaultsKept) lines.push(`${e.name}: defaults kept over trial #${e.defaultsKept.over} (one-SE rule: its OOF loss lower by ${e.defaultsKept.gap.toFixed(4)}, within 1 SE ${e.defaultsKept.se.toFixed(4)})`);
   for (const e of s.leaderboard) if (e.params) lines.push(`${e.name} parameters: ${Object.keys(e.params).length ? JSON.stringify(e.params) : '(defaults)'}`);
   if (s.bagged) lines.push(`shipped: each member as the average of its ${s.folds} fold models (bagging), not refitted`);
-  lines.push(`time: tuning ${s.seconds.tuning.toFixed(1)} s, out-of-fold ${s.seconds.oof.toFixed(1)} s, ${s.bagged ? 'assembly' : 'refit'} ${s.seconds.refit.toFixed(1)} s`);
+  lines.push(`time: tuning ${s.seconds.tuning.toFixed(1)} s, out-of-fold ${s.seconds.oof.toFixed(1)} s${s.bagged ? '' : `, refit ${s.seconds.refit.toFixed(1)} s`}`);
   return lines.join('\n');
 }
 
