@@ -105,16 +105,17 @@ export async function automlBench(options: { python?: string; secondsPerFold?: n
     writeFileSync(foldFile, JSON.stringify(foldOf));
     const peerFolds = JSON.parse(execFileSync(python, [join(root, 'bench', 'peers', 'cv_peers.py'), s.path, s.target, String(k), String(seed), foldFile], { encoding: 'utf8', maxBuffer: 1 << 26 })) as Record<string, number[]>;
     const lepton = meanStd(aucs);
-    const peers = Object.fromEntries(Object.entries(peerFolds).map(([n, v]) => [n, { ...meanStd(v), folds: v, diff: meanStd(aucs.map((a, i) => a - v[i]!)), leptonAhead: aucs.filter((a, i) => a > v[i]!).length }]));
+    // Per-fold scores beside Lepton's (bagged) ones, paired fold by fold.
+    const beside = (v: number[]) => ({ ...meanStd(v), folds: v, diff: meanStd(aucs.map((a, i) => a - v[i]!)), leptonAhead: aucs.filter((a, i) => a > v[i]!).length });
+    const peers = Object.fromEntries(Object.entries(peerFolds).map(([n, v]) => [n, beside(v)]));
     const best = Math.max(...Object.values(peers).map((p) => p.mean));
-    const refitted = alsoRefit ? { ...meanStd(refitAucs), folds: refitAucs, diff: meanStd(aucs.map((a, i) => a - refitAucs[i]!)), baggedAhead: aucs.filter((a, i) => a > refitAucs[i]!).length } : undefined;
+    const refitted = alsoRefit ? beside(refitAucs) : undefined;
     out[s.name] = { lepton: { ...lepton, folds: aucs, chosen, trials, secondsPerFold: wall }, refitted, peers, ratioToBestPeer: lepton.mean / best };
     console.log(`\n${k}-fold CV ROC-AUC on ${s.name} (seed ${seed}); Lepton AutoML with ${budgetText}`);
     const rows = [['model', 'ROC-AUC mean', 'std', 'Lepton − model, per fold (mean ± sd)', 'folds Lepton ahead']];
     rows.push([`Lepton AutoML (${meanStd(wall).mean.toFixed(0)} s/fold, ${meanStd(trials).mean.toFixed(0)} trials/fold)`, lepton.mean.toFixed(4), lepton.std.toFixed(4), '', '']);
-    const signed = (v: number) => `${v >= 0 ? '+' : ''}${v.toFixed(4)}`;
-    if (refitted) rows.push(['Lepton AutoML, refitted (--no-bag)', refitted.mean.toFixed(4), refitted.std.toFixed(4), `${signed(refitted.diff.mean)} ± ${refitted.diff.std.toFixed(4)}`, `${refitted.baggedAhead} of ${k}`]);
-    for (const [n, p] of Object.entries(peers)) rows.push([n, p.mean.toFixed(4), p.std.toFixed(4), `${signed(p.diff.mean)} ± ${p.diff.std.toFixed(4)}`, `${p.leptonAhead} of ${k}`]);
+    const others = { ...(refitted ? { 'Lepton AutoML, refitted (--no-bag)': refitted } : {}), ...peers };
+    for (const [n, p] of Object.entries(others)) rows.push([n, p.mean.toFixed(4), p.std.toFixed(4), `${p.diff.mean >= 0 ? '+' : ''}${p.diff.mean.toFixed(4)} ± ${p.diff.std.toFixed(4)}`, `${p.leptonAhead} of ${k}`]);
     console.log(textTable(rows));
     console.log(`Lepton AutoML / best peer: ${(lepton.mean / best).toFixed(4)}; chosen per fold: ${chosen.join('; ')}`);
   }
