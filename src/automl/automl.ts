@@ -19,7 +19,9 @@
  *    (K fits each, and a refit without bagging, × RESERVE_FACTOR; m configurations at the defaults' time for a
  *    family not tuned yet), tuning gets the rest (at least half of T), and the family an equal
  *    share of the tuning time still left. A trial running at its family's
- *    deadline is cancelled and recorded as failed; the defaults trial always completes.
+ *    deadline is cancelled and recorded as failed; the defaults trial always completes. A family
+ *    whose search reaches a plateau (`earlyStop`, src/tune/plateau.ts) ends its tuning there and
+ *    leaves its time to the families after it.
  * 3. Out-of-fold (OOF) predictions: C configurations per family (default 3: the best on
  *    validation, the defaults and the next best; fewer when the time left, estimated from each
  *    configuration's own trial time, would not cover them — see `chooseCandidates`; with time
@@ -72,6 +74,7 @@ import { prepareTraining, type TrainOptions } from '../train/train.js';
 import { Asha } from '../tune/asha.js';
 import { parseBudget, type Budget } from '../tune/budget.js';
 import { maxResource, minResource, objectiveInfo, runTrial, type ObjectiveData } from '../tune/objective.js';
+import { lastGain, onPlateau, PLATEAU } from '../tune/plateau.js';
 import { TpeSampler, type Trial } from '../tune/samplers.js';
 import { DEFAULT_SPACES, type Params, type SearchSpace } from '../tune/space.js';
 import { blend, greedyWeights, keepEnsemble, mean, pairedDifference, rowLosses, stackOof, type KeepDecision } from './ensemble.js';
@@ -95,6 +98,13 @@ export interface AutoMLOptions extends Omit<TrainOptions, 'model' | 'refit' | 'o
    * out-of-fold predictions chose the ensemble; K× the prediction cost and artifact size.
    */
   bag?: boolean;
+  /**
+   * End a family's tuning once its search has reached a plateau (src/tune/plateau.ts: no new best
+   * by more than 0.1 % in as many trials again as it took to find the last one, and at least 25
+   * trials; default true). Its share of the time goes to the families after it; when every family
+   * stops early, AutoML ends before the time budget.
+   */
+  earlyStop?: boolean;
   onTrial?: (e: AutoMLTrialEvent) => void;
   onStage?: (stage: 'tuning' | 'oof' | 'refit', detail: string) => void;
 }
@@ -121,6 +131,8 @@ export interface AutoMLEntry {
   bestValScore?: number;
   /** Configurations compared on OOF loss. */
   candidates?: number;
+  /** Set when the family's tuning ended on a plateau before its budget: after `trials` trials, the last real gain at trial `lastGain`. */
+  plateau?: { trials: number; lastGain: number };
   /** Set when the one-SE rule kept the family's defaults over trial `over`, whose OOF loss was lower by `gap` ≤ `se`. */
   defaultsKept?: { over: number; gap: number; se: number };
   /** OOF ROC-AUC (classification) or RMSE in target units (regression), over train + validation. */
@@ -278,6 +290,7 @@ interface FamilyResult {
   bestVal: number;
   candidates: number;
   defaultsKept: AutoMLEntry['defaultsKept'];
+  plateau: AutoMLEntry['plateau'];
   trials: NonNullable<AutoMLEntry['trials']>;
   seconds: number;
 }
@@ -336,6 +349,7 @@ export async function fitAutoML(table: Table, encoded: EncodedTarget, features: 
     asha: Asha | null;
     history: TrialRecord[];
     seconds: number;
+    plateau?: AutoMLEntry['plateau'];
   }
   const studies: Study[] = families.map((family, fi) => {
     const fx = fixed(family);
@@ -431,7 +445,15 @@ export async function fitAutoML(table: Table, encoded: EncodedTarget, features: 
     const tuneEnd = budget.timeMs === null ? Infinity : t0 + Math.max(budget.timeMs * MIN_TUNE_SHARE, budget.timeMs - reserveMs());
     const left = studies.length - st.fi;
     const deadline = tuneEnd === Infinity ? Infinity : performance.now() + Math.max(0, tuneEnd - performance.now()) / left;
-    while ((budget.trials === null || st.history.length < budget.trials) && performance.now() < deadline) await runOne(st, deadline);
+    const values = () => st.history.map((t) => (t.state === 'complete' ? t.value : null));
+    while ((budget.trials === null || st.history.length < budget.trials) && performance.now() < deadline) {
+      if (options.earlyStop !== false && onPlateau(values(), info.direction)) {
+        st.plateau = { trials: st.history.length, lastGain: lastGain(values(), info.direction, PLATEAU.tolerance) };
+        options.onStage?.('tuning', `${st.family}: stopped after ${st.plateau.trials} trials, no gain above ${PLATEAU.tolerance * 100} % since trial #${st.plateau.lastGain}`);
+        break;
+      }
+      await runOne(st, deadline);
+    }
   }
   const tTune = performance.now();
 
@@ -498,7 +520,7 @@ export async function fitAutoML(table: Table, encoded: EncodedTarget, features: 
       const { index: j, defaultsKept } = single ? { index: 0, defaultsKept: undefined } : chooseConfig(losses, c.configs.map((t) => t.number));
       const h = c.st.history;
       const trials = { total: h.length, complete: h.filter((t) => t.state === 'complete').length, pruned: h.filter((t) => t.state === 'pruned').length, failed: h.filter((t) => t.state === 'failed').length };
-      return { family: c.st.family, trial: c.configs[j]!, oof: single ? null : oofOf[ci]![j]!, loss: losses[j] ?? null, foldModels: foldModels[ci]![j]!, bestVal: bestOf(h, better)[0]!.value!, candidates: c.configs.length, defaultsKept, trials, seconds: c.st.seconds };
+      return { family: c.st.family, trial: c.configs[j]!, oof: single ? null : oofOf[ci]![j]!, loss: losses[j] ?? null, foldModels: foldModels[ci]![j]!, bestVal: bestOf(h, better)[0]!.value!, candidates: c.configs.length, defaultsKept, plateau: c.st.plateau, trials, seconds: c.st.seconds };
     });
     const leaderboard: AutoMLEntry[] = results.map((r) => ({
       name: r.family,
@@ -508,6 +530,7 @@ export async function fitAutoML(table: Table, encoded: EncodedTarget, features: 
       bestValScore: r.bestVal,
       candidates: r.candidates,
       ...(r.defaultsKept ? { defaultsKept: r.defaultsKept } : {}),
+      ...(r.plateau ? { plateau: r.plateau } : {}),
       oofScore: r.oof && scoreOf(r.oof),
       oofLoss: r.loss && mean(r.loss),
       trials: r.trials,

@@ -5,6 +5,7 @@
  * @module
  */
 import { textTable } from '../eval/format.js';
+import { PLATEAU } from '../tune/plateau.js';
 import { formatParams } from '../tune/report.js';
 import type { AutoMLSummary } from './automl.js';
 import type { NetworkSearchSummary } from './networks.js';
@@ -27,6 +28,7 @@ export function formatAutoML(s: AutoMLSummary): string {
   if (s.decision?.keep && s.stacking?.decision.keep) lines.push('(both pass: the lower OOF loss is chosen)');
   lines.push('(per family: the configuration with the lowest OOF loss among its defaults (#0) and best trials on validation; the defaults unless beaten by more than 1 SE)');
   for (const e of s.leaderboard) if (e.defaultsKept) lines.push(`${e.name}: defaults kept over trial #${e.defaultsKept.over} (one-SE rule: its OOF loss lower by ${e.defaultsKept.gap.toFixed(4)}, within 1 SE ${e.defaultsKept.se.toFixed(4)})`);
+  for (const e of s.leaderboard) if (e.plateau) lines.push(`${e.name}: tuning stopped after ${e.plateau.trials} trials, on a plateau (no gain above ${PLATEAU.tolerance * 100} % on validation since trial #${e.plateau.lastGain}; --no-early-stop searches the whole budget)`);
   for (const e of s.leaderboard) if (e.params) lines.push(`${e.name} parameters: ${Object.keys(e.params).length ? JSON.stringify(e.params) : '(defaults)'}`);
   if (s.bagged) lines.push(`shipped: each member as the average of its ${s.folds} fold models (bagging), not refitted`);
   lines.push(`time: tuning ${s.seconds.tuning.toFixed(1)} s, out-of-fold ${s.seconds.oof.toFixed(1)} s${s.bagged ? '' : `, refit ${s.seconds.refit.toFixed(1)} s`}`);

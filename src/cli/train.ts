@@ -143,7 +143,8 @@ export function registerTrain(program: Command): void {
       .option('--augment <list>', 'image folders: augment training batches, e.g. hflip=0.5,crop=2,rotate=10,brightness=0.1,contrast=0.2,noise=0.05')
       .option('--time <duration>', 'AutoML: total time budget (e.g. 90s, 5m, 1h): tables tune each family, then ensemble the best of each; folders, sequences and tables with text or images search their network')
       .option('--trials <n>', 'AutoML: trials per model family, or per network search (reproducible with the same --seed)')
-      .option('--no-bag', 'AutoML on tables: refit each kept model once on train + validation instead of shipping its 5 fold models averaged (bagging): a 5× smaller model with faster predictions, usually a little less accurate'),
+      .option('--no-bag', 'AutoML on tables: refit each kept model once on train + validation instead of shipping its 5 fold models averaged (bagging): a 5× smaller model with faster predictions, usually a little less accurate')
+      .option('--no-early-stop', 'AutoML on tables: tune every family for its whole share of the budget, even after its search has reached a plateau (no gain above 0.1 % on validation in as many trials again as the last gain took, after at least 25 trials)'),
   )
     .addHelpText(
       'after',
@@ -396,7 +397,7 @@ export async function networkTrainer(
  * table family and ensembles them; `--model FAMILY` tunes that family alone. Every option is
  * checked before the first trial.
  */
-async function trainAutoMLCommand(data: string, out: string, folder: boolean, f: TrainFlags & { register?: string; alias?: string; project?: string; time?: string; trials?: string; bag?: boolean }): Promise<void> {
+async function trainAutoMLCommand(data: string, out: string, folder: boolean, f: TrainFlags & { register?: string; alias?: string; project?: string; time?: string; trials?: string; bag?: boolean; earlyStop?: boolean }): Promise<void> {
   const net = await networkTrainer(data, out, folder, f);
   if ('trainWith' in net) return searchNetworkCommand(out, f, net.trainWith);
   const { table } = net;
@@ -416,7 +417,7 @@ async function trainAutoMLCommand(data: string, out: string, folder: boolean, f:
     // A recorded run whose model becomes a registry version, as `train --register` without AutoML.
     const reg = { name: f.register, alias: f.alias };
     result = await withHome(async (home) => {
-      const spec = { project: f.project ?? 'default', dataPath: data, target: o.target, model: o.model, seed: o.seed, drop: o.drop, params: o.params, balance: o.balance, automl: { trials: f.trials, time: f.time, bag: f.bag }, register: reg };
+      const spec = { project: f.project ?? 'default', dataPath: data, target: o.target, model: o.model, seed: o.seed, drop: o.drop, params: o.params, balance: o.balance, automl: { trials: f.trials, time: f.time, bag: f.bag, earlyStop: f.earlyStop }, register: reg };
       const { done } = await startTrainingJob(home, spec, localActor(), { automl: events });
       const r = await done;
       if (r.status !== 'succeeded') throw new LeptonError('E_ENGINE', `run ${r.runId} ${r.status}: ${r.error}`, 'see the message above; the run is recorded as failed');
@@ -425,7 +426,7 @@ async function trainAutoMLCommand(data: string, out: string, folder: boolean, f:
       return r.metrics as unknown as typeof result;
     });
   } else {
-    const r = await trainAutoML(table ?? data, { target: o.target, task: o.task, seed: o.seed, drop: table ? undefined : o.drop, params: o.params, balance: o.balance, torchThreads: o.torchThreads, families, trials: f.trials, time: f.time, bag: f.bag, ...events });
+    const r = await trainAutoML(table ?? data, { target: o.target, task: o.task, seed: o.seed, drop: table ? undefined : o.drop, params: o.params, balance: o.balance, torchThreads: o.torchThreads, families, trials: f.trials, time: f.time, bag: f.bag, earlyStop: f.earlyStop, ...events });
     try {
       await saveModel(r.model, out);
     } finally {

@@ -36,7 +36,7 @@ export interface TrainingJobSpec {
   /** Class balancing of the training rows only (classification). */
   balance?: BalanceMethod;
   /** AutoML (`train --time/--trials`): the budget, per family for trials; `model` names one family or auto. */
-  automl?: { trials?: number | string; time?: number | string; bag?: boolean };
+  automl?: { trials?: number | string; time?: number | string; bag?: boolean; earlyStop?: boolean };
   register?: { name: string; alias?: string };
 }
 

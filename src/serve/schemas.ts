@@ -85,6 +85,7 @@ export const StartRunBody = z.strictObject({
       trials: z.union([z.number(), z.string().max(20)]).optional().describe('trials per family, e.g. 30'),
       time: z.union([z.number(), z.string().max(20)]).optional().describe('wall-clock budget: seconds or a duration such as "5m"'),
       bag: z.boolean().optional().describe('ship each kept model as its 5 fold models averaged (default true); false refits one model on train + validation'),
+      earlyStop: z.boolean().optional().describe("end a family's tuning when its search reaches a plateau (default true); false searches the whole budget"),
     })
     .optional()
     .describe('an AutoML search (tuned families, out-of-fold ensemble) instead of the fixed candidates; model names one family or auto'),

@@ -1,11 +1,13 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { chooseCandidates, chooseConfig, RESERVE_FACTOR, trainAutoML, type AutoMLOptions, type AutoMLResult } from '../../src/automl/automl.js';
+import { formatAutoML } from '../../src/automl/format.js';
 import { readTable } from '../../src/data/readers/index.js';
 import { LeptonError } from '../../src/errors.js';
 import { loadModel, saveModel } from '../../src/models/artifact.js';
 import { BaggedMember } from '../../src/models/bagged.js';
 import { train } from '../../src/train/train.js';
+import { PLATEAU } from '../../src/tune/plateau.js';
 import { CANCER, CREDIT, tmp } from '../helpers.js';
 
 /** Small budgets: few trials, epochs and rounds, so each run takes seconds. */
@@ -109,7 +111,8 @@ describe('trainAutoML', () => {
   }, 60_000);
 
   it('keeps to a time budget: tunes until the deadline, then ensembles', async () => {
-    const r = await trainAutoML(CANCER, { target: 'diagnosis', time: 6, params: SMALL.params, torchThreads: 1, xgbThreads: 1 });
+    // earlyStop: false, as the small trials here would reach a plateau well before the deadline.
+    const r = await trainAutoML(CANCER, { target: 'diagnosis', time: 6, params: SMALL.params, torchThreads: 1, xgbThreads: 1, earlyStop: false });
     try {
       expect(r.budget).toEqual({ trials: null, timeMs: 6000 });
       expect(r.seconds.tuning).toBeGreaterThan(2.5); // at least half the budget goes to tuning
@@ -156,6 +159,37 @@ describe('trainAutoML', () => {
     expect(chooseConfig([defaults, noisy], [3, 12])).toEqual({ index: 1 });
     expect(chooseConfig([noisy, defaults].reverse(), [0, 12])).toEqual({ index: 0, defaultsKept: kept.defaultsKept });
   });
+
+  it("ends a family's tuning on a plateau before its trial budget, unless told not to", async () => {
+    const stages: string[] = [];
+    const base: AutoMLOptions = { target: 'diagnosis', seed: 3, families: ['logistic'], params: { logistic: { epochs: 30 } }, torchThreads: 1, xgbThreads: 1 };
+    const r = await trainAutoML(CANCER, { ...base, trials: 400, onStage: (s, d) => stages.push(`${s}: ${d}`) });
+    try {
+      const e = r.leaderboard[0]!;
+      expect(e.trials!.total).toBeLessThan(400);
+      expect(e.plateau).toEqual({ trials: e.trials!.total, lastGain: expect.any(Number) });
+      expect(e.trials!.total).toBeGreaterThanOrEqual(Math.max(PLATEAU.minTrials, PLATEAU.factor * (e.plateau!.lastGain + 1)));
+      expect(stages).toContain(`tuning: logistic: stopped after ${e.trials!.total} trials, no gain above 0.1 % since trial #${e.plateau!.lastGain}`);
+      expect(formatAutoML(r)).toContain(`logistic: tuning stopped after ${e.trials!.total} trials, on a plateau`);
+    } finally {
+      r.model.dispose();
+    }
+    // With a time budget, a search that plateaus ends AutoML long before the deadline.
+    const timed = await trainAutoML(CANCER, { ...base, time: 120 });
+    try {
+      expect(timed.leaderboard[0]!.plateau).toBeDefined();
+      expect(timed.seconds.total).toBeLessThan(60);
+    } finally {
+      timed.model.dispose();
+    }
+    const full = await trainAutoML(CANCER, { ...base, trials: 40, earlyStop: false });
+    try {
+      expect(full.leaderboard[0]!.trials!.total).toBe(40);
+      expect(full.leaderboard[0]!.plateau).toBeUndefined();
+    } finally {
+      full.model.dispose();
+    }
+  }, 60_000);
 
   it('a budget the defaults trials use up: the best family on validation is refitted without OOF fits', async () => {
     const stages: string[] = [];

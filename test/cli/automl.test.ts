@@ -58,6 +58,22 @@ describe('lepton train --time / --trials (AutoML)', () => {
     expect(r.stderr).toContain('logistic trial 1');
   }, 60_000);
 
+  it('ends a search on a plateau and says so; --no-early-stop runs the whole trial budget', async () => {
+    const out = join(tmp(), 'plateau.lepton');
+    const base = ['train', CANCER, '--target', 'diagnosis', '--model', 'logistic', '--epochs', '20', '--threads', '1', '--out', out];
+    const r = await cli([...base, '--trials', '300']);
+    expect(r.code, r.stderr).toBe(0);
+    const stopped = /logistic: tuning stopped after (\d+) trials, on a plateau/.exec(r.stdout);
+    expect(stopped, r.stdout).not.toBeNull();
+    expect(Number(stopped![1])).toBeLessThan(300);
+    expect(r.stderr).toContain(`logistic: stopped after ${stopped![1]} trials`);
+    const full = await cli([...base, '--trials', '30', '--no-early-stop', '--json']);
+    expect(full.code, full.stderr).toBe(0);
+    const e = (JSON.parse(full.stdout) as { leaderboard: { trials: { total: number }; plateau?: unknown }[] }).leaderboard[0]!;
+    expect(e.trials.total).toBe(30);
+    expect(e.plateau).toBeUndefined();
+  }, 60_000);
+
   it('rejects bad input before any trial', async () => {
     const cases: [string[], RegExp][] = [
       [['--time', '0'], /time budget must be above zero/],

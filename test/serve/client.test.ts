@@ -87,12 +87,12 @@ describe('client: the typed TypeScript client against a live server', () => {
 
   it('runs an AutoML search with class balancing as a job, and refuses a zero budget before any run exists', async () => {
     const trainer = new LeptonClient({ baseUrl: server.url, apiKey: keys.trainer });
-    const run = await trainer.startRun('acme', { dataset: 'loans', target: 'class', model: 'logistic', balance: 'oversample', automl: { trials: 3, bag: false } });
+    const run = await trainer.startRun('acme', { dataset: 'loans', target: 'class', model: 'logistic', balance: 'oversample', automl: { trials: 3, bag: false, earlyStop: false } });
     let finished: { status?: string; metrics?: Record<string, unknown> } = {};
     for await (const e of trainer.runEvents('acme', run.id)) if (e.type === 'finished') finished = e;
     expect(finished.status).toBe('succeeded');
     const record = await trainer.run('acme', run.id);
-    expect(record.params).toMatchObject({ balance: 'oversample', automl: { trials: 3, bag: false } });
+    expect(record.params).toMatchObject({ balance: 'oversample', automl: { trials: 3, bag: false, earlyStop: false } });
     const m = record.metrics as { leaderboard: { name: string; trials: { total: number } | null }[]; test: { rocAuc: number }; bagged: boolean };
     expect(m.bagged).toBe(false); // "bag": false refits, as --no-bag
     expect(m.leaderboard.find((e) => e.name === 'logistic')?.trials?.total).toBe(3);
