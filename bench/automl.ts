@@ -15,6 +15,9 @@
  * and reports it beside the bagged default, paired per fold: with a trial budget the two differ
  * only in what ships (and in the folds' pipelines).
  *   AUTOML_TRIALS=30 AUTOML_NO_BAG=both AUTOML_DATASETS=credit-g node dist/bench/automl.js
+ * AUTOML_EARLY_STOP=0 tunes every family for its whole share of the budget (`earlyStop: false`,
+ * as before the plateau rule); each fold's line gives the trials per family, an asterisk where
+ * the family's tuning ended on a plateau.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -50,6 +53,7 @@ export async function automlBench(options: { python?: string; secondsPerFold?: n
   const only = options.datasets ?? process.env.AUTOML_DATASETS?.split(',');
   const trialBudget = options.trials ?? (process.env.AUTOML_TRIALS ? Number(process.env.AUTOML_TRIALS) : undefined);
   const alsoRefit = options.alsoRefit ?? process.env.AUTOML_NO_BAG === 'both';
+  const earlyStop = process.env.AUTOML_EARLY_STOP !== '0';
   const budget = trialBudget ? { trials: trialBudget } : { time: seconds };
   const budgetText = trialBudget ? `${trialBudget} trials per family` : `${seconds} s per fold`;
   const all = [
@@ -60,7 +64,7 @@ export async function automlBench(options: { python?: string; secondsPerFold?: n
     ...(['digits', 'wine'] as const).filter((n) => only?.includes(n)).map((n) => ({ name: n, path: sklearnDataset(python, n), target: 'target' })),
   ];
   const sets = all.filter((s) => !only || only.includes(s.name));
-  const out: Record<string, unknown> = { config: { ...budget, folds: k, seed, alsoRefit } };
+  const out: Record<string, unknown> = { config: { ...budget, folds: k, seed, alsoRefit, earlyStop } };
   for (const s of sets) {
     const table = await loadInput(s.path);
     const encoded = fitTarget(table, s.target);
@@ -70,6 +74,7 @@ export async function automlBench(options: { python?: string; secondsPerFold?: n
     const refitAucs: number[] = [];
     const chosen: string[] = [];
     const trials: number[] = [];
+    const perFamily: string[] = [];
     const wall: number[] = [];
     for (let f = 0; f < k; f++) {
       const held = folds[f]!;
@@ -81,7 +86,7 @@ export async function automlBench(options: { python?: string; secondsPerFold?: n
         const rep = reportFor(model, pred, Int32Array.from(held, (p) => encoded.y[p]!));
         return rep.task === 'classification' && rep.rocAuc !== null ? rep.rocAuc : NaN;
       };
-      const fitFold = (bag: boolean) => fitAutoML(table, encoded, features, inner.train.map((i) => rest[i]!), inner.val.map((i) => rest[i]!), { target: s.target, seed, ...budget, bag });
+      const fitFold = (bag: boolean) => fitAutoML(table, encoded, features, inner.train.map((i) => rest[i]!), inner.val.map((i) => rest[i]!), { target: s.target, seed, ...budget, bag, earlyStop });
       if (alsoRefit) {
         const r = await fitFold(false);
         refitAucs.push(await heldAuc(r.model));
@@ -93,11 +98,13 @@ export async function automlBench(options: { python?: string; secondsPerFold?: n
         aucs.push(await heldAuc(r.model));
         chosen.push(r.model.manifest.selected === 'ensemble' ? `ensemble(${Object.entries(r.weights).map(([n, w]) => `${n} ${w!.toFixed(2)}`).join(', ')})` : r.model.manifest.selected);
         trials.push(r.leaderboard.reduce((a, e) => a + (e.trials?.total ?? 0), 0));
+        // Per family: trials, and where tuning stopped on a plateau (an asterisk).
+        perFamily.push(r.leaderboard.filter((e) => e.trials).map((e) => `${e.name} ${e.trials!.total}${e.plateau ? '*' : ''}`).join(', '));
       } finally {
         r.model.dispose();
       }
       wall.push((performance.now() - t) / 1000);
-      console.error(`${s.name} fold ${f + 1}: ROC-AUC ${aucs.at(-1)?.toFixed(4)}${alsoRefit ? ` (refitted: ${refitAucs.at(-1)?.toFixed(4)})` : ''} (${chosen.at(-1)}, ${trials.at(-1)} trials, ${wall.at(-1)!.toFixed(1)} s)`);
+      console.error(`${s.name} fold ${f + 1}: ROC-AUC ${aucs.at(-1)?.toFixed(4)}${alsoRefit ? ` (refitted: ${refitAucs.at(-1)?.toFixed(4)})` : ''} (${chosen.at(-1)}, ${trials.at(-1)} trials: ${perFamily.at(-1)}; ${wall.at(-1)!.toFixed(1)} s)`);
     }
     const foldOf = new Array<number>(table.numRows).fill(-1);
     folds.forEach((fold, f) => fold.forEach((p) => (foldOf[encoded.rows[p]!] = f)));
