@@ -29,8 +29,9 @@
  *    (K-fold, default 5, on train + validation, for the epochs/rounds their trial's early
  *    stopping found) to predict every train + validation row once. When bagging, the folds
  *    share one pipeline, fitted on all train + validation rows (scaling and one-hot use no
- *    labels), so that their models can ship as they are (step 4). Each family keeps the
- *    configuration with the lowest OOF loss (with hundreds of trials the best on a 15 %
+ *    labels), so that their models can ship as they are (step 4). The fits go family by
+ *    family, and a family's losing configurations' fold models are freed once it has chosen.
+ *    Each family keeps the configuration with the lowest OOF loss (with hundreds of trials the best on a 15 %
  *    validation split is partly luck, and OOF over 85 % of the rows is the sturdier judge), or
  *    its defaults when that loss is lower than theirs by no more than one standard error (the
  *    one-SE rule, as below; `defaultsKept`). The best single family is the one with the lowest
@@ -488,36 +489,56 @@ export async function fitAutoML(table: Table, encoded: EncodedTarget, features: 
   // pipeline makes. Without bagging each fold fits its own, as the refit does.
   const { pipeline: finalPipeline, data: all } = fitOn(allPos);
   const oofOf = cands.map((c) => c.configs.map(() => new Float32Array(allPos.length * width)));
-  // Bagging keeps every fold model until the choice is made; those not shipped are freed below.
+  // Each fold's training and held-out matrices, built once and kept through the OOF fits, so that
+  // those can run family by family.
+  const foldSets: { d: FitData; xHeld: Float32Array; numFeatures: number }[] = [];
+  const buildFold = (f: number) => {
+    const rest = Int32Array.from(folds.flatMap((fold, i) => (i === f ? [] : Array.from(fold)))).map((i) => allPos[i]!);
+    const { pipeline: foldPipe, data: d } = bag ? fitTrainingRows(table, encoded, features, rest, options.balance, seed, finalPipeline) : fitOn(rest);
+    return { d, xHeld: foldPipe.transform(table, rowsOf(folds[f]!.map((i) => allPos[i]!))), numFeatures: foldPipe.outputDim };
+  };
+  const foldSet = (f: number) => (foldSets[f] ??= buildFold(f));
+  // With bagging the fold models are kept: a family's losing configurations' models are freed
+  // as soon as it has chosen, so at most one family's candidates are held beside the chosen ones.
   const foldModels = cands.map((c) => c.configs.map((): Member[] => []));
   const shipped = new Set<Member>();
   try {
-    for (let f = 0; f < (single ? 0 : k); f++) {
-      const held = folds[f]!;
-      const rest = Int32Array.from(folds.flatMap((fold, i) => (i === f ? [] : Array.from(fold)))).map((i) => allPos[i]!);
-      const { pipeline: foldPipe, data: d } = bag ? fitTrainingRows(table, encoded, features, rest, options.balance, seed, finalPipeline) : fitOn(rest);
-      const xHeld = foldPipe.transform(table, rowsOf(held.map((i) => allPos[i]!)));
-      for (const [ci, c] of cands.entries()) {
-        for (const [j, t] of c.configs.entries()) {
-          const member = await fitConfig(c.st.family, t, d, foldPipe.outputDim);
-          if (bag) foldModels[ci]![j]!.push(member);
-          try {
-            const out = await member.predict(xHeld);
-            held.forEach((p, i) => oofOf[ci]![j]!.set(out.subarray(i * width, i * width + width), p * width));
-          } finally {
-            if (!bag) member.dispose();
-          }
-        }
-      }
-    }
     // Each family's configuration: the lowest OOF loss among its candidates (850 rows of evidence
     // rather than the validation split's 150, which many trials overfit), except that the family's
     // defaults are kept over a tuned configuration whose loss is lower by no more than one standard
     // error of the paired per-row difference — the one-SE rule again, within the family: a tuned
     // configuration chosen among hundreds on one small split must win beyond noise.
+    const choices: { losses: Float64Array[]; index: number; defaultsKept: AutoMLEntry['defaultsKept'] }[] = [];
+    for (const [ci, c] of cands.entries()) {
+      if (single) {
+        choices.push({ losses: [], index: 0, defaultsKept: undefined });
+        continue;
+      }
+      for (const [j, t] of c.configs.entries()) {
+        for (let f = 0; f < k; f++) {
+          const { d, xHeld, numFeatures } = foldSet(f);
+          const member = await fitConfig(c.st.family, t, d, numFeatures);
+          if (bag) foldModels[ci]![j]!.push(member);
+          try {
+            const out = await member.predict(xHeld);
+            folds[f]!.forEach((p, i) => oofOf[ci]![j]!.set(out.subarray(i * width, i * width + width), p * width));
+          } finally {
+            if (!bag) member.dispose();
+          }
+        }
+      }
+      const losses = c.configs.map((_, j) => rowLosses(oofOf[ci]![j]!, yAll, width, enc.task));
+      const { index, defaultsKept } = chooseConfig(losses, c.configs.map((t) => t.number));
+      choices.push({ losses, index, defaultsKept });
+      foldModels[ci]!.forEach((models, j) => {
+        if (j === index) return;
+        for (const m of models) m.dispose();
+        models.length = 0;
+      });
+    }
+    foldSets.length = 0;
     const results: FamilyResult[] = cands.map((c, ci) => {
-      const losses = single ? [] : c.configs.map((_, j) => rowLosses(oofOf[ci]![j]!, yAll, width, enc.task));
-      const { index: j, defaultsKept } = single ? { index: 0, defaultsKept: undefined } : chooseConfig(losses, c.configs.map((t) => t.number));
+      const { losses, index: j, defaultsKept } = choices[ci]!;
       const h = c.st.history;
       const trials = { total: h.length, complete: h.filter((t) => t.state === 'complete').length, pruned: h.filter((t) => t.state === 'pruned').length, failed: h.filter((t) => t.state === 'failed').length };
       return { family: c.st.family, trial: c.configs[j]!, oof: single ? null : oofOf[ci]![j]!, loss: losses[j] ?? null, foldModels: foldModels[ci]![j]!, bestVal: bestOf(h, better)[0]!.value!, candidates: c.configs.length, defaultsKept, plateau: c.st.plateau, trials, seconds: c.st.seconds };
