@@ -142,7 +142,7 @@ export function registerTrain(program: Command): void {
       .option('--sequence-time <column>', 'with --sequence-id: the column ordering the steps (cycle, timestamp)')
       .option('--augment <list>', 'image folders: augment training batches, e.g. hflip=0.5,crop=2,rotate=10,brightness=0.1,contrast=0.2,noise=0.05')
       .option('--time <duration>', 'AutoML: total time budget (e.g. 90s, 5m, 1h): tables tune each family, then ensemble the best of each; folders, sequences and tables with text or images search their network')
-      .option('--trials <n>', 'AutoML: trials per model family, or per network search (reproducible with the same --seed)')
+      .option('--trials <n>', 'AutoML: trials per model family (at most: a table family whose search reaches a plateau stops sooner), or per network search (reproducible with the same --seed)')
       .option('--no-bag', 'AutoML on tables: refit each kept model once on train + validation instead of shipping its 5 fold models averaged (bagging): a 5× smaller model with faster predictions, usually a little less accurate')
       .option('--no-early-stop', 'AutoML on tables: tune every family for its whole share of the budget, even after its search has reached a plateau (no gain above 0.1 % on validation in as many trials again as the last gain took, after at least 25 trials)'),
   )
