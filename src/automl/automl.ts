@@ -31,8 +31,9 @@
  *    share one pipeline, fitted on all train + validation rows (scaling and one-hot use no
  *    labels), so that their models can ship as they are (step 4). The fits go family by
  *    family, and a family's losing configurations' fold models are freed once it has chosen.
- *    Each family keeps the configuration with the lowest OOF loss (with hundreds of trials the best on a 15 %
- *    validation split is partly luck, and OOF over 85 % of the rows is the sturdier judge), or
+ *    Each family keeps the configuration with the lowest OOF loss (with hundreds of trials the
+ *    best on a 15 % validation split is partly luck, and OOF over 85 % of the rows is the
+ *    sturdier judge), or
  *    its defaults when that loss is lower than theirs by no more than one standard error (the
  *    one-SE rule, as below; `defaultsKept`). The best single family is the one with the lowest
  *    OOF loss, except that logistic regression is kept when its loss is within one standard
