@@ -447,10 +447,10 @@ export async function fitAutoML(table: Table, encoded: EncodedTarget, features: 
     const tuneEnd = budget.timeMs === null ? Infinity : t0 + Math.max(budget.timeMs * MIN_TUNE_SHARE, budget.timeMs - reserveMs());
     const left = studies.length - st.fi;
     const deadline = tuneEnd === Infinity ? Infinity : performance.now() + Math.max(0, tuneEnd - performance.now()) / left;
-    const values = () => st.history.map((t) => (t.state === 'complete' ? t.value : null));
     while ((budget.trials === null || st.history.length < budget.trials) && performance.now() < deadline) {
-      if (options.earlyStop !== false && onPlateau(values(), info.direction)) {
-        st.plateau = { trials: st.history.length, lastGain: lastGain(values(), info.direction, PLATEAU.tolerance) };
+      const values = st.history.map((t) => (t.state === 'complete' ? t.value : null));
+      if (options.earlyStop !== false && onPlateau(values, info.direction)) {
+        st.plateau = { trials: st.history.length, lastGain: lastGain(values, info.direction, PLATEAU.tolerance) };
         options.onStage?.('tuning', `${st.family}: stopped after ${st.plateau.trials} trials, no gain above ${PLATEAU.tolerance * 100} % since trial #${st.plateau.lastGain}`);
         break;
       }
@@ -509,13 +509,9 @@ export async function fitAutoML(table: Table, encoded: EncodedTarget, features: 
     // defaults are kept over a tuned configuration whose loss is lower by no more than one standard
     // error of the paired per-row difference — the one-SE rule again, within the family: a tuned
     // configuration chosen among hundreds on one small split must win beyond noise.
-    const choices: { losses: Float64Array[]; index: number; defaultsKept: AutoMLEntry['defaultsKept'] }[] = [];
+    const results: FamilyResult[] = [];
     for (const [ci, c] of cands.entries()) {
-      if (single) {
-        choices.push({ losses: [], index: 0, defaultsKept: undefined });
-        continue;
-      }
-      for (const [j, t] of c.configs.entries()) {
+      for (const [j, t] of single ? [] : c.configs.entries()) {
         for (let f = 0; f < k; f++) {
           const { d, xHeld, numFeatures } = foldSet(f);
           const member = await fitConfig(c.st.family, t, d, numFeatures);
@@ -528,22 +524,18 @@ export async function fitAutoML(table: Table, encoded: EncodedTarget, features: 
           }
         }
       }
-      const losses = c.configs.map((_, j) => rowLosses(oofOf[ci]![j]!, yAll, width, enc.task));
-      const { index, defaultsKept } = chooseConfig(losses, c.configs.map((t) => t.number));
-      choices.push({ losses, index, defaultsKept });
+      const losses = single ? [] : c.configs.map((_, j) => rowLosses(oofOf[ci]![j]!, yAll, width, enc.task));
+      const { index: chosen, defaultsKept } = single ? { index: 0, defaultsKept: undefined } : chooseConfig(losses, c.configs.map((t) => t.number));
       foldModels[ci]!.forEach((models, j) => {
-        if (j === index) return;
+        if (j === chosen) return;
         for (const m of models) m.dispose();
         models.length = 0;
       });
-    }
-    foldSets.length = 0;
-    const results: FamilyResult[] = cands.map((c, ci) => {
-      const { losses, index: j, defaultsKept } = choices[ci]!;
       const h = c.st.history;
       const trials = { total: h.length, complete: h.filter((t) => t.state === 'complete').length, pruned: h.filter((t) => t.state === 'pruned').length, failed: h.filter((t) => t.state === 'failed').length };
-      return { family: c.st.family, trial: c.configs[j]!, oof: single ? null : oofOf[ci]![j]!, loss: losses[j] ?? null, foldModels: foldModels[ci]![j]!, bestVal: bestOf(h, better)[0]!.value!, candidates: c.configs.length, defaultsKept, plateau: c.st.plateau, trials, seconds: c.st.seconds };
-    });
+      results.push({ family: c.st.family, trial: c.configs[chosen]!, oof: single ? null : oofOf[ci]![chosen]!, loss: losses[chosen] ?? null, foldModels: foldModels[ci]![chosen]!, bestVal: bestOf(h, better)[0]!.value!, candidates: c.configs.length, defaultsKept, plateau: c.st.plateau, trials, seconds: c.st.seconds });
+    }
+    foldSets.length = 0;
     const leaderboard: AutoMLEntry[] = results.map((r) => ({
       name: r.family,
       params: { ...r.trial.params },
