@@ -22,6 +22,9 @@ Napi::Value Versions(const Napi::CallbackInfo& info) {
   v.Set("torch", TORCH_VERSION);
   v.Set("xgboost", std::to_string(major) + "." + std::to_string(minor) + "." + std::to_string(patch));
   v.Set("torchThreads", at::get_num_threads());
+  // null when the BLAS is not OpenBLAS; otherwise the pool the last fit sized (every core before one).
+  const int blas = lepton::torchmodel::BlasThreads();
+  v.Set("blasThreads", blas < 0 ? env.Null() : Napi::Number::New(env, blas));
   return v;
 }
 

@@ -173,7 +173,7 @@ class KmeansWorker : public PromiseWorker<Napi::AsyncWorker> {
     try {
       // The thread count is process-global: hold the engine's lock like training does.
       std::lock_guard<std::mutex> lock(torchmodel::RngMutex());
-      at::set_num_threads(static_cast<int>(o_.threads));
+      torchmodel::SetThreads(static_cast<int>(o_.threads));
       torch::NoGradGuard ng;
       auto X = torch::from_blob(x_.data, {n_, d_}, torch::kFloat32);
       CheckFinite(X, "x");
@@ -262,7 +262,7 @@ class SilhouetteWorker : public PromiseWorker<Napi::AsyncWorker> {
   void Execute() override {
     try {
       std::lock_guard<std::mutex> lock(torchmodel::RngMutex());
-      at::set_num_threads(static_cast<int>(threads_));
+      torchmodel::SetThreads(static_cast<int>(threads_));
       torch::NoGradGuard ng;
       auto X = torch::from_blob(x_.data, {n_, d_}, torch::kFloat32);
       auto L = torch::from_blob(labels_.data, {n_}, torch::kInt32).to(torch::kLong);

@@ -9,6 +9,7 @@
 #include "torch_net.h"
 
 #include <ATen/CPUGeneratorImpl.h>
+#include <dlfcn.h>
 
 #include <chrono>
 #include <cmath>
@@ -47,6 +48,43 @@ namespace torchmodel {
 std::mutex& RngMutex() {
   static std::mutex m;
   return m;
+}
+
+namespace {
+
+// An OpenBLAS function, or null when the BLAS behind libblas.so.3 is another (Debian's
+// alternatives choose it). The addon's libraries are loaded RTLD_LOCAL, so the lookup goes
+// through handles of the libraries already loaded, not the global scope.
+void* OpenBlasSymbol(const char* name) {
+  for (const char* lib : {"libopenblas.so.0", "libblas.so.3"}) {
+    void* h = dlopen(lib, RTLD_LAZY | RTLD_NOLOAD);
+    if (h == nullptr) continue;
+    void* f = dlsym(h, name);
+    dlclose(h);
+    if (f != nullptr) return f;
+  }
+  return nullptr;
+}
+
+}  // namespace
+
+void SetThreads(int threads) {
+  at::set_num_threads(threads);
+  // Only on a change: resizing OpenBLAS's pool while another thread multiplies (a prediction)
+  // is best kept rare.
+  using SetFn = void (*)(int);
+  static const SetFn openblasSet = reinterpret_cast<SetFn>(OpenBlasSymbol("openblas_set_num_threads"));
+  static int current = 0;
+  if (openblasSet != nullptr && threads != current) {
+    openblasSet(threads);
+    current = threads;
+  }
+}
+
+int BlasThreads() {
+  using GetFn = int (*)();
+  static const GetFn openblasGet = reinterpret_cast<GetFn>(OpenBlasSymbol("openblas_get_num_threads"));
+  return openblasGet != nullptr ? openblasGet() : -1;
 }
 
 void DescribeTorchException(const std::string& where, std::string* code, std::string* msg) {
@@ -164,7 +202,7 @@ class FitWorker : public PromiseWorker<Napi::AsyncProgressQueueWorker<EpochRepor
 
  private:
   void Run(const ExecutionProgress& progress) {
-    at::set_num_threads(static_cast<int>(opts_.threads));
+    SetThreads(static_cast<int>(opts_.threads));
     torch::manual_seed(opts_.seed);
     // Its own stream, so turning augmentation on leaves the shuffles and dropout masks as they were.
     at::Generator augmentGen = at::make_generator<at::CPUGeneratorImpl>(static_cast<uint64_t>(opts_.seed) + 0x9e3779b9ULL);

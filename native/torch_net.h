@@ -58,6 +58,15 @@ namespace torchmodel {
 // runs. Parallel trials use processes.
 std::mutex& RngMutex();
 
+// Sets libtorch's intra-op threads AND the BLAS library's (Debian's libtorch multiplies matrices
+// with OpenBLAS, whose thread pool ignores at::set_num_threads and defaults to every core: one
+// "single-threaded" trial beside a busy process then ran 20-30x slower, each small GEMM waiting
+// on a descheduled BLAS thread). Call with RngMutex held.
+void SetThreads(int threads);
+
+// OpenBLAS's thread count (-1 when the BLAS is not OpenBLAS).
+int BlasThreads();
+
 // Converts the exception being handled into {code, message}; c10::Error loses its backtrace.
 void DescribeTorchException(const std::string& where, std::string* code, std::string* msg);
 

@@ -205,7 +205,7 @@ export interface Addon {
   TorchMlp: new (spec: TorchMlpSpec) => NativeTorchMlp;
   TorchNet: new (spec: TorchNetSpec) => NativeTorchNet;
   XgbModel: new (saved?: Uint8Array) => NativeXgbModel;
-  versions(): { torch: string; xgboost: string; torchThreads: number };
+  versions(): { torch: string; xgboost: string; torchThreads: number; blasThreads: number | null };
   /** For each row (n × dim), its k nearest other rows, nearest first (libtorch cdist + topk). */
   nearestNeighbors(x: Float32Array, dim: number, k: number): Int32Array;
   /** The inverse of the n × n matrix a (row-major), in double precision (libtorch linalg_inv). */

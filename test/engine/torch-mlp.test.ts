@@ -49,6 +49,20 @@ print(json.dumps(m.predict_proba(X).ravel().tolist()))`;
     expect(worst).toBeLessThan(1e-3);
   });
 
+  // Debian's libtorch multiplies with OpenBLAS, whose pool ignores at::set_num_threads: a
+  // one-thread fit must size it too, or small fits beside a busy process crawl.
+  it('sizes the BLAS thread pool with the fit\'s threads', async () => {
+    const { x, y } = blobs(200, 10);
+    const before = addon().versions().blasThreads;
+    expect(typeof before, 'the engine links OpenBLAS (Debian libtorch-dev): its pool is visible').toBe('number');
+    for (const threads of [1, 2, 1]) {
+      const m = new TorchMlp(spec);
+      await m.fit({ x, y }, { ...opts, epochs: 2, threads });
+      m.dispose();
+      expect(addon().versions().blasThreads).toBe(threads);
+    }
+  });
+
   it('trains off the event loop: a timer keeps firing during fit', async () => {
     const { x, y } = blobs(20000, 10);
     const m = new TorchMlp({ ...spec, hidden: [256, 256] });
