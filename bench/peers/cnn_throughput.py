@@ -10,7 +10,7 @@ import torch
 import torch_loop
 
 cfg = json.loads(sys.argv[1])
-torch.set_num_threads(cfg["threads"])
+torch_loop.set_threads(cfg["threads"])
 torch.manual_seed(0)
 n, k = cfg["rows"], cfg["classes"]
 c, h, w = cfg["inputShape"]

@@ -8,7 +8,7 @@ import torch
 import torch_loop
 
 cfg = json.loads(sys.argv[1])
-torch.set_num_threads(cfg["threads"])
+torch_loop.set_threads(cfg["threads"])
 torch.manual_seed(0)
 n, d, k = cfg["rows"], cfg["inputDim"], cfg["classes"]
 X = torch.randn(n, d)

@@ -17,7 +17,7 @@ from torch import nn
 import torch_loop
 
 cfg = json.loads(sys.argv[1])
-torch.set_num_threads(cfg["threads"])
+torch_loop.set_threads(cfg["threads"])
 L, D, P = cfg["seqLen"], cfg["dim"], cfg["dropout"]
 X = torch.from_numpy(np.fromfile(cfg["xFile"], dtype=np.float32).reshape(-1, L))
 y = torch.from_numpy(np.fromfile(cfg["yFile"], dtype=np.int32).astype(np.int64))

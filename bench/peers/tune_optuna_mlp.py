@@ -12,11 +12,8 @@ one-vs-rest ROC-AUC of the epoch with the lowest validation loss (Lepton keeps i
 Prints JSON: per finished trial its wall time since the start, state and value."""
 import copy
 import json
-import os
 import sys
 import time
-
-os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # read when torch loads OpenBLAS
 
 import numpy as np
 import optuna
@@ -25,8 +22,9 @@ import torch.nn as nn
 import torch.nn.functional as F
 from sklearn.metrics import roc_auc_score
 from optuna_space import suggest
+from torch_loop import set_threads
 
-torch.set_num_threads(1)
+set_threads(1)
 cfg = json.loads(open(sys.argv[1]).read())
 d, nf = cfg["dir"], cfg["numFeatures"]
 xt = torch.from_numpy(np.fromfile(f"{d}/xtrain.f32", dtype=np.float32).reshape(-1, nf))
