@@ -60,7 +60,7 @@ std::mutex& RngMutex();
 
 // Sets libtorch's intra-op threads AND the BLAS library's (Debian's libtorch multiplies matrices
 // with OpenBLAS, whose thread pool ignores at::set_num_threads and defaults to every core: one
-// "single-threaded" trial beside a busy process then ran 20-30x slower, each small GEMM waiting
+// "single-threaded" trial beside busy processes then ran 20-30x slower, each small GEMM waiting
 // on a descheduled BLAS thread). Call with RngMutex held.
 void SetThreads(int threads);
 

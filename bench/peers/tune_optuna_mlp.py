@@ -4,8 +4,9 @@ fixed split and fitted standardisation, written by bench/tune.ts), with the same
 parallel workers (n_jobs threads) and one torch intra-op thread per trial (torch.set_num_threads
 is process-wide, so 1 thread × n_jobs = workers threads: the same cores Lepton's worker
 processes get; OpenBLAS, which Debian's torch multiplies with and which ignores
-torch.set_num_threads, is held to one thread too, as Lepton's engine holds it). Each trial: the space's optimizer (AdamW, decoupled weight decay, as Lepton's
-'adamw'; or Adam, weight decay = L2, as Lepton's 'adam'), constant learning rate,
+torch.set_num_threads, is held to one thread too, as Lepton's engine holds it). Each trial: the
+space's optimizer (AdamW, decoupled weight decay, as Lepton's 'adamw'; or Adam, weight decay =
+L2, as Lepton's 'adam'), constant learning rate,
 shuffled mini-batches, cross-entropy, up to `epochs` epochs, −validation log-loss reported to the
 pruner after every epoch (what Lepton's ASHA sees), and the value is the validation macro
 one-vs-rest ROC-AUC of the epoch with the lowest validation loss (Lepton keeps its best epoch).
