@@ -68,23 +68,19 @@ void* OpenBlasSymbol(const char* name) {
 
 }  // namespace
 
+int BlasThreads() {
+  using GetFn = int (*)();
+  static const GetFn openblasGet = reinterpret_cast<GetFn>(OpenBlasSymbol("openblas_get_num_threads"));
+  return openblasGet != nullptr ? openblasGet() : -1;
+}
+
 void SetThreads(int threads) {
   at::set_num_threads(threads);
   // Only on a change: resizing OpenBLAS's pool while another thread multiplies (a prediction)
   // is best kept rare.
   using SetFn = void (*)(int);
   static const SetFn openblasSet = reinterpret_cast<SetFn>(OpenBlasSymbol("openblas_set_num_threads"));
-  static int current = 0;
-  if (openblasSet != nullptr && threads != current) {
-    openblasSet(threads);
-    current = threads;
-  }
-}
-
-int BlasThreads() {
-  using GetFn = int (*)();
-  static const GetFn openblasGet = reinterpret_cast<GetFn>(OpenBlasSymbol("openblas_get_num_threads"));
-  return openblasGet != nullptr ? openblasGet() : -1;
+  if (openblasSet != nullptr && BlasThreads() != threads) openblasSet(threads);
 }
 
 void DescribeTorchException(const std::string& where, std::string* code, std::string* msg) {
