@@ -102,6 +102,7 @@ struct KmeansOptions {
   int64_t nInit = 3;
   uint64_t seed = 0;
   int64_t threads = 1;
+  int64_t blasThreads = 1;
 };
 
 struct KmeansRun {
@@ -173,7 +174,7 @@ class KmeansWorker : public PromiseWorker<Napi::AsyncWorker> {
     try {
       // The thread count is process-global: hold the engine's lock like training does.
       std::lock_guard<std::mutex> lock(torchmodel::RngMutex());
-      torchmodel::SetThreads(static_cast<int>(o_.threads));
+      torchmodel::SetThreads(static_cast<int>(o_.threads), static_cast<int>(o_.blasThreads));
       torch::NoGradGuard ng;
       auto X = torch::from_blob(x_.data, {n_, d_}, torch::kFloat32);
       CheckFinite(X, "x");
@@ -214,7 +215,7 @@ class KmeansWorker : public PromiseWorker<Napi::AsyncWorker> {
   KmeansRun best_;
 };
 
-// kmeans(x: Float32Array, n, d, k, {maxIter, tol, nInit, seed, threads}) -> Promise<{centroids
+// kmeans(x: Float32Array, n, d, k, {maxIter, tol, nInit, seed, threads, blasThreads}) -> Promise<{centroids
 // (k × d), labels (Int32Array), inertia, iterations}>: the best of nInit k-means++ starts by
 // inertia (sum of squared distances to the nearest centroid).
 Napi::Value Kmeans(const Napi::CallbackInfo& info) {
@@ -237,6 +238,7 @@ Napi::Value Kmeans(const Napi::CallbackInfo& info) {
       o.nInit = GetInt(opts, "nInit", o.nInit, 1, 1000);
       o.seed = Seed(opts);
       o.threads = GetInt(opts, "threads", o.threads, 1, 1024);
+      o.blasThreads = GetInt(opts, "blasThreads", o.threads, 1, 1024);
     }
     auto* w = new KmeansWorker(env, std::move(x), n, d, k, o);
     w->Queue();
@@ -249,7 +251,7 @@ Napi::Value Kmeans(const Napi::CallbackInfo& info) {
 class SilhouetteWorker : public PromiseWorker<Napi::AsyncWorker> {
  public:
   SilhouetteWorker(Napi::Env env, HeldArray<float> x, HeldArray<int32_t> labels, int64_t n, int64_t d, int64_t sampleSize,
-                   uint64_t seed, int64_t threads)
+                   uint64_t seed, int64_t threads, int64_t blasThreads)
       : PromiseWorker(env, "lepton:silhouette", Napi::Object::New(env)),
         x_(std::move(x)),
         labels_(std::move(labels)),
@@ -257,12 +259,13 @@ class SilhouetteWorker : public PromiseWorker<Napi::AsyncWorker> {
         d_(d),
         sampleSize_(sampleSize),
         seed_(seed),
-        threads_(threads) {}
+        threads_(threads),
+        blasThreads_(blasThreads) {}
 
   void Execute() override {
     try {
       std::lock_guard<std::mutex> lock(torchmodel::RngMutex());
-      torchmodel::SetThreads(static_cast<int>(threads_));
+      torchmodel::SetThreads(static_cast<int>(threads_), static_cast<int>(blasThreads_));
       torch::NoGradGuard ng;
       auto X = torch::from_blob(x_.data, {n_, d_}, torch::kFloat32);
       auto L = torch::from_blob(labels_.data, {n_}, torch::kInt32).to(torch::kLong);
@@ -319,10 +322,11 @@ class SilhouetteWorker : public PromiseWorker<Napi::AsyncWorker> {
   int64_t n_, d_, sampleSize_;
   uint64_t seed_;
   int64_t threads_;
+  int64_t blasThreads_;
   double score_ = 0;
 };
 
-// silhouette(x: Float32Array, n, d, labels: Int32Array, {sampleSize, seed, threads}) ->
+// silhouette(x: Float32Array, n, d, labels: Int32Array, {sampleSize, seed, threads, blasThreads}) ->
 // Promise<number>: the mean silhouette coefficient (Euclidean), exact for n ≤ sampleSize,
 // otherwise over a seeded sample of sampleSize rows (distances within the sample).
 Napi::Value Silhouette(const Napi::CallbackInfo& info) {
@@ -335,15 +339,16 @@ Napi::Value Silhouette(const Napi::CallbackInfo& info) {
       throw EngineError("E_ARG", "x has " + std::to_string(x.length) + " elements, expected n*d = " + std::to_string(n) +
                                      "*" + std::to_string(d) + " = " + std::to_string(n * d));
     auto labels = HoldTypedArray<int32_t>(info[3], napi_int32_array, "labels", static_cast<size_t>(n));
-    int64_t sampleSize = 10000, threads = 1;
+    int64_t sampleSize = 10000, threads = 1, blasThreads = 1;
     uint64_t seed = 0;
     if (info.Length() > 4 && !info[4].IsUndefined()) {
       Napi::Object opts = GetObject(info[4], "options");
       sampleSize = GetInt(opts, "sampleSize", sampleSize, 3, 1000000);
       seed = Seed(opts);
       threads = GetInt(opts, "threads", threads, 1, 1024);
+      blasThreads = GetInt(opts, "blasThreads", threads, 1, 1024);
     }
-    auto* w = new SilhouetteWorker(env, std::move(x), std::move(labels), n, d, sampleSize, seed, threads);
+    auto* w = new SilhouetteWorker(env, std::move(x), std::move(labels), n, d, sampleSize, seed, threads, blasThreads);
     w->Queue();
     return w->Promise();
   } catch (...) {

@@ -74,13 +74,13 @@ int BlasThreads() {
   return openblasGet != nullptr ? openblasGet() : -1;
 }
 
-void SetThreads(int threads) {
-  at::set_num_threads(threads);
+void SetThreads(int intraOp, int blas) {
+  at::set_num_threads(intraOp);
   // Only on a change: resizing OpenBLAS's pool while another thread multiplies (a prediction)
   // is best kept rare.
   using SetFn = void (*)(int);
   static const SetFn openblasSet = reinterpret_cast<SetFn>(OpenBlasSymbol("openblas_set_num_threads"));
-  if (openblasSet != nullptr && BlasThreads() != threads) openblasSet(threads);
+  if (openblasSet != nullptr && BlasThreads() != blas) openblasSet(blas);
 }
 
 void DescribeTorchException(const std::string& where, std::string* code, std::string* msg) {
@@ -134,6 +134,7 @@ struct FitOptions {
   double minDelta = 0;
   int64_t seed = 0;
   int64_t threads = 1;
+  int64_t blasThreads = 1;
   // Training batches of image rows get a fresh augmented copy each time (seeded from `seed`).
   std::optional<AugmentOptions> augment;
 };
@@ -198,7 +199,7 @@ class FitWorker : public PromiseWorker<Napi::AsyncProgressQueueWorker<EpochRepor
 
  private:
   void Run(const ExecutionProgress& progress) {
-    SetThreads(static_cast<int>(opts_.threads));
+    SetThreads(static_cast<int>(opts_.threads), static_cast<int>(opts_.blasThreads));
     torch::manual_seed(opts_.seed);
     // Its own stream, so turning augmentation on leaves the shuffles and dropout masks as they were.
     at::Generator augmentGen = at::make_generator<at::CPUGeneratorImpl>(static_cast<uint64_t>(opts_.seed) + 0x9e3779b9ULL);
@@ -471,6 +472,7 @@ Napi::Value Fit(Core& core, const Napi::CallbackInfo& info) {
     opts.minDelta = GetNumber(o, "minDelta", 0);
     opts.seed = GetInt(o, "seed", 0, 0, std::numeric_limits<int32_t>::max());
     opts.threads = GetInt(o, "threads", 1, 1, 1024);
+    opts.blasThreads = GetInt(o, "blasThreads", opts.threads, 1, 1024);
     Napi::Value augment = o.Get("augment");
     if (!augment.IsUndefined() && !augment.IsNull()) {
       if (core.inputShape.size() != 3)

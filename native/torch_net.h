@@ -58,11 +58,13 @@ namespace torchmodel {
 // runs. Parallel trials use processes.
 std::mutex& RngMutex();
 
-// Sets libtorch's intra-op threads AND the BLAS library's (Debian's libtorch multiplies matrices
-// with OpenBLAS, whose thread pool ignores at::set_num_threads and defaults to every core: one
-// "single-threaded" trial beside busy processes then ran 20-30x slower, each small GEMM waiting
-// on a descheduled BLAS thread). Call with RngMutex held.
-void SetThreads(int threads);
+// Sets libtorch's intra-op (OpenMP) threads and the BLAS library's, each on its own: Debian's
+// libtorch multiplies matrices with OpenBLAS, whose pthread pool ignores at::set_num_threads and
+// defaults to every core (one "single-threaded" trial beside busy processes then ran 20-30x
+// slower, each small GEMM waiting on a descheduled BLAS thread), and the two pools spin against
+// each other when both have more than one thread. Which pool gets the cores is policy, in TS.
+// Call with RngMutex held.
+void SetThreads(int intraOp, int blas);
 
 // OpenBLAS's thread count (-1 when the BLAS is not OpenBLAS).
 int BlasThreads();

@@ -94,7 +94,7 @@ Examples:
     .option('--seq-len <n>', 'most recent items a network reads (default 50)', parseIntOption('--seq-len'))
     .option('--epochs <n>', 'gru/sasrec: maximum epochs (default 20; early stopping on validation loss)', parseIntOption('--epochs'))
     .option('--lr <rate>', 'gru/sasrec: learning rate (default 0.002)', parseNumberOption('--lr'))
-    .option('--threads <n>', 'cores one network fit may use: libtorch intra-op and BLAS threads (default 1)', parseIntOption('--threads'))
+    .option('--threads <n>', 'cores one network fit may use, given to OpenBLAS for matrix products and to libtorch\'s OpenMP pool for convolutions (default 1)', parseIntOption('--threads'))
     .option('-q, --quiet', 'no progress output')
     .option('--json', 'print the report as JSON on stdout')
     .addHelpText(

@@ -29,7 +29,7 @@ export function registerSegment(program: Command): void {
     .option('--exclude <columns>', 'comma-separated columns to leave out (ids, targets)', parseList)
     .option('--seed <n>', 'random seed: the same seed gives the same clusters', parseIntOption('--seed'), 0)
     .option('--n-init <n>', 'k-means++ restarts per k; the lowest inertia wins', parseIntOption('--n-init'), 3)
-    .option('--threads <n>', 'libtorch threads', parseIntOption('--threads'), 1)
+    .option('--threads <n>', 'cores for k-means and silhouette (their distances are matrix products: OpenBLAS threads)', parseIntOption('--threads'), 1)
     .option('--out <file>', "write the data with a 'cluster' column as CSV")
     .option('--json', 'print the result as JSON (choose-k scores, sizes, profiles)')
     .addHelpText(

@@ -118,7 +118,7 @@ export function addCommonTrainOptions(cmd: Command): Command {
     .option('--trees <n>', 'trees of the random forest (forest; default 300)', parseIntOption('--trees'))
     .option('--class-weights <mode>', 'none or balanced (for imbalanced classes)')
     .option('--balance <method>', 'resample the training rows only: none, oversample, undersample or smote')
-    .option('--threads <n>', 'cores one network fit may use: libtorch intra-op and BLAS threads (default 1: fastest for small tabular nets; image folders: every core)', parseIntOption('--threads'))
+    .option('--threads <n>', 'cores one network fit may use, given to OpenBLAS for matrix products and to libtorch\'s OpenMP pool for convolutions (default 1: fastest for small tabular nets; image folders: every core)', parseIntOption('--threads'))
     .option('-q, --quiet', 'no progress output')
     .option('--json', 'print the result as JSON on stdout');
 }

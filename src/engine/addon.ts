@@ -53,7 +53,10 @@ export interface TorchFitOptions {
   minDelta?: number;
   classWeights?: Float32Array;
   seed: number;
+  /** libtorch intra-op (OpenMP) threads. */
   threads: number;
+  /** OpenBLAS threads (default: `threads`); src/engine/threads.ts decides the split. */
+  blasThreads?: number;
 }
 
 export interface NamedTensor {
@@ -190,6 +193,8 @@ export interface NativeKmeansOptions {
   nInit?: number;
   seed?: number;
   threads?: number;
+  /** OpenBLAS threads (default: `threads`). */
+  blasThreads?: number;
 }
 
 export interface NativeKmeansResult {
@@ -217,7 +222,7 @@ export interface Addon {
   /** k-means (greedy k-means++ seeding, Lloyd iterations) on n × d rows, on a worker thread. */
   kmeans(x: Float32Array, n: number, d: number, k: number, options?: NativeKmeansOptions): Promise<NativeKmeansResult>;
   /** Mean silhouette coefficient (Euclidean): exact for n ≤ sampleSize (default 10000), else on a seeded sample. */
-  silhouette(x: Float32Array, n: number, d: number, labels: Int32Array, options?: { sampleSize?: number; seed?: number; threads?: number }): Promise<number>;
+  silhouette(x: Float32Array, n: number, d: number, labels: Int32Array, options?: { sampleSize?: number; seed?: number; threads?: number; blasThreads?: number }): Promise<number>;
 }
 
 let cached: Addon | undefined;

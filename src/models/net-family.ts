@@ -10,7 +10,7 @@
 import { callNative, callNativeSync, type NativeTorchNet } from '../engine/addon.js';
 import type { StTensor } from '../engine/safetensors.js';
 import { throwIfCancelled, type FitContext, type FitData, type FitInfo, type Member } from './member.js';
-import { buildNet, DEFAULT_CNN, DEFAULT_SEQ_NET, DEFAULT_MIXED_NET, DEFAULT_TEXT_TRANSFORMER, type MixedLayout, type NetSpec } from './net-spec.js';
+import { buildNet, hasConvolution, DEFAULT_CNN, DEFAULT_SEQ_NET, DEFAULT_MIXED_NET, DEFAULT_TEXT_TRANSFORMER, type MixedLayout, type NetSpec } from './net-spec.js';
 import { loadWeights, trainTorchNet, weightsOf } from './torch-weights.js';
 import type { CnnParams, SeqNetParams, MixedNetParams, TextNetParams } from './spec.js';
 
@@ -58,7 +58,10 @@ async function fitSpec(family: 'cnn' | 'textnet' | 'seqnet' | 'mixed', params: C
   throwIfCancelled(ctx.signal, family);
   const net = buildNet(spec);
   init?.(net); // loadWeights frees the network if the weights do not fit
-  const info = await trainTorchNet(family, net, params, train, val, { ...ctx, task: 'classification' }, 'augment' in params ? params.augment : undefined);
+  const info = await trainTorchNet(family, net, params, train, val, { ...ctx, task: 'classification' }, {
+    compute: hasConvolution(spec.layers) ? 'convolution' : 'matmul',
+    augment: 'augment' in params ? params.augment : undefined,
+  });
   return new NetMember(family, params, info, net);
 }
 

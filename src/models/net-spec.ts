@@ -89,6 +89,11 @@ const LayerZ: z.ZodType<TorchNetLayer> = z.discriminatedUnion('type', [
   }),
 ]);
 
+/** Whether any layer, nested ones included, is a convolution (src/engine/threads.ts splits the cores by it). */
+export function hasConvolution(layers: readonly Layer[]): boolean {
+  return layers.some((l) => l.type === 'conv2d' || (l.type === 'residual' && hasConvolution(l.layers)) || (l.type === 'branches' && l.branches.some((b) => hasConvolution(b.layers))));
+}
+
 export const NetSpecZ = z.strictObject({
   /** One row: [channels, height, width] for images, [features] for flat rows or token ids [seqLen], [seqLen, features] for numeric sequences. */
   inputShape: z.array(size).refine((s) => s.length >= 1 && s.length <= 3, { error: 'must be [features] (or token ids [seqLen]), [seqLen, features] or [channels, height, width]' }),

@@ -52,7 +52,7 @@ export async function fitTorch(family: 'logistic' | 'mlp', params: TorchParams, 
   // An abort before this point has no listener to hear it.
   throwIfCancelled(ctx.signal, family);
   const net = build(params, ctx);
-  const info = await trainTorchNet(family, net, params, train, val, ctx);
+  const info = await trainTorchNet(family, net, params, train, val, ctx, { compute: 'matmul' });
   return new TorchMember(family, params, info, net, ctx.task === 'classification');
 }
 

@@ -8,6 +8,7 @@ import { callNative, callNativeSync, type NamedTensor, type NativeImageAugment, 
 import { balancedWeights, type FitContext, type FitData, type FitInfo } from './member.js';
 import { lrSchedule, type TorchParams } from './spec.js';
 import type { StTensor } from '../engine/safetensors.js';
+import { threadSplit, type ComputeKind } from '../engine/threads.js';
 import { LeptonError } from '../errors.js';
 
 interface HasState {
@@ -45,9 +46,19 @@ type TrainParams = Pick<TorchParams, 'epochs' | 'batchSize' | 'optimizer' | 'lr'
 
 /**
  * Fits `net` with early stopping on `val`, wiring `ctx.signal` to the engine's cancel and its
- * epochs to `ctx.onEpoch`. On failure (or cancellation) the network is disposed.
+ * epochs to `ctx.onEpoch`, and `ctx.torchThreads` to the thread pool `compute` runs on. On failure
+ * (or cancellation) the network is disposed.
  */
-export async function trainTorchNet(family: string, net: Trainable, params: TrainParams, train: FitData, val: FitData | undefined, ctx: FitContext, augment?: NativeImageAugment): Promise<FitInfo> {
+export async function trainTorchNet(
+  family: string,
+  net: Trainable,
+  params: TrainParams,
+  train: FitData,
+  val: FitData | undefined,
+  ctx: FitContext,
+  how: { compute: ComputeKind; augment?: NativeImageAugment },
+): Promise<FitInfo> {
+  const { augment } = how;
   const classification = ctx.task === 'classification';
   const onAbort = () => net.cancel();
   ctx.signal?.addEventListener('abort', onAbort);
@@ -65,7 +76,7 @@ export async function trainTorchNet(family: string, net: Trainable, params: Trai
           patience: params.patience,
           classWeights: classification && params.classWeights === 'balanced' ? balancedWeights(train.y as Int32Array, ctx.numClasses) : undefined,
           seed: ctx.seed,
-          threads: ctx.torchThreads,
+          ...threadSplit(ctx.torchThreads, how.compute),
           ...(augment ? { augment } : {}),
         },
         (r) => ctx.onEpoch?.({ epoch: r.epoch, maxEpochs: params.epochs, trainLoss: r.trainLoss, valLoss: r.valLoss }),

@@ -58,7 +58,7 @@ const casesData = (cases: readonly Case[], seqLen: number) => ({ x: encodeHistor
 export async function fitSequence(family: SequenceFamily, params: SequenceParams, items: number, seqLen: number, train: readonly Case[], val: readonly Case[], ctx: FitContext): Promise<Member> {
   throwIfCancelled(ctx.signal, family);
   const net = buildNet(sequenceNetSpec(family, params, items, seqLen, ctx.seed));
-  const info = await trainTorchNet(family, net, params, casesData(train, seqLen), val.length ? casesData(val, seqLen) : undefined, { ...ctx, task: 'classification', numClasses: items });
+  const info = await trainTorchNet(family, net, params, casesData(train, seqLen), val.length ? casesData(val, seqLen) : undefined, { ...ctx, task: 'classification', numClasses: items }, { compute: 'matmul' });
   return new NetMember(family, params, info, net);
 }
 

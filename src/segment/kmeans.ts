@@ -9,6 +9,7 @@
 import type { Table } from '../data/table.js';
 import { isAllMissing } from '../data/table.js';
 import { addon, callNative, type NativeKmeansResult } from '../engine/addon.js';
+import { threadSplit } from '../engine/threads.js';
 import { LeptonError, listNames } from '../errors.js';
 import { Pipeline } from '../prep/pipeline.js';
 import { clusterProfiles, type ClusterProfile } from './profile.js';
@@ -21,7 +22,7 @@ export interface KmeansOptions {
   /** k-means++ restarts, best inertia wins (default 3). */
   nInit?: number;
   seed?: number;
-  /** libtorch threads (default 1). */
+  /** Cores (default 1): distances are matrix products, so they go to BLAS (src/engine/threads.ts). */
   threads?: number;
 }
 
@@ -30,7 +31,8 @@ export type KmeansResult = NativeKmeansResult;
 /** k-means on n × d row-major features. */
 export async function kmeans(x: Float32Array, n: number, d: number, k: number, options: KmeansOptions = {}): Promise<KmeansResult> {
   checkK(k, n);
-  return callNative('k-means', () => addon().kmeans(x, n, d, k, options));
+  const { threads, ...rest } = options;
+  return callNative('k-means', () => addon().kmeans(x, n, d, k, { ...rest, ...threadSplit(threads ?? 1, 'matmul') }));
 }
 
 export interface SilhouetteOptions {
@@ -42,7 +44,8 @@ export interface SilhouetteOptions {
 
 /** Mean silhouette coefficient (Euclidean) of a labelling, in [-1, 1]. */
 export async function silhouetteScore(x: Float32Array, n: number, d: number, labels: Int32Array, options: SilhouetteOptions = {}): Promise<number> {
-  return callNative('silhouette', () => addon().silhouette(x, n, d, labels, options));
+  const { threads, ...rest } = options;
+  return callNative('silhouette', () => addon().silhouette(x, n, d, labels, { ...rest, ...threadSplit(threads ?? 1, 'matmul') }));
 }
 
 export interface KScore {

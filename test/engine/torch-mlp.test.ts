@@ -51,15 +51,15 @@ print(json.dumps(m.predict_proba(X).ravel().tolist()))`;
 
   // Debian's libtorch multiplies with OpenBLAS, whose pool ignores at::set_num_threads: a
   // one-thread fit must size it too, or small fits beside a busy process crawl.
-  it('sizes the BLAS thread pool with the fit\'s threads', async () => {
+  it('sizes the BLAS thread pool with the fit\'s blasThreads (default: its threads)', async () => {
     const { x, y } = blobs(200, 10);
     const before = addon().versions().blasThreads;
     expect(typeof before, 'the engine links OpenBLAS (Debian libtorch-dev): its pool is visible').toBe('number');
-    for (const threads of [1, 2, 1]) {
+    for (const [threads, blasThreads, expected] of [[1, undefined, 1], [2, undefined, 2], [2, 1, 1], [1, 2, 2], [1, undefined, 1]] as const) {
       const m = new TorchMlp(spec);
-      await m.fit({ x, y }, { ...opts, epochs: 2, threads });
+      await m.fit({ x, y }, { ...opts, epochs: 2, threads, ...(blasThreads ? { blasThreads } : {}) });
       m.dispose();
-      expect(addon().versions().blasThreads).toBe(threads);
+      expect(addon().versions().blasThreads, `threads ${threads}, blasThreads ${blasThreads}`).toBe(expected);
     }
   });
 

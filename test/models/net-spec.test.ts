@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { LeptonError } from '../../src/errors.js';
-import { buildNet, DEFAULT_CNN, inferShapes, parseNetSpec, type NetSpecInput } from '../../src/models/net-spec.js';
+import { buildNet, DEFAULT_CNN, DEFAULT_TEXT_TRANSFORMER, hasConvolution, inferShapes, parseNetSpec, type Layer, type NetSpecInput } from '../../src/models/net-spec.js';
 
 const spec = (layers: unknown[], outputDim = 3, inputShape: unknown = [1, 8, 8]) => ({ inputShape, layers, outputDim }) as NetSpecInput;
 const fails = (input: unknown, message: RegExp) => {
@@ -82,5 +82,14 @@ describe('models: network layer specs', () => {
     fails(spec([{ type: 'relu', inplace: true }]), /^layers\[0\] \(relu\): Unrecognized key: "inplace"/);
     fails(spec([]), /^layers: a network needs at least one layer$/);
     fails({ ...spec([{ type: 'flatten' }, { type: 'linear', out: 3 }]), classes: 3 }, /Unrecognized key: "classes"/);
+  });
+
+  it('finds a convolution wherever it is nested (residual blocks, branches), so fits split their threads by it', () => {
+    const conv: Layer = { type: 'conv2d', out: 4, kernel: 3 };
+    expect(hasConvolution(DEFAULT_CNN([1, 28, 28], 10).layers)).toBe(true);
+    expect(hasConvolution(DEFAULT_TEXT_TRANSFORMER(100, 8, 2).layers)).toBe(false);
+    expect(hasConvolution([{ type: 'residual', layers: [{ type: 'relu' }, { type: 'residual', layers: [conv] }] }])).toBe(true);
+    expect(hasConvolution([{ type: 'branches', branches: [{ from: 0, to: 4, shape: [4], layers: [{ type: 'linear', out: 2 }] }, { from: 4, to: 68, shape: [1, 8, 8], layers: [conv, { type: 'globalavgpool' }] }] }])).toBe(true);
+    expect(hasConvolution([{ type: 'branches', branches: [{ from: 0, to: 4, shape: [4], layers: [{ type: 'linear', out: 2 }] }] }])).toBe(false);
   });
 });
