@@ -22,7 +22,7 @@ export async function cnnBench(): Promise<Record<string, unknown>> {
   const y = Int32Array.from({ length: cfg.rows }, () => Math.floor(rand() * cfg.classes));
 
   const net = buildNet(DEFAULT_CNN(cfg.inputShape, cfg.classes));
-  const lepton = await leptonEpochSeconds(net, x, y, cfg);
+  const lepton = await leptonEpochSeconds(net, x, y, { ...cfg, compute: 'convolution' });
   const parameters = net.numParameters;
   net.dispose();
 

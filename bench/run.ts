@@ -19,6 +19,7 @@ import { ingestBench } from './ingest.js';
 import { recommendBench } from './recommend.js';
 import { serveBench } from './serve.js';
 import { lstmBench, textBench, transformerBench } from './text.js';
+import { threadsBench } from './threads.js';
 import { tuneBench } from './tune.js';
 import { xgbBench } from './xgb.js';
 
@@ -95,6 +96,7 @@ async function cvAuc(): Promise<void> {
 const which = process.argv[2];
 if (!which || which === 'mlp') await mlpThroughput();
 if (!which || which === 'cnn') results.cnn = await cnnBench();
+if (!which || which === 'threads') results.threads = await threadsBench(PYTHON);
 if (!which || which === 'cv') await cvAuc();
 if (!which || which === 'smote') results.smote = await balanceBench();
 if (!which || which === 'serve') results.serve = await serveBench();

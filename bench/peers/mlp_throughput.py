@@ -8,7 +8,7 @@ import torch
 import torch_loop
 
 cfg = json.loads(sys.argv[1])
-torch_loop.set_threads(cfg["threads"])
+torch_loop.set_threads(cfg["threads"], cfg.get("blasThreads"))
 torch.manual_seed(0)
 n, d, k = cfg["rows"], cfg["inputDim"], cfg["classes"]
 X = torch.randn(n, d)

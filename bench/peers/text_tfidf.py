@@ -45,7 +45,7 @@ else:
     import torch_loop
     from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
-    torch_loop.set_threads(cfg["threads"])
+    torch_loop.set_threads(cfg["threads"], cfg.get("blasThreads"))
     n, L, k = cfg["rows"], cfg["seqLen"], cfg["classes"]
     X = torch.from_file(cfg["xFile"], size=n * L, dtype=torch.float32).reshape(n, L)
     y = torch.from_file(cfg["yFile"], size=n, dtype=torch.int32).long()

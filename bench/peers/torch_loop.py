@@ -7,11 +7,11 @@ import torch.nn.functional as F
 from threadpoolctl import threadpool_limits
 
 
-def set_threads(n):
-    """torch.set_num_threads(n), and OpenBLAS held to n too: Debian's torch multiplies with
-    OpenBLAS, whose pool ignores torch's setting and uses every core (Lepton's engine sizes both)."""
+def set_threads(n, blas=None):
+    """torch.set_num_threads(n), and OpenBLAS held to `blas` (default n): Debian's torch multiplies
+    with OpenBLAS, whose pool ignores torch's setting and uses every core (Lepton's engine sizes both)."""
     torch.set_num_threads(n)
-    threadpool_limits(n, user_api="blas")
+    threadpool_limits(blas or n, user_api="blas")
 
 
 def epoch_seconds(model, X, y, batch_size, epochs):
