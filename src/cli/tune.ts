@@ -42,6 +42,7 @@ export interface TuneFlags {
   out?: string;
   top: number;
   asha: boolean;
+  earlyStop?: boolean;
   quiet?: boolean;
   json?: boolean;
 }
@@ -81,6 +82,7 @@ export function registerTune(program: Command): void {
     .option('--study <name>', 'study name: run again with the same name to resume or extend it (default: DATA-TARGET-TIME)')
     .option('--seed <n>', 'seed of the split, the sampler and the trials (default 42; a resumed study keeps its own)', parseIntOption('--seed'))
     .option('--no-asha', 'no pruning: every trial trains to its end (early stopping still applies)')
+    .option('--early-stop', 'table studies: end the search at a plateau, when no trial has beaten the best by more than 0.1 % in as many trials again as the last gain took (after at least 25 trials), before the budget runs out')
     .option('--sequence-id <column>', 'a long table of numeric sequences: the column naming each sequence; its network (seqnet) is searched')
     .option('--sequence-time <column>', 'with --sequence-id: the column ordering the steps')
     .option('--seq-len <n>', 'sequences: steps per id; text folders and free-text columns: words per text', parseIntOption('--seq-len'))
@@ -100,6 +102,7 @@ Examples:
   $ lepton tune credit-g.arff --target class --trials 100 --time 10m --study credit-auto   # AutoML over all families
   $ lepton tune credit-g.arff --target class --study credit-xgb --trials 80     # resume / extend the same study
   $ lepton tune churn.csv --target churned --model mlp --space space.yaml --sampler random --parallel 2
+  $ lepton tune credit-g.arff --target class --time 1h --early-stop   # may end well before the hour
   $ lepton tune credit-g.arff --target class --study credit-xgb --trials 50 --register credit
   $ lepton tune scans/ --study scans-cnn --time 20m        # an image folder: its CNN searched, as a study
   $ lepton tune engines.csv --target fail_soon --sequence-id unit --sequence-time cycle --trials 30
@@ -145,7 +148,10 @@ saved to --out and, with --register, recorded as a run and registered.`,
         const { register: _register, ...train } = f;
         const flags: TrainFlags & TuneFlags = { ...train, seed: f.seed ?? 42, quiet: f.quiet, json: f.json };
         const net = await networkTrainer(first, out, existsSync(first) && statSync(first).isDirectory(), flags);
-        if ('trainWith' in net) return tuneNetworkCommand(first, out, f, flags, net.trainWith);
+        if ('trainWith' in net) {
+          if (f.earlyStop) throw new LeptonError('E_OPTION', '--early-stop is for table studies; a network study runs to its budget', 'leave --early-stop out, or bound the study with --trials or --time');
+          return tuneNetworkCommand(first, out, f, flags, net.trainWith);
+        }
         if (wantsSequences(f) || f.epochs !== undefined || f.seqLen !== undefined) throw new LeptonError('E_OPTION', '--sequence-id, --sequence-time, --seq-len and --epochs are for network studies', 'leave them out, or fix epochs for a table family in --space');
         if (!f.target) throw new LeptonError('E_OPTION', "missing option '--target <column>'", 'name the column to predict, e.g. --target class');
         const space = f.space ? await readSpaceFile(f.space) : undefined;
@@ -166,6 +172,7 @@ saved to --out and, with --register, recorded as a run and registered.`,
             seed: f.seed,
             project: f.project,
             asha: f.asha ? undefined : false,
+            earlyStop: f.earlyStop === true,
             out,
             register: f.register ? { name: f.register, alias: f.alias } : undefined,
             onStart: (e) => {
@@ -180,7 +187,8 @@ saved to --out and, with --register, recorded as a run and registered.`,
         );
         if (f.json) return printJson(resultJson(result));
         process.stdout.write(`\n${formatSummary({ ...result.summary, leaderboard: result.summary.leaderboard.slice(0, f.top) })}`);
-        process.stdout.write(`\nstopped by the ${result.stoppedBy === 'grid' ? 'end of the grid' : result.stoppedBy === 'time' ? 'time budget' : 'trial budget'} after ${result.seconds.toFixed(1)} s\n`);
+        const stop = { grid: 'the end of the grid', time: 'the time budget', trials: 'the trial budget', plateau: 'a plateau (--early-stop: no gain above 0.1 % in as many trials again as the last gain took)' }[result.stoppedBy];
+        process.stdout.write(`\nstopped by ${stop} after ${result.seconds.toFixed(1)} s\n`);
         const fin = result.final;
         if (fin) {
           const t = fin.test;

@@ -27,7 +27,9 @@
  * trials of earlier runs of the same study); `time` stops starting trials at the deadline and
  * cancels those still running then, recording them as failed "budget exhausted" (a partly
  * trained trial's value would not be comparable). Either ends the search; both may be given.
- * A grid study also ends when its grid is exhausted.
+ * A grid study also ends when its grid is exhausted. With `earlyStop` the search also ends at a
+ * plateau (src/tune/plateau.ts, AutoML's rule: no gain above 0.1 % in as many trials again as the
+ * last gain took, after at least 25 trials); trials still running then finish.
  *
  * Determinism: the split, the sampler (seeded by the study seed and the history length) and the
  * trials (seeded) are deterministic, and ASHA decides on the parent's record of each report,
@@ -56,6 +58,7 @@ import { Asha } from './asha.js';
 import { parseBudget, type Budget } from './budget.js';
 import { maxResource, minResource, objectiveInfo, prepareObjective } from './objective.js';
 import { writeObjectiveFile } from './objective-file.js';
+import { onPlateau } from './plateau.js';
 import { summarizeStudy, bestTrial, type StudySummary } from './report.js';
 import { makeSampler, type Sampler } from './samplers.js';
 import { autoSpace, canonicalJson, DEFAULT_SPACES, defaultPoint, familyParams, knownAutoParams, knownParams, validateSpace, type Params, type SearchSpace } from './space.js';
@@ -96,6 +99,8 @@ export interface TuneOptions {
   asha?: false | { minResource?: Partial<Record<FamilyName, number>>; reductionFactor?: number };
   /** XGBoost trials report every this many rounds (default 10). */
   reportEvery?: number;
+  /** End the search once it reaches a plateau (src/tune/plateau.ts; default off: the budget decides). */
+  earlyStop?: boolean;
   /** After the search: refit the best parameters on train + validation and register them. */
   register?: { name: string; alias?: string };
   /** After the search: refit the best parameters and save the model here. */
@@ -126,7 +131,7 @@ export interface TuneResult {
   study: StudyRecord;
   resumed: boolean;
   requeued: number[];
-  stoppedBy: 'trials' | 'time' | 'grid';
+  stoppedBy: 'trials' | 'time' | 'grid' | 'plateau';
   summary: StudySummary;
   best: TrialRecord | null;
   final?: { family: FamilyName; params: Record<string, unknown>; test: EvalReport; out?: string; runId?: number; modelVersion?: number };
@@ -358,8 +363,11 @@ async function searchStudy(home: Home, actor: Actor, o: TuneOptions, c: Checked)
   // ── the search ───────────────────────────────────────────────────────────
   const owner = { host: hostname(), pid: process.pid };
   let best = bestTrial(before, study.direction);
-  let stopping = remaining === 0;
-  let stoppedBy: TuneResult['stoppedBy'] = 'trials';
+  // In trial-number order, pruned, failed and unfinished trials as null: the plateau rule's input.
+  const values = (trials: readonly TrialRecord[]) => trials.filter((t) => t.state !== 'queued' && t.state !== 'running').sort((a, b) => a.number - b.number).map((t) => (t.state === 'complete' ? t.value : null));
+  const plateau = (trials: readonly TrialRecord[]) => o.earlyStop === true && onPlateau(values(trials), study.direction);
+  let stopping = remaining === 0 || plateau(before);
+  let stoppedBy: TuneResult['stoppedBy'] = remaining > 0 && plateau(before) ? 'plateau' : 'trials';
   let fatal: unknown;
   const slots: Slot[] = [];
   let nextSlot = 0;
@@ -382,6 +390,10 @@ async function searchStudy(home: Home, actor: Actor, o: TuneOptions, c: Checked)
       if (rec) {
         if (rec.state === 'complete') best = bestTrial(best ? [best, rec] : [rec], study.direction);
         o.onTrial?.({ trial: rec, best, budget, elapsedMs: performance.now() - t0 });
+        if (!stopping && plateau(await reg.listTrials(study.id))) {
+          stopping = true;
+          stoppedBy = 'plateau';
+        }
       }
       if (slot.trial === rt) slot.trial = null;
       if (fatal) stopping = true;
@@ -505,7 +517,7 @@ async function searchStudy(home: Home, actor: Actor, o: TuneOptions, c: Checked)
     if (deadline !== null) {
       timer = setTimeout(() => {
         stopping = true;
-        stoppedBy = 'time';
+        if (stoppedBy !== 'plateau') stoppedBy = 'time';
         for (const s of slots) {
           if (s.trial && !s.trial.settled) {
             s.trial.budgetKilled = true;

@@ -159,6 +159,7 @@ describe('cli: lepton tune on networks (folders, sequences)', () => {
     expectCleanError(await cli(['tune', data, ...seq, '--trials', '2', '--parallel', '0']), /--parallel must be a whole number of worker processes above zero/);
     expectCleanError(await cli(['tune', data, ...seq, '--trials', '2', '--parallel', 'two']), /--parallel must be a whole number of worker processes above zero \(got 'two'\)/);
     expectCleanError(await cli(['tune', data, ...seq, '--trials', '2', '--sampler', 'random']), /--sampler random is for the table families; a network study uses TPE/);
+    expectCleanError(await cli(['tune', data, ...seq, '--trials', '2', '--early-stop']), /--early-stop is for table studies; a network study runs to its budget/);
     expectCleanError(await cli(['tune', data, ...seq, '--trials', '2', '--register', 'bad name!']), /invalid model name 'bad name!'/);
     expectCleanError(await cli(['tune', data, ...seq, '--trials', '0']), /the trial budget must be a whole number of trials above zero/);
   }, 90_000);

@@ -90,6 +90,21 @@ describe('tuning studies (worker processes, registry, ASHA)', () => {
     expect(r.seconds).toBeLessThan(15);
   });
 
+  it('--early-stop ends a search at a plateau before its trial budget, and a resumed study that is on one starts nothing', async () => {
+    // Every trial the same configuration: no gain after trial 1, so the rule (at least 25 trials,
+    // and twice as many as the last gain took) stops the search at trial 25, not at 200.
+    const space = { learningRate: { type: 'categorical', choices: [0.3] }, rounds: { type: 'categorical', choices: [20] } };
+    const opts = { data: CANCER, target: 'diagnosis', model: 'xgboost', space, sampler: 'random', trials: 200, parallel: 2, study: 'bc-plateau', seed: 2, asha: false as const, earlyStop: true };
+    const r = await runStudy(home, actor, opts);
+    expect(r.stoppedBy).toBe('plateau');
+    const n = (await home.registry.listTrials(r.study.id)).length;
+    expect(n).toBeGreaterThanOrEqual(25);
+    expect(n).toBeLessThanOrEqual(26); // the other worker's trial, running when the rule fired, finishes
+    const again = await runStudy(home, actor, opts);
+    expect(again.stoppedBy).toBe('plateau');
+    expect((await home.registry.listTrials(r.study.id)).length).toBe(n);
+  });
+
   it('kill -9 of `lepton tune` mid-study: the rerun resumes, re-runs the interrupted trial with its number and parameters, none lost or repeated', async () => {
     const lhome = join(dir, 'kill-home');
     const space = join(dir, 'kill.yaml');
