@@ -363,7 +363,7 @@ async function searchStudy(home: Home, actor: Actor, o: TuneOptions, c: Checked)
   // ── the search ───────────────────────────────────────────────────────────
   const owner = { host: hostname(), pid: process.pid };
   let best = bestTrial(before, study.direction);
-  // In trial-number order, pruned, failed and unfinished trials as null: the plateau rule's input.
+  // The plateau rule's input: finished trials in number order, pruned and failed ones as null.
   const values = (trials: readonly TrialRecord[]) => trials.filter((t) => t.state !== 'queued' && t.state !== 'running').sort((a, b) => a.number - b.number).map((t) => (t.state === 'complete' ? t.value : null));
   const plateau = (trials: readonly TrialRecord[]) => o.earlyStop === true && onPlateau(values(trials), study.direction);
   let stopping = remaining === 0 || plateau(before);
