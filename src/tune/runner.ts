@@ -366,8 +366,9 @@ async function searchStudy(home: Home, actor: Actor, o: TuneOptions, c: Checked)
   // The plateau rule's input: finished trials in number order, pruned and failed ones as null.
   const values = (trials: readonly TrialRecord[]) => trials.filter((t) => t.state !== 'queued' && t.state !== 'running').sort((a, b) => a.number - b.number).map((t) => (t.state === 'complete' ? t.value : null));
   const plateau = (trials: readonly TrialRecord[]) => o.earlyStop === true && onPlateau(values(trials), study.direction);
-  let stopping = remaining === 0 || plateau(before);
-  let stoppedBy: TuneResult['stoppedBy'] = remaining > 0 && plateau(before) ? 'plateau' : 'trials';
+  const onPlateauAlready = remaining > 0 && plateau(before);
+  let stopping = remaining === 0 || onPlateauAlready;
+  let stoppedBy: TuneResult['stoppedBy'] = onPlateauAlready ? 'plateau' : 'trials';
   let fatal: unknown;
   const slots: Slot[] = [];
   let nextSlot = 0;
@@ -390,7 +391,8 @@ async function searchStudy(home: Home, actor: Actor, o: TuneOptions, c: Checked)
       if (rec) {
         if (rec.state === 'complete') best = bestTrial(best ? [best, rec] : [rec], study.direction);
         o.onTrial?.({ trial: rec, best, budget, elapsedMs: performance.now() - t0 });
-        if (!stopping && plateau(await reg.listTrials(study.id))) {
+        // Without --early-stop no study pays for reading its trials back after each one.
+        if (o.earlyStop && !stopping && plateau(await reg.listTrials(study.id))) {
           stopping = true;
           stoppedBy = 'plateau';
         }
