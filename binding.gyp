@@ -15,7 +15,7 @@
       "cflags!": ["-fno-exceptions", "-fno-rtti"],
       "cflags_cc!": ["-fno-exceptions", "-fno-rtti", "-std=gnu++17", "-std=gnu++20"],
       "cflags_cc": ["-std=c++17", "-fexceptions", "-frtti", "-O2", "-Wno-unused-parameter"],
-      "libraries": ["-ltorch", "-ltorch_cpu", "-lc10", "-lxgboost"],
+      "libraries": ["-ltorch", "-ltorch_cpu", "-lc10", "-lxgboost", "-lgomp"],
       "conditions": [
         ["libtorch==''", {
           "include_dirs": ["/usr/include/torch/csrc/api/include"]

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { addon } from '../../src/engine/addon.js';
 import { blobs } from '../helpers.js';
@@ -80,5 +81,33 @@ describe('engine: XgbModel', () => {
     // The prediction ran beside fit 1; fit 2 queued behind it (one OpenMP team per process).
     expect(order).toEqual(['fit 1 started', 'predicted', 'fit 1 done', 'fit 2 started', 'fit 2 done']);
     for (const m of [small, long, longer]) m.dispose();
+  });
+
+  it('starts no OpenMP team outside its own thread: predicting beside a fit, saving and loading run on one thread there', async () => {
+    // Each thread that starts a two-thread team keeps it; once libgomp's threads outnumber the
+    // cores every barrier sleeps, and XGBoost fits in the process ran 10x slower for good.
+    const threads = () => Number(/^Threads:\s+(\d+)/m.exec(readFileSync('/proc/self/status', 'utf8'))![1]);
+    const twoThreads = { ...params, nthread: '2' };
+    const { x, y } = blobs(2000, 6);
+    const small = new XgbModel();
+    await small.fit({ x, y: Float32Array.from(y), numFeatures: 6 }, { params: twoThreads, rounds: 20, earlyStoppingRounds: 0 });
+    const expected = await small.predict(x);
+    const before = threads();
+    const big = blobs(20_000, 20);
+    const long = new XgbModel();
+    let started = false;
+    const fit = long.fit({ x: big.x, y: Float32Array.from(big.y), numFeatures: 20 }, { params: { ...twoThreads, max_depth: '8' }, rounds: 100_000, earlyStoppingRounds: 0 }, () => (started = true));
+    while (!started) await new Promise((r) => setTimeout(r, 5));
+    // Beside the running fit: a prediction on a libuv thread, one on this thread, a save and a load.
+    const beside = await small.predict(x);
+    const besideSync = small.predictSync(x);
+    const loaded = new XgbModel(small.save('ubj'));
+    long.cancel();
+    await fit;
+    expect(Array.from(beside.data)).toEqual(Array.from(expected.data));
+    expect(Array.from(besideSync.data)).toEqual(Array.from(expected.data));
+    expect(Array.from((await loaded.predict(x)).data)).toEqual(Array.from(expected.data));
+    expect(threads(), 'no thread started outside the XGBoost thread').toBe(before);
+    for (const m of [small, long, loaded]) m.dispose();
   });
 });
