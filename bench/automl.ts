@@ -10,6 +10,8 @@
  *   node dist/bench/run.js automl            (or: node dist/bench/automl.js [secondsPerFold])
  *   AUTOML_SECONDS_PER_FOLD=300 AUTOML_SEED=1 AUTOML_DATASETS=credit-g node dist/bench/run.js automl
  *   AUTOML_SECONDS_PER_FOLD=60 AUTOML_DATASETS=digits,wine node dist/bench/automl.js   (generalisation sets)
+ *   AUTOML_FILES=diabetes.arff,glass.arff:Type node dist/bench/automl.js   (any file; the target
+ *   after a colon, else the last column — Weka's examples: `apt-get download weka`, dpkg -x)
  * AUTOML_TRIALS=N budgets N trials per family instead of time (the same tuning whatever the
  * machine's load). AUTOML_NO_BAG=both also fits each fold with `bag: false` (refitted members)
  * and reports it beside the bagged default, paired per fold: with a trial budget the two differ
@@ -22,7 +24,7 @@
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { fitAutoML } from '../src/automl/automl.js';
 import { reportFor } from '../src/eval/evaluate.js';
@@ -44,7 +46,17 @@ function sklearnDataset(python: string, name: string): string {
   return out;
 }
 
-export async function automlBench(options: { python?: string; secondsPerFold?: number; trials?: number; alsoRefit?: boolean; folds?: number; seed?: number; datasets?: string[] } = {}): Promise<Record<string, unknown>> {
+/**
+ * A dataset named by path, `FILE[:TARGET]`; without TARGET the last column is the target (Weka's
+ * convention for ARFF files).
+ */
+function fileDataset(spec: string): { name: string; path: string; target?: string } {
+  const at = spec.lastIndexOf(':');
+  const [path, target] = at > 0 ? [spec.slice(0, at), spec.slice(at + 1)] : [spec, undefined];
+  return { name: basename(path).replace(/\.[^.]+$/, ''), path, target };
+}
+
+export async function automlBench(options: { python?: string; secondsPerFold?: number; trials?: number; alsoRefit?: boolean; folds?: number; seed?: number; datasets?: string[]; files?: string[] } = {}): Promise<Record<string, unknown>> {
   const root = packageRoot();
   const python = options.python ?? process.env.PEER_PYTHON ?? '/usr/bin/python3';
   const seconds = options.secondsPerFold ?? Number(process.env.AUTOML_SECONDS_PER_FOLD ?? 60);
@@ -63,10 +75,12 @@ export async function automlBench(options: { python?: string; secondsPerFold?: n
     // 3 classes), never used to choose Lepton's defaults or spaces; only when named.
     ...(['digits', 'wine'] as const).filter((n) => only?.includes(n)).map((n) => ({ name: n, path: sklearnDataset(python, n), target: 'target' })),
   ];
-  const sets = all.filter((s) => !only || only.includes(s.name));
+  const files = (options.files ?? process.env.AUTOML_FILES?.split(',') ?? []).map(fileDataset);
+  const sets = [...all.filter((s) => (!only && !files.length) || only?.includes(s.name)), ...files];
   const out: Record<string, unknown> = { config: { ...budget, folds: k, seed, alsoRefit, earlyStop } };
-  for (const s of sets) {
-    const table = await loadInput(s.path);
+  for (const set of sets) {
+    const table = await loadInput(set.path);
+    const s = { ...set, target: set.target ?? table.columnNames.at(-1)! };
     const encoded = fitTarget(table, s.target);
     const features = table.columnNames.filter((c) => c !== s.target);
     const folds = stratifiedFolds(encoded.y, k, seed);
