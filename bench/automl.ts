@@ -17,6 +17,7 @@
  * and reports it beside the bagged default, paired per fold: with a trial budget the two differ
  * only in what ships (and in the folds' pipelines).
  *   AUTOML_TRIALS=30 AUTOML_NO_BAG=both AUTOML_DATASETS=credit-g node dist/bench/automl.js
+ * AUTOML_FAMILIES=forest (comma-separated) tunes only those families (one family: no ensemble).
  * AUTOML_EARLY_STOP=0 tunes every family for its whole share of the budget (`earlyStop: false`,
  * as before the plateau rule); each fold's line gives the trials per family, an asterisk where
  * the family's tuning ended on a plateau.
@@ -28,6 +29,7 @@ import { basename, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { fitAutoML } from '../src/automl/automl.js';
 import { reportFor } from '../src/eval/evaluate.js';
+import type { FamilyName } from '../src/models/spec.js';
 import { textTable } from '../src/eval/format.js';
 import { packageRoot } from '../src/package-root.js';
 import { stratifiedFolds, stratifiedSplit } from '../src/prep/split.js';
@@ -66,6 +68,7 @@ export async function automlBench(options: { python?: string; secondsPerFold?: n
   const trialBudget = options.trials ?? (process.env.AUTOML_TRIALS ? Number(process.env.AUTOML_TRIALS) : undefined);
   const alsoRefit = options.alsoRefit ?? process.env.AUTOML_NO_BAG === 'both';
   const earlyStop = process.env.AUTOML_EARLY_STOP !== '0';
+  const families = process.env.AUTOML_FAMILIES?.split(',') as FamilyName[] | undefined;
   const budget = trialBudget ? { trials: trialBudget } : { time: seconds };
   const budgetText = trialBudget ? `${trialBudget} trials per family` : `${seconds} s per fold`;
   const all = [
@@ -77,7 +80,7 @@ export async function automlBench(options: { python?: string; secondsPerFold?: n
   ];
   const files = (options.files ?? process.env.AUTOML_FILES?.split(',') ?? []).map(fileDataset);
   const sets = [...all.filter((s) => (!only && !files.length) || only?.includes(s.name)), ...files];
-  const out: Record<string, unknown> = { config: { ...budget, folds: k, seed, alsoRefit, earlyStop } };
+  const out: Record<string, unknown> = { config: { ...budget, folds: k, seed, alsoRefit, earlyStop, families } };
   for (const set of sets) {
     const table = await loadInput(set.path);
     const s = { ...set, target: set.target ?? table.columnNames.at(-1)! };
@@ -100,7 +103,7 @@ export async function automlBench(options: { python?: string; secondsPerFold?: n
         const rep = reportFor(model, pred, Int32Array.from(held, (p) => encoded.y[p]!));
         return rep.task === 'classification' && rep.rocAuc !== null ? rep.rocAuc : NaN;
       };
-      const fitFold = (bag: boolean) => fitAutoML(table, encoded, features, inner.train.map((i) => rest[i]!), inner.val.map((i) => rest[i]!), { target: s.target, seed, ...budget, bag, earlyStop });
+      const fitFold = (bag: boolean) => fitAutoML(table, encoded, features, inner.train.map((i) => rest[i]!), inner.val.map((i) => rest[i]!), { target: s.target, seed, ...budget, bag, earlyStop, families });
       if (alsoRefit) {
         const r = await fitFold(false);
         refitAucs.push(await heldAuc(r.model));

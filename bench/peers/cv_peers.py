@@ -4,7 +4,9 @@ datasets README describes: median / most-frequent impute, standard scaling, one-
 FOLD_FILE (optional): a JSON list with each row's fold number (file order; -1 = not used), so the
 peers are scored on exactly the caller's folds (paired per fold); without it, StratifiedKFold
 with each seed."""
+import io
 import json
+import re
 import sys
 
 import numpy as np
@@ -22,12 +24,39 @@ from sklearn.preprocessing import OneHotEncoder, StandardScaler
 path, target, folds = sys.argv[1], sys.argv[2], int(sys.argv[3])
 seeds = [int(v) for v in sys.argv[4].split(",")]
 fold_of = np.array(json.loads(open(sys.argv[5]).read())) if len(sys.argv) > 5 else None
+
+
+def read_arff(path):
+    """scipy's reader, or for files it rejects (Weka's soybean declares a nominal value with a
+    leading space) the @data rows read as CSV: numeric attributes as numbers, '?' missing."""
+    try:
+        data, _ = arff.loadarff(path)
+        df = pd.DataFrame(data)
+        for c in df.columns:
+            if df[c].dtype == object:
+                df[c] = df[c].str.decode("utf-8")
+        return df
+    except ValueError:
+        names, numeric, lines = [], [], open(path, encoding="utf-8").read().splitlines()
+        start = 0
+        for i, line in enumerate(lines):
+            low = line.strip().lower()
+            if low.startswith("@attribute"):
+                m = re.match(r"@attribute\s+('[^']*'|\"[^\"]*\"|\S+)\s+(.*)", line.strip(), re.I)
+                names.append(m.group(1).strip("'\""))
+                numeric.append(m.group(2).strip().lower() in ("numeric", "real", "integer"))
+            elif low.startswith("@data"):
+                start = i + 1
+                break
+        rows = "\n".join(l for l in lines[start:] if l.strip() and not l.startswith("%"))
+        df = pd.read_csv(io.StringIO(rows), header=None, names=names, quotechar="'", skipinitialspace=True, na_values=["?"], keep_default_na=False, dtype=str)
+        for n, num in zip(names, numeric):
+            df[n] = pd.to_numeric(df[n]) if num else df[n].str.strip()
+        return df
+
+
 if path.endswith(".arff"):
-    data, _ = arff.loadarff(path)
-    df = pd.DataFrame(data)
-    for c in df.columns:
-        if df[c].dtype == object:
-            df[c] = df[c].str.decode("utf-8")
+    df = read_arff(path)
 else:
     df = pd.read_csv(path)
 y_raw = df.pop(target)
