@@ -17,7 +17,8 @@
  * and reports it beside the bagged default, paired per fold: with a trial budget the two differ
  * only in what ships (and in the folds' pipelines).
  *   AUTOML_TRIALS=30 AUTOML_NO_BAG=both AUTOML_DATASETS=credit-g node dist/bench/automl.js
- * AUTOML_FAMILIES=forest (comma-separated) tunes only those families (one family: no ensemble).
+ * AUTOML_FAMILIES=forest (comma-separated) tunes only those families (one family: no ensemble);
+ * AUTOML_INNER_FOLDS=N sets AutoML's own out-of-fold folds (default 5).
  * AUTOML_EARLY_STOP=0 tunes every family for its whole share of the budget (`earlyStop: false`,
  * as before the plateau rule); each fold's line gives the trials per family, an asterisk where
  * the family's tuning ended on a plateau.
@@ -69,6 +70,7 @@ export async function automlBench(options: { python?: string; secondsPerFold?: n
   const alsoRefit = options.alsoRefit ?? process.env.AUTOML_NO_BAG === 'both';
   const earlyStop = process.env.AUTOML_EARLY_STOP !== '0';
   const families = process.env.AUTOML_FAMILIES?.split(',') as FamilyName[] | undefined;
+  const innerFolds = process.env.AUTOML_INNER_FOLDS ? Number(process.env.AUTOML_INNER_FOLDS) : undefined;
   const budget = trialBudget ? { trials: trialBudget } : { time: seconds };
   const budgetText = trialBudget ? `${trialBudget} trials per family` : `${seconds} s per fold`;
   const all = [
@@ -80,7 +82,7 @@ export async function automlBench(options: { python?: string; secondsPerFold?: n
   ];
   const files = (options.files ?? process.env.AUTOML_FILES?.split(',') ?? []).map(fileDataset);
   const sets = [...all.filter((s) => (!only && !files.length) || only?.includes(s.name)), ...files];
-  const out: Record<string, unknown> = { config: { ...budget, folds: k, seed, alsoRefit, earlyStop, families } };
+  const out: Record<string, unknown> = { config: { ...budget, folds: k, innerFolds, seed, alsoRefit, earlyStop, families } };
   for (const set of sets) {
     const table = await loadInput(set.path);
     const s = { ...set, target: set.target ?? table.columnNames.at(-1)! };
@@ -103,7 +105,7 @@ export async function automlBench(options: { python?: string; secondsPerFold?: n
         const rep = reportFor(model, pred, Int32Array.from(held, (p) => encoded.y[p]!));
         return rep.task === 'classification' && rep.rocAuc !== null ? rep.rocAuc : NaN;
       };
-      const fitFold = (bag: boolean) => fitAutoML(table, encoded, features, inner.train.map((i) => rest[i]!), inner.val.map((i) => rest[i]!), { target: s.target, seed, ...budget, bag, earlyStop, families });
+      const fitFold = (bag: boolean) => fitAutoML(table, encoded, features, inner.train.map((i) => rest[i]!), inner.val.map((i) => rest[i]!), { target: s.target, seed, ...budget, bag, earlyStop, families, folds: innerFolds });
       if (alsoRefit) {
         const r = await fitFold(false);
         refitAucs.push(await heldAuc(r.model));
