@@ -27,16 +27,6 @@ void Check(int rc, const char* what) {
   if (rc != 0) throw EngineError("E_XGB", std::string(what) + ": " + XGBGetLastError());
 }
 
-// XGBoost's work runs on one long-lived thread per process, whichever thread asked for it.
-// Why: libgomp counts every OpenMP thread of the process, and once there are more than cores (a
-// second team: each thread that starts OpenMP work gets its own) its threads stop spinning at
-// barriers and sleep, and XGBoost's many short parallel regions pay a futex wake-up each. With
-// fits and predictions landing on whichever libuv pool thread was free, measured on
-// scikit-learn's digits (10 classes, 536 rounds, nthread 2, 2 cores): the first fit 1.3 s, every
-// later one 4.1–4.3 s; with all of them on this thread, 0.78–0.80 s each. Fits queue behind each
-// other here (they would only compete for the same cores); a prediction runs here when the
-// thread is idle, and on its caller's thread while a fit runs, so serving never waits for
-// training — on one thread there (OneOmpThread).
 // Holds OpenMP regions started on this thread to one thread while in scope (max-active-levels
 // is a per-thread setting), for XGBoost work that cannot wait for XgbThread: a prediction while
 // a fit runs, a model loaded or saved on the JS thread (XGBoost parallelises both over the
@@ -55,6 +45,16 @@ class OneOmpThread {
   int saved_;
 };
 
+// XGBoost's work runs on one long-lived thread per process, whichever thread asked for it.
+// Why: libgomp counts every OpenMP thread of the process, and once there are more than cores (a
+// second team: each thread that starts OpenMP work gets its own) its threads stop spinning at
+// barriers and sleep, and XGBoost's many short parallel regions pay a futex wake-up each. With
+// fits and predictions landing on whichever libuv pool thread was free, measured on
+// scikit-learn's digits (10 classes, 536 rounds, nthread 2, 2 cores): the first fit 1.3 s, every
+// later one 4.1–4.3 s; with all of them on this thread, 0.78–0.80 s each. Fits queue behind each
+// other here (they would only compete for the same cores); a prediction runs here when the
+// thread is idle, and on its caller's thread while a fit runs, so serving never waits for
+// training — on one thread there (OneOmpThread).
 class XgbThread {
  public:
   // Runs `fn` on the thread and waits for it; exceptions are rethrown here.
