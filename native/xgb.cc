@@ -28,9 +28,8 @@ void Check(int rc, const char* what) {
 }
 
 // Holds OpenMP regions started on this thread to one thread while in scope (max-active-levels
-// is a per-thread setting), for XGBoost work that cannot wait for XgbThread: a prediction while
-// a fit runs, a model loaded or saved on the JS thread (XGBoost parallelises both over the
-// trees). Each thread that starts a team of two keeps it for its lifetime, libgomp counts every
+// is a per-thread setting), for XGBoost work that cannot wait for XgbThread (a prediction, save
+// or load while a fit runs there). Each thread that starts a team of two keeps it for its lifetime, libgomp counts every
 // team's threads, and once they outnumber the cores every barrier in the process sleeps instead
 // of spinning: measured in AutoML on Weka's breast-cancer (286 rows), 2 s per fold before two
 // such predictions on libuv threads and 20 s after, for the rest of the process.
@@ -52,9 +51,9 @@ class OneOmpThread {
 // fits and predictions landing on whichever libuv pool thread was free, measured on
 // scikit-learn's digits (10 classes, 536 rounds, nthread 2, 2 cores): the first fit 1.3 s, every
 // later one 4.1–4.3 s; with all of them on this thread, 0.78–0.80 s each. Fits queue behind each
-// other here (they would only compete for the same cores); a prediction runs here when the
-// thread is idle, and on its caller's thread while a fit runs, so serving never waits for
-// training — on one thread there (OneOmpThread).
+// other here (they would only compete for the same cores); a prediction, save or load runs here
+// when the thread is idle, and on its caller's thread while a fit runs, so serving never waits
+// for training — on one thread there (OneOmpThread).
 class XgbThread {
  public:
   // Runs `fn` on the thread and waits for it; exceptions are rethrown here.
@@ -191,11 +190,13 @@ XgbModel::XgbModel(const Napi::CallbackInfo& info) : Napi::ObjectWrap<XgbModel>(
     if (info.Length() > 0 && !info[0].IsUndefined()) {
       if (!info[0].IsBuffer()) throw EngineError("E_ARG", "XgbModel(buffer): buffer must be a Buffer/Uint8Array");
       auto buf = info[0].As<Napi::Buffer<uint8_t>>();
-      OneOmpThread here;
-      Check(XGBoosterCreate(nullptr, 0, &booster), "XGBoosterCreate");
-      Check(XGBoosterLoadModelFromBuffer(booster, buf.Data(), buf.Length()), "XGBoosterLoadModelFromBuffer");
       bst_ulong nf = 0;
-      Check(XGBoosterGetNumFeature(booster, &nf), "XGBoosterGetNumFeature");
+      // XGBoost loads the trees in parallel: on its thread, or on one thread here.
+      XgbThread::RunIfIdle([&] {
+        Check(XGBoosterCreate(nullptr, 0, &booster), "XGBoosterCreate");
+        Check(XGBoosterLoadModelFromBuffer(booster, buf.Data(), buf.Length()), "XGBoosterLoadModelFromBuffer");
+        Check(XGBoosterGetNumFeature(booster, &nf), "XGBoosterGetNumFeature");
+      });
       numFeatures = static_cast<int64_t>(nf);
     }
   } catch (...) {
@@ -494,11 +495,16 @@ Napi::Value XgbModel::Save(const Napi::CallbackInfo& info) {
     std::string format = info.Length() > 0 && info[0].IsString() ? info[0].As<Napi::String>().Utf8Value() : "ubj";
     if (format != "ubj" && format != "json") throw EngineError("E_ARG", "save format must be 'ubj' or 'json'");
     std::string config = "{\"format\": \"" + format + "\"}";
-    bst_ulong len = 0;
-    const char* buf = nullptr;
-    OneOmpThread here;
-    Check(XGBoosterSaveModelToBuffer(booster, config.c_str(), &len, &buf), "XGBoosterSaveModelToBuffer");
-    return Napi::Buffer<uint8_t>::Copy(env, reinterpret_cast<const uint8_t*>(buf), len);
+    std::string saved;
+    // XGBoost writes the trees in parallel: on its thread, or on one thread here. The result
+    // lives in the calling thread's XGBoost buffer, so it is copied out before returning.
+    XgbThread::RunIfIdle([&] {
+      bst_ulong len = 0;
+      const char* buf = nullptr;
+      Check(XGBoosterSaveModelToBuffer(booster, config.c_str(), &len, &buf), "XGBoosterSaveModelToBuffer");
+      saved.assign(buf, len);
+    });
+    return Napi::Buffer<uint8_t>::Copy(env, reinterpret_cast<const uint8_t*>(saved.data()), saved.size());
   } catch (...) {
     RethrowAsJs(env, "save");
   }
