@@ -5,6 +5,7 @@
  */
 import { createRequire } from 'node:module';
 import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { LeptonError } from '../errors.js';
 import { packageRoot } from '../package-root.js';
@@ -240,8 +241,36 @@ export function addon(): Addon {
     );
   }
   const require = createRequire(import.meta.url);
-  cached = require(path) as Addon;
+  cached = withOneOmpThreadByDefault(() => require(path) as Addon);
   return cached;
+}
+
+/**
+ * Loads the libraries with OpenMP's default team size at one thread, unless the user set
+ * OMP_NUM_THREADS. libgomp keeps a team for every thread that ever started one — a libuv worker
+ * running a CNN prediction or any large torch op without a thread count of its own gets one of
+ * every core — and once the teams' threads outnumber the cores every barrier in the process
+ * sleeps instead of spinning: XGBoost fits ran 7× slower (0.03 → 0.23 s) after three CNN
+ * predictions. Fits ask for their threads explicitly (at::set_num_threads, XGBoost's nthread),
+ * so only those accidental teams go; a CNN prediction of 4,096 images took 1.0–1.5 s either way.
+ * OpenBLAS falls back on OMP_NUM_THREADS when OPENBLAS_NUM_THREADS is unset, so that one is set
+ * to its own default (every core). Both are read once, as the libraries load, and removed after,
+ * so child processes (the Python peers, tuning workers) start with the user's environment.
+ */
+function withOneOmpThreadByDefault<T>(load: () => T): T {
+  const setIfUnset = (name: string, value: string): boolean => {
+    if (process.env[name] !== undefined) return false;
+    process.env[name] = value;
+    return true;
+  };
+  const omp = setIfUnset('OMP_NUM_THREADS', '1');
+  const blas = omp && setIfUnset('OPENBLAS_NUM_THREADS', String(availableParallelism()));
+  try {
+    return load();
+  } finally {
+    if (omp) delete process.env.OMP_NUM_THREADS;
+    if (blas) delete process.env.OPENBLAS_NUM_THREADS;
+  }
 }
 
 /**
