@@ -29,10 +29,11 @@ void Check(int rc, const char* what) {
 
 // Holds OpenMP regions started on this thread to one thread while in scope (max-active-levels
 // is a per-thread setting), for XGBoost work that cannot wait for XgbThread (a prediction, save
-// or load while a fit runs there). Each thread that starts a team of two keeps it for its lifetime, libgomp counts every
-// team's threads, and once they outnumber the cores every barrier in the process sleeps instead
-// of spinning: measured in AutoML on Weka's breast-cancer (286 rows), 2 s per fold before two
-// such predictions on libuv threads and 20 s after, for the rest of the process.
+// or load while a fit runs there). Each thread that starts a team keeps it for its lifetime,
+// libgomp counts every team's threads, and once they outnumber the cores every barrier in the
+// process sleeps instead of spinning: measured in AutoML on Weka's breast-cancer (286 rows),
+// 2 s per fold before two such predictions on libuv threads and 20 s after, for the rest of the
+// process.
 class OneOmpThread {
  public:
   OneOmpThread() : saved_(omp_get_max_active_levels()) { omp_set_max_active_levels(0); }
