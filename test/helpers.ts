@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -12,6 +12,11 @@ const CLI = join(ROOT, 'dist', 'src', 'cli', 'main.js');
 
 for (const f of [CREDIT, CANCER]) {
   if (!existsSync(f)) throw new Error(`test data ${f} is missing: it ships in data/ (restore it from ../shared/datasets/)`);
+}
+
+/** The process's thread count (Linux): an OpenMP team left behind on some thread shows here. */
+export function processThreads(): number {
+  return Number(/^Threads:\s+(\d+)/m.exec(readFileSync('/proc/self/status', 'utf8'))![1]);
 }
 
 export function tmp(): string {

@@ -1,15 +1,14 @@
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { FitContext } from '../../src/models/member.js';
 import { fitNet } from '../../src/models/net-family.js';
 import { CnnParams } from '../../src/models/spec.js';
+import { processThreads as threads } from '../helpers.js';
 
 // Its own file, so its process has fresh libuv threads: a thread that once started a team keeps it.
 describe('engine: OpenMP default team size', () => {
   it('a prediction on a libuv thread starts no OpenMP team: threads that ask for none get one', async () => {
     // Once teams' threads outnumber the cores every OpenMP barrier in the process sleeps:
     // XGBoost fits ran 7x slower after three CNN predictions.
-    const threads = () => Number(/^Threads:\s+(\d+)/m.exec(readFileSync('/proc/self/status', 'utf8'))![1]);
     const ctx: FitContext = { task: 'classification', numClasses: 2, numFeatures: 784, seed: 0, torchThreads: 1, xgbThreads: 1 };
     const images = new Float32Array(64 * 784).map((_, i) => (i % 13) / 13);
     const labels = Int32Array.from({ length: 64 }, (_, i) => i % 2);

@@ -1,7 +1,6 @@
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { addon } from '../../src/engine/addon.js';
-import { blobs } from '../helpers.js';
+import { blobs, processThreads as threads } from '../helpers.js';
 
 const { XgbModel } = addon();
 const params = { objective: 'binary:logistic', eval_metric: 'logloss', max_depth: '3', eta: '0.3', nthread: '1', seed: '1' };
@@ -86,7 +85,6 @@ describe('engine: XgbModel', () => {
   it('starts no OpenMP team outside its own thread: predicting beside a fit, saving and loading run on one thread there', async () => {
     // Each thread that starts a two-thread team keeps it; once libgomp's threads outnumber the
     // cores every barrier sleeps, and XGBoost fits in the process ran 10x slower for good.
-    const threads = () => Number(/^Threads:\s+(\d+)/m.exec(readFileSync('/proc/self/status', 'utf8'))![1]);
     const twoThreads = { ...params, nthread: '2' };
     const { x, y } = blobs(2000, 6);
     const small = new XgbModel();
