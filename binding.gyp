@@ -7,7 +7,7 @@
   "targets": [
     {
       "target_name": "lepton_engine",
-      "sources": ["native/engine.cc", "native/torch_mlp.cc", "native/torch_net.cc", "native/torch_bert.cc", "native/torch_ops.cc", "native/torch_augment.cc", "native/torch_kmeans.cc", "native/xgb.cc", "native/common.cc"],
+      "sources": ["native/engine.cc", "native/torch_mlp.cc", "native/torch_net.cc", "native/torch_bert.cc", "native/torch_ops.cc", "native/torch_augment.cc", "native/torch_kmeans.cc", "native/xgb.cc", "native/omp_thread.cc", "native/common.cc"],
       "include_dirs": [
         "<!(node -p \"require('node-addon-api').include_dir\")"
       ],

@@ -14,6 +14,7 @@
 #include <mutex>
 
 #include "common.h"
+#include "omp_thread.h"
 #include "torch_net.h"
 
 namespace lepton {
@@ -172,24 +173,29 @@ class KmeansWorker : public PromiseWorker<Napi::AsyncWorker> {
 
   void Execute() override {
     try {
-      // The thread count is process-global: hold the engine's lock like training does.
-      std::lock_guard<std::mutex> lock(torchmodel::RngMutex());
-      torchmodel::SetThreads(static_cast<int>(o_.threads), static_cast<int>(o_.blasThreads));
-      torch::NoGradGuard ng;
-      auto X = torch::from_blob(x_.data, {n_, d_}, torch::kFloat32);
-      CheckFinite(X, "x");
-      auto Xd = X.to(torch::kDouble);
-      // scikit-learn's tolerance: relative to the mean feature variance.
-      const double tolAbs = o_.tol * Xd.var(0, /*unbiased=*/false).mean().item<double>();
-      at::Generator gen = at::make_generator<at::CPUGeneratorImpl>(o_.seed);
-      for (int64_t r = 0; r < o_.nInit; r++) {
-        KmeansRun run = Lloyd(X, Xd, k_, o_, tolAbs, gen);
-        if (r == 0 || run.inertia < best_.inertia) best_ = std::move(run);
-      }
-      best_.labels = best_.labels.to(torch::kInt32).contiguous();
+      // On the engine's OpenMP thread (omp_thread.h): k-means on several threads starts a team.
+      OmpThread::Run([&] { Compute(); });
     } catch (...) {
       torchmodel::DescribeTorchException("kmeans", &errCode_, &errMsg_);
     }
+  }
+
+  void Compute() {
+    // The thread count is process-global: hold the engine's lock like training does.
+    std::lock_guard<std::mutex> lock(torchmodel::RngMutex());
+    torchmodel::SetThreads(static_cast<int>(o_.threads), static_cast<int>(o_.blasThreads));
+    torch::NoGradGuard ng;
+    auto X = torch::from_blob(x_.data, {n_, d_}, torch::kFloat32);
+    CheckFinite(X, "x");
+    auto Xd = X.to(torch::kDouble);
+    // scikit-learn's tolerance: relative to the mean feature variance.
+    const double tolAbs = o_.tol * Xd.var(0, /*unbiased=*/false).mean().item<double>();
+    at::Generator gen = at::make_generator<at::CPUGeneratorImpl>(o_.seed);
+    for (int64_t r = 0; r < o_.nInit; r++) {
+      KmeansRun run = Lloyd(X, Xd, k_, o_, tolAbs, gen);
+      if (r == 0 || run.inertia < best_.inertia) best_ = std::move(run);
+    }
+    best_.labels = best_.labels.to(torch::kInt32).contiguous();
   }
 
   void Settle() override {}
@@ -264,53 +270,58 @@ class SilhouetteWorker : public PromiseWorker<Napi::AsyncWorker> {
 
   void Execute() override {
     try {
-      std::lock_guard<std::mutex> lock(torchmodel::RngMutex());
-      torchmodel::SetThreads(static_cast<int>(threads_), static_cast<int>(blasThreads_));
-      torch::NoGradGuard ng;
-      auto X = torch::from_blob(x_.data, {n_, d_}, torch::kFloat32);
-      auto L = torch::from_blob(labels_.data, {n_}, torch::kInt32).to(torch::kLong);
-      CheckFinite(X, "x");
-      auto neg = (L < 0).nonzero();
-      if (neg.size(0) > 0)
-        throw EngineError("E_ARG", "labels has a negative value in row " + std::to_string(neg[0][0].item<int64_t>()) + " (0-based)");
-      const int64_t K = L.max().item<int64_t>() + 1;
-      if (K > n_) throw EngineError("E_ARG", "labels must be below the number of rows (" + std::to_string(n_) + ")");
-      torch::Tensor Xs = X, Ls = L;
-      if (n_ > sampleSize_) {
-        at::Generator gen = at::make_generator<at::CPUGeneratorImpl>(seed_);
-        auto idx = std::get<0>(torch::randperm(n_, gen, torch::kLong).slice(0, 0, sampleSize_).sort());
-        Xs = X.index_select(0, idx);
-        Ls = L.index_select(0, idx);
-      }
-      Xs = Xs.to(torch::kDouble);
-      const int64_t m = Xs.size(0);
-      auto counts = torch::bincount(Ls, {}, K).to(torch::kDouble);
-      const int64_t used = (counts > 0).sum().item<int64_t>();
-      if (used < 2 || used > m - 1)
-        throw EngineError("E_ARG", "the silhouette needs between 2 and " + std::to_string(m - 1) + " clusters among the " +
-                                       std::to_string(m) + " rows it scores, got " + std::to_string(used));
-      auto onehot = torch::zeros({m, K}, torch::kDouble).scatter_(1, Ls.unsqueeze(1), 1.0);
-      auto absent = (counts == 0).unsqueeze(0);
-      const double inf = std::numeric_limits<double>::infinity();
-      // Rows in chunks: memory stays at chunk × m distances.
-      const int64_t chunk = std::max<int64_t>(1, (int64_t{1} << 22) / m);
-      double total = 0;
-      for (int64_t b = 0; b < m; b += chunk) {
-        const int64_t e = std::min(m, b + chunk);
-        auto sums = torch::cdist(Xs.slice(0, b, e), Xs).mm(onehot);  // chunk × K: distance sums per cluster
-        auto own = Ls.slice(0, b, e).unsqueeze(1);
-        auto ownCount = counts.index_select(0, own.squeeze(1));
-        auto a = sums.gather(1, own).squeeze(1) / (ownCount - 1).clamp_min(1);
-        auto means = (sums / counts.clamp_min(1).unsqueeze(0)).masked_fill(absent, inf).scatter(1, own, inf);
-        auto bb = std::get<0>(means.min(1));
-        auto denom = torch::maximum(a, bb);
-        auto s = torch::where((ownCount > 1) & (denom > 0), (bb - a) / denom, torch::zeros_like(a));
-        total += s.sum().item<double>();
-      }
-      score_ = total / static_cast<double>(m);
+      // On the engine's OpenMP thread (omp_thread.h): k-means on several threads starts a team.
+      OmpThread::Run([&] { Compute(); });
     } catch (...) {
       torchmodel::DescribeTorchException("silhouette", &errCode_, &errMsg_);
     }
+  }
+
+  void Compute() {
+    std::lock_guard<std::mutex> lock(torchmodel::RngMutex());
+    torchmodel::SetThreads(static_cast<int>(threads_), static_cast<int>(blasThreads_));
+    torch::NoGradGuard ng;
+    auto X = torch::from_blob(x_.data, {n_, d_}, torch::kFloat32);
+    auto L = torch::from_blob(labels_.data, {n_}, torch::kInt32).to(torch::kLong);
+    CheckFinite(X, "x");
+    auto neg = (L < 0).nonzero();
+    if (neg.size(0) > 0)
+      throw EngineError("E_ARG", "labels has a negative value in row " + std::to_string(neg[0][0].item<int64_t>()) + " (0-based)");
+    const int64_t K = L.max().item<int64_t>() + 1;
+    if (K > n_) throw EngineError("E_ARG", "labels must be below the number of rows (" + std::to_string(n_) + ")");
+    torch::Tensor Xs = X, Ls = L;
+    if (n_ > sampleSize_) {
+      at::Generator gen = at::make_generator<at::CPUGeneratorImpl>(seed_);
+      auto idx = std::get<0>(torch::randperm(n_, gen, torch::kLong).slice(0, 0, sampleSize_).sort());
+      Xs = X.index_select(0, idx);
+      Ls = L.index_select(0, idx);
+    }
+    Xs = Xs.to(torch::kDouble);
+    const int64_t m = Xs.size(0);
+    auto counts = torch::bincount(Ls, {}, K).to(torch::kDouble);
+    const int64_t used = (counts > 0).sum().item<int64_t>();
+    if (used < 2 || used > m - 1)
+      throw EngineError("E_ARG", "the silhouette needs between 2 and " + std::to_string(m - 1) + " clusters among the " +
+                                     std::to_string(m) + " rows it scores, got " + std::to_string(used));
+    auto onehot = torch::zeros({m, K}, torch::kDouble).scatter_(1, Ls.unsqueeze(1), 1.0);
+    auto absent = (counts == 0).unsqueeze(0);
+    const double inf = std::numeric_limits<double>::infinity();
+    // Rows in chunks: memory stays at chunk × m distances.
+    const int64_t chunk = std::max<int64_t>(1, (int64_t{1} << 22) / m);
+    double total = 0;
+    for (int64_t b = 0; b < m; b += chunk) {
+      const int64_t e = std::min(m, b + chunk);
+      auto sums = torch::cdist(Xs.slice(0, b, e), Xs).mm(onehot);  // chunk × K: distance sums per cluster
+      auto own = Ls.slice(0, b, e).unsqueeze(1);
+      auto ownCount = counts.index_select(0, own.squeeze(1));
+      auto a = sums.gather(1, own).squeeze(1) / (ownCount - 1).clamp_min(1);
+      auto means = (sums / counts.clamp_min(1).unsqueeze(0)).masked_fill(absent, inf).scatter(1, own, inf);
+      auto bb = std::get<0>(means.min(1));
+      auto denom = torch::maximum(a, bb);
+      auto s = torch::where((ownCount > 1) & (denom > 0), (bb - a) / denom, torch::zeros_like(a));
+      total += s.sum().item<double>();
+    }
+    score_ = total / static_cast<double>(m);
   }
 
   void Settle() override {}

@@ -20,6 +20,7 @@
 #include <set>
 
 #include "common.h"
+#include "omp_thread.h"
 #include "torch_augment.h"
 #include "torch_bert.h"
 
@@ -159,8 +160,11 @@ class FitWorker : public PromiseWorker<Napi::AsyncProgressQueueWorker<EpochRepor
 
   void Execute(const ExecutionProgress& progress) override {
     try {
-      std::lock_guard<std::mutex> lock(RngMutex());
-      Run(progress);
+      // On the engine's OpenMP thread (omp_thread.h): a fit on several threads starts a team.
+      OmpThread::Run([&] {
+        std::lock_guard<std::mutex> lock(RngMutex());
+        Run(progress);
+      });
     } catch (...) {
       DescribeTorchException("fit", &errCode_, &errMsg_);
     }

@@ -3,22 +3,16 @@
 // back to its best iteration. Parameters arrive as strings: XGBoost's own vocabulary.
 #include "xgb.h"
 
-#include <omp.h>
 #include <xgboost/c_api.h>
 
 #include <atomic>
 #include <chrono>
 #include <cmath>
-#include <condition_variable>
 #include <cstring>
-#include <deque>
-#include <functional>
-#include <future>
 #include <limits>
-#include <mutex>
-#include <thread>
 
 #include "common.h"
+#include "omp_thread.h"
 
 namespace lepton {
 namespace {
@@ -26,102 +20,6 @@ namespace {
 void Check(int rc, const char* what) {
   if (rc != 0) throw EngineError("E_XGB", std::string(what) + ": " + XGBGetLastError());
 }
-
-// Holds OpenMP regions started on this thread to one thread while in scope (max-active-levels
-// is a per-thread setting), for XGBoost work that cannot wait for XgbThread (a prediction, save
-// or load while a fit runs there). Each thread that starts a team keeps it for its lifetime,
-// libgomp counts every team's threads, and once they outnumber the cores every barrier in the
-// process sleeps instead of spinning: measured in AutoML on Weka's breast-cancer (286 rows),
-// 2 s per fold before two such predictions on libuv threads and 20 s after, for the rest of the
-// process.
-class OneOmpThread {
- public:
-  OneOmpThread() : saved_(omp_get_max_active_levels()) { omp_set_max_active_levels(0); }
-  ~OneOmpThread() { omp_set_max_active_levels(saved_); }
-  OneOmpThread(const OneOmpThread&) = delete;
-  OneOmpThread& operator=(const OneOmpThread&) = delete;
-
- private:
-  int saved_;
-};
-
-// XGBoost's work runs on one long-lived thread per process, whichever thread asked for it.
-// Why: libgomp counts every OpenMP thread of the process, and once there are more than cores (a
-// second team: each thread that starts OpenMP work gets its own) its threads stop spinning at
-// barriers and sleep, and XGBoost's many short parallel regions pay a futex wake-up each. With
-// fits and predictions landing on whichever libuv pool thread was free, measured on
-// scikit-learn's digits (10 classes, 536 rounds, nthread 2, 2 cores): the first fit 1.3 s, every
-// later one 4.1–4.3 s; with all of them on this thread, 0.78–0.80 s each. Fits queue behind each
-// other here (they would only compete for the same cores); a prediction, save or load runs here
-// when the thread is idle, and on its caller's thread while a fit runs, so serving never waits
-// for training — on one thread there (OneOmpThread).
-class XgbThread {
- public:
-  // Runs `fn` on the thread and waits for it; exceptions are rethrown here.
-  static void Run(const std::function<void()>& fn) {
-    XgbThread* t = Get();
-    // Counted down before the caller is released, so its next call finds the thread idle.
-    std::packaged_task<void()> task([t, &fn] {
-      struct Done {
-        XgbThread* t;
-        ~Done() {
-          std::lock_guard<std::mutex> lock(t->m_);
-          t->pending_--;
-        }
-      } done{t};
-      fn();
-    });
-    auto done = task.get_future();
-    {
-      std::lock_guard<std::mutex> lock(t->m_);
-      t->pending_++;
-      t->q_.push_back(std::move(task));
-    }
-    t->cv_.notify_one();
-    done.get();
-  }
-
-  // Runs `fn` on the thread if nothing is queued or running there, else on the calling thread
-  // with OpenMP held to one thread.
-  static void RunIfIdle(const std::function<void()>& fn) {
-    XgbThread* t = Get();
-    bool idle;
-    {
-      std::lock_guard<std::mutex> lock(t->m_);
-      idle = t->pending_ == 0;
-    }
-    if (idle) {
-      Run(fn);
-    } else {
-      OneOmpThread here;
-      fn();
-    }
-  }
-
- private:
-  static XgbThread* Get() {
-    // Never destroyed: the thread waits on it until the process exits.
-    static XgbThread* t = new XgbThread();
-    return t;
-  }
-  XgbThread() { std::thread([this] { Loop(); }).detach(); }
-  void Loop() {
-    for (;;) {
-      std::packaged_task<void()> task;
-      {
-        std::unique_lock<std::mutex> lock(m_);
-        cv_.wait(lock, [this] { return !q_.empty(); });
-        task = std::move(q_.front());
-        q_.pop_front();
-      }
-      task();
-    }
-  }
-  std::mutex m_;
-  std::condition_variable cv_;
-  std::deque<std::packaged_task<void()>> q_;
-  int pending_ = 0;
-};
 
 struct DMatrix {
   DMatrixHandle h = nullptr;
@@ -193,7 +91,7 @@ XgbModel::XgbModel(const Napi::CallbackInfo& info) : Napi::ObjectWrap<XgbModel>(
       auto buf = info[0].As<Napi::Buffer<uint8_t>>();
       bst_ulong nf = 0;
       // XGBoost loads the trees in parallel: on its thread, or on one thread here.
-      XgbThread::RunIfIdle([&] {
+      OmpThread::RunIfIdle([&] {
         Check(XGBoosterCreate(nullptr, 0, &booster), "XGBoosterCreate");
         Check(XGBoosterLoadModelFromBuffer(booster, buf.Data(), buf.Length()), "XGBoosterLoadModelFromBuffer");
         Check(XGBoosterGetNumFeature(booster, &nf), "XGBoosterGetNumFeature");
@@ -233,7 +131,7 @@ class XgbFitWorker : public PromiseWorker<Napi::AsyncProgressQueueWorker<RoundRe
   }
 
   void Execute(const ExecutionProgress& progress) override {
-    XgbThread::Run([&] { Fit(progress); });
+    OmpThread::Run([&] { Fit(progress); });
   }
 
   void Fit(const ExecutionProgress& progress) {
@@ -425,7 +323,7 @@ class XgbPredictWorker : public PromiseWorker<Napi::AsyncWorker> {
 
   void Execute() override {
     try {
-      XgbThread::RunIfIdle([&] { PredictRows(*model_, x_.data, x_.length, type_, &out_, &shape_); });
+      OmpThread::RunIfIdle([&] { PredictRows(*model_, x_.data, x_.length, type_, &out_, &shape_); });
     } catch (...) {
       DescribeCurrentException("predict", &errCode_, &errMsg_);
     }
@@ -465,7 +363,7 @@ Napi::Value XgbModel::PredictSync(const Napi::CallbackInfo& info) {
     auto x = PredictArgs(*this, info, &type);
     std::vector<float> out;
     std::vector<double> shape;
-    XgbThread::RunIfIdle([&] { PredictRows(*this, x.data, x.length, type, &out, &shape); });
+    OmpThread::RunIfIdle([&] { PredictRows(*this, x.data, x.length, type, &out, &shape); });
     return PredictionToJs(env, out, shape);
   } catch (...) {
     RethrowAsJs(env, "predictSync");
@@ -499,7 +397,7 @@ Napi::Value XgbModel::Save(const Napi::CallbackInfo& info) {
     std::string saved;
     // XGBoost writes the trees in parallel: on its thread, or on one thread here. The result
     // lives in the calling thread's XGBoost buffer, so it is copied out before returning.
-    XgbThread::RunIfIdle([&] {
+    OmpThread::RunIfIdle([&] {
       bst_ulong len = 0;
       const char* buf = nullptr;
       Check(XGBoosterSaveModelToBuffer(booster, config.c_str(), &len, &buf), "XGBoosterSaveModelToBuffer");
