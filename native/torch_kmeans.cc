@@ -180,6 +180,23 @@ class KmeansWorker : public PromiseWorker<Napi::AsyncWorker> {
     }
   }
 
+  void Settle() override {}
+
+  Napi::Value Result(Napi::Env env) override {
+    Napi::Object r = Napi::Object::New(env);
+    auto c = Napi::Float32Array::New(env, static_cast<size_t>(k_ * d_));
+    std::memcpy(c.Data(), best_.centroids.data_ptr<float>(), static_cast<size_t>(k_ * d_) * sizeof(float));
+    auto l = Napi::Int32Array::New(env, static_cast<size_t>(n_));
+    std::memcpy(l.Data(), best_.labels.data_ptr<int32_t>(), static_cast<size_t>(n_) * sizeof(int32_t));
+    r.Set("centroids", c);
+    r.Set("labels", l);
+    r.Set("inertia", best_.inertia);
+    r.Set("iterations", static_cast<double>(best_.iterations));
+    best_ = KmeansRun();
+    return r;
+  }
+
+ private:
   void Compute() {
     // The thread count is process-global: hold the engine's lock like training does.
     std::lock_guard<std::mutex> lock(torchmodel::RngMutex());
@@ -198,23 +215,6 @@ class KmeansWorker : public PromiseWorker<Napi::AsyncWorker> {
     best_.labels = best_.labels.to(torch::kInt32).contiguous();
   }
 
-  void Settle() override {}
-
-  Napi::Value Result(Napi::Env env) override {
-    Napi::Object r = Napi::Object::New(env);
-    auto c = Napi::Float32Array::New(env, static_cast<size_t>(k_ * d_));
-    std::memcpy(c.Data(), best_.centroids.data_ptr<float>(), static_cast<size_t>(k_ * d_) * sizeof(float));
-    auto l = Napi::Int32Array::New(env, static_cast<size_t>(n_));
-    std::memcpy(l.Data(), best_.labels.data_ptr<int32_t>(), static_cast<size_t>(n_) * sizeof(int32_t));
-    r.Set("centroids", c);
-    r.Set("labels", l);
-    r.Set("inertia", best_.inertia);
-    r.Set("iterations", static_cast<double>(best_.iterations));
-    best_ = KmeansRun();
-    return r;
-  }
-
- private:
   HeldArray<float> x_;
   int64_t n_, d_, k_;
   KmeansOptions o_;
@@ -270,13 +270,17 @@ class SilhouetteWorker : public PromiseWorker<Napi::AsyncWorker> {
 
   void Execute() override {
     try {
-      // On the engine's OpenMP thread (omp_thread.h): k-means on several threads starts a team.
+      // On the engine's OpenMP thread (omp_thread.h): distances on several threads start a team.
       OmpThread::Run([&] { Compute(); });
     } catch (...) {
       torchmodel::DescribeTorchException("silhouette", &errCode_, &errMsg_);
     }
   }
 
+  void Settle() override {}
+  Napi::Value Result(Napi::Env env) override { return Napi::Number::New(env, score_); }
+
+ private:
   void Compute() {
     std::lock_guard<std::mutex> lock(torchmodel::RngMutex());
     torchmodel::SetThreads(static_cast<int>(threads_), static_cast<int>(blasThreads_));
@@ -324,10 +328,6 @@ class SilhouetteWorker : public PromiseWorker<Napi::AsyncWorker> {
     score_ = total / static_cast<double>(m);
   }
 
-  void Settle() override {}
-  Napi::Value Result(Napi::Env env) override { return Napi::Number::New(env, score_); }
-
- private:
   HeldArray<float> x_;
   HeldArray<int32_t> labels_;
   int64_t n_, d_, sampleSize_;
