@@ -92,6 +92,12 @@ export interface AutoMLOptions extends Omit<TrainOptions, 'model' | 'refit' | 'o
   folds?: number;
   /** Configurations per family compared on OOF loss: the best on validation, the defaults, the next best (default 3). */
   candidates?: number;
+  /**
+   * Bytes the K folds' matrices may take when kept from one family's OOF fits to the next
+   * (default FOLD_CACHE_BYTES); above it each family builds each fold again and only one fold's
+   * matrices are held at a time.
+   */
+  foldCacheBytes?: number;
   /** ASHA pruning of trials (default true). */
   asha?: boolean;
   /**
@@ -188,6 +194,13 @@ export interface AutoMLResult extends AutoMLSummary {
 export const RESERVE_FACTOR = 0.75;
 /** Tuning gets at least this share of a time budget, whatever the reserve estimate says. */
 export const MIN_TUNE_SHARE = 0.5;
+/**
+ * The OOF fits keep the K folds' training and held-out matrices (K × rows × features floats,
+ * K times the table's encoded size) from family to family while they stay under this; a larger
+ * table rebuilds each fold per family (a pipeline transform, and the resampling with --balance)
+ * to hold one fold at a time.
+ */
+export const FOLD_CACHE_BYTES = 512 * 2 ** 20;
 
 /**
  * The configurations to fit on every fold, from each family's candidates (its best trial on
@@ -490,15 +503,17 @@ export async function fitAutoML(table: Table, encoded: EncodedTarget, features: 
   // pipeline makes. Without bagging each fold fits its own, as the refit does.
   const { pipeline: finalPipeline, data: all } = fitOn(allPos);
   const oofOf = cands.map((c) => c.configs.map(() => new Float32Array(allPos.length * width)));
-  // Each fold's training and held-out matrices, built once and kept through the OOF fits, so that
-  // those can run family by family.
+  // Each fold's training and held-out matrices: built once and kept through every family's OOF
+  // fits when all K fit in FOLD_CACHE_BYTES (a resampled training part counted at up to twice its
+  // rows), else built again for each family, one fold at a time.
   const foldSets: { d: FitData; xHeld: Float32Array; numFeatures: number }[] = [];
+  const cacheFolds = k * allPos.length * finalPipeline.outputDim * 4 * (options.balance && options.balance !== 'none' ? 2 : 1) <= (options.foldCacheBytes ?? FOLD_CACHE_BYTES);
   const buildFold = (f: number) => {
     const rest = Int32Array.from(folds.flatMap((fold, i) => (i === f ? [] : Array.from(fold)))).map((i) => allPos[i]!);
     const { pipeline: foldPipe, data: d } = bag ? fitTrainingRows(table, encoded, features, rest, options.balance, seed, finalPipeline) : fitOn(rest);
     return { d, xHeld: foldPipe.transform(table, rowsOf(folds[f]!.map((i) => allPos[i]!))), numFeatures: foldPipe.outputDim };
   };
-  const foldSet = (f: number) => (foldSets[f] ??= buildFold(f));
+  const foldSet = (f: number) => (cacheFolds ? (foldSets[f] ??= buildFold(f)) : buildFold(f));
   // With bagging the fold models are kept: a family's losing configurations' models are freed
   // as soon as it has chosen, so at most one family's candidates are held beside the chosen ones.
   const foldModels = cands.map((c) => c.configs.map((): Member[] => []));
@@ -511,9 +526,10 @@ export async function fitAutoML(table: Table, encoded: EncodedTarget, features: 
     // configuration chosen among hundreds on one small split must win beyond noise.
     const results: FamilyResult[] = [];
     for (const [ci, c] of cands.entries()) {
-      for (const [j, t] of single ? [] : c.configs.entries()) {
-        for (let f = 0; f < k; f++) {
-          const { d, xHeld, numFeatures } = foldSet(f);
+      // Fold by fold, every candidate on one fold's matrices before the next fold's are built.
+      for (let f = 0; f < (single ? 0 : k); f++) {
+        const { d, xHeld, numFeatures } = foldSet(f);
+        for (const [j, t] of c.configs.entries()) {
           const member = await fitConfig(c.st.family, t, d, numFeatures);
           if (bag) foldModels[ci]![j]!.push(member);
           try {

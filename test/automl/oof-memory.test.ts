@@ -5,12 +5,16 @@ import { CANCER } from '../helpers.js';
 // Every model AutoML fits goes through fitTable: count those alive (fitted, not yet disposed).
 const live = new Set<Member>();
 let peak = 0;
+/** The training matrices the fits read, in order, while `recording`. */
+const reads: unknown[] = [];
+let recording = false;
 vi.mock('../../src/models/table-family.js', async (importOriginal) => {
   const mod = await importOriginal<typeof import('../../src/models/table-family.js')>();
   return {
     ...mod,
     fitTable: async (...args: Parameters<typeof mod.fitTable>) => {
       const m = await mod.fitTable(...args);
+      if (recording) reads.push(args[2]);
       live.add(m);
       peak = Math.max(peak, live.size);
       const dispose = m.dispose.bind(m);
@@ -54,4 +58,39 @@ describe('AutoML out-of-fold fits with bagging', () => {
     }
     expect(live.size).toBe(0);
   }, 60_000);
+
+  it('fit every candidate on one fold before building the next; past the cache budget each family builds its folds again, with the same result', async () => {
+    const { trainAutoML } = await import('../../src/automl/automl.js');
+    const params = { logistic: { epochs: 30 }, mlp: { epochs: 20, hidden: [32] }, xgboost: { rounds: 60 }, forest: { trees: 50 } };
+    const run = async (foldCacheBytes?: number) => {
+      reads.length = 0;
+      const r = await trainAutoML(CANCER, {
+        target: 'diagnosis',
+        seed: 7,
+        trials: 3,
+        params,
+        torchThreads: 1,
+        xgbThreads: 1,
+        foldCacheBytes,
+        onStage: (stage) => (recording = stage === 'oof'),
+      });
+      recording = false;
+      r.model.dispose();
+      const { seconds: _s, model: _m, leaderboard, ...rest } = r;
+      return { result: { ...rest, leaderboard: leaderboard.map(({ seconds: _t, ...e }) => e) }, reads: [...reads] };
+    };
+    const cached = await run();
+    const rebuilt = await run(0);
+    expect(rebuilt.result).toEqual(cached.result);
+    const fits = cached.result.leaderboard.filter((e) => e.candidates).reduce((a, e) => a + e.candidates! * cached.result.folds, 0);
+    expect(cached.reads).toHaveLength(fits);
+    expect(rebuilt.reads).toHaveLength(fits);
+    // Kept: one matrix per fold, shared by the families; rebuilt: one per fold and family.
+    const k = cached.result.folds;
+    expect(new Set(cached.reads).size).toBe(k);
+    expect(new Set(rebuilt.reads).size).toBe(4 * k);
+    // Rebuilt, each matrix is read by one unbroken run of fits, so it is garbage once the run ends.
+    const runs = rebuilt.reads.filter((d, i) => i === 0 || d !== rebuilt.reads[i - 1]);
+    expect(new Set(runs).size).toBe(runs.length);
+  }, 120_000);
 });
