@@ -27,17 +27,21 @@ vi.mock('../../src/models/table-family.js', async (importOriginal) => {
   };
 });
 
+/** Small budgets: few trials, epochs and rounds, so each run takes seconds. */
+const SMALL = {
+  target: 'diagnosis',
+  seed: 7,
+  trials: 3,
+  params: { logistic: { epochs: 30 }, mlp: { epochs: 20, hidden: [32] }, xgboost: { rounds: 60 }, forest: { trees: 50 } },
+  torchThreads: 1,
+  xgbThreads: 1,
+};
+
 describe('AutoML out-of-fold fits with bagging', () => {
   it("free each family's losing configurations before the next family trains, and everything not shipped at the end", async () => {
     const { trainAutoML } = await import('../../src/automl/automl.js');
-    const params = { logistic: { epochs: 30 }, mlp: { epochs: 20, hidden: [32] }, xgboost: { rounds: 60 }, forest: { trees: 50 } };
     const r = await trainAutoML(CANCER, {
-      target: 'diagnosis',
-      seed: 7,
-      trials: 3,
-      params,
-      torchThreads: 1,
-      xgbThreads: 1,
+      ...SMALL,
       onStage: (stage) => {
         if (stage === 'oof') peak = live.size; // from here on: the OOF fits
       },
@@ -61,16 +65,10 @@ describe('AutoML out-of-fold fits with bagging', () => {
 
   it('fit every candidate on one fold before building the next; past the cache budget each family builds its folds again, with the same result', async () => {
     const { trainAutoML } = await import('../../src/automl/automl.js');
-    const params = { logistic: { epochs: 30 }, mlp: { epochs: 20, hidden: [32] }, xgboost: { rounds: 60 }, forest: { trees: 50 } };
     const run = async (foldCacheBytes?: number) => {
       reads.length = 0;
       const r = await trainAutoML(CANCER, {
-        target: 'diagnosis',
-        seed: 7,
-        trials: 3,
-        params,
-        torchThreads: 1,
-        xgbThreads: 1,
+        ...SMALL,
         foldCacheBytes,
         onStage: (stage) => (recording = stage === 'oof'),
       });
