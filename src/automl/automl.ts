@@ -30,7 +30,9 @@
  *    stopping found) to predict every train + validation row once. When bagging, the folds
  *    share one pipeline, fitted on all train + validation rows (scaling and one-hot use no
  *    labels), so that their models can ship as they are (step 4). The fits go family by
- *    family, and a family's losing configurations' fold models are freed once it has chosen.
+ *    family and, within one, fold by fold (the K folds' matrices are kept from family to family
+ *    up to FOLD_CACHE_BYTES, else built again); a family's losing configurations' fold models
+ *    are freed once it has chosen.
  *    Each family keeps the configuration with the lowest OOF loss (with hundreds of trials the
  *    best on a 15 % validation split is partly luck, and OOF over 85 % of the rows is the
  *    sturdier judge), or
