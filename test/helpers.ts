@@ -14,6 +14,14 @@ for (const f of [CREDIT, CANCER]) {
   if (!existsSync(f)) throw new Error(`test data ${f} is missing: it ships in data/ (restore it from ../shared/datasets/)`);
 }
 
+/** AutoML on small budgets (trials per family, epochs, rounds, trees, one thread): each run takes seconds. */
+export const AUTOML_SMALL = {
+  trials: 3,
+  params: { logistic: { epochs: 30 }, mlp: { epochs: 20, hidden: [32] }, xgboost: { rounds: 60 }, forest: { trees: 50 } },
+  torchThreads: 1,
+  xgbThreads: 1,
+};
+
 /** The process's thread count (Linux): an OpenMP team left behind on some thread shows here. */
 export function processThreads(): number {
   return Number(/^Threads:\s+(\d+)/m.exec(readFileSync('/proc/self/status', 'utf8'))![1]);

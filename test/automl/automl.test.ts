@@ -8,10 +8,9 @@ import { loadModel, saveModel } from '../../src/models/artifact.js';
 import { BaggedMember } from '../../src/models/bagged.js';
 import { train } from '../../src/train/train.js';
 import { PLATEAU } from '../../src/tune/plateau.js';
-import { CANCER, CREDIT, tmp } from '../helpers.js';
+import { AUTOML_SMALL, CANCER, CREDIT, tmp } from '../helpers.js';
 
-/** Small budgets: few trials, epochs and rounds, so each run takes seconds. */
-const SMALL: Partial<AutoMLOptions> = { trials: 3, params: { logistic: { epochs: 30 }, mlp: { epochs: 20, hidden: [32] }, xgboost: { rounds: 60 }, forest: { trees: 50 } }, torchThreads: 1, xgbThreads: 1 };
+const SMALL: Partial<AutoMLOptions> = AUTOML_SMALL;
 
 /** A result without its timings (the only part that may differ between identical runs). */
 function comparable(r: AutoMLResult): unknown {

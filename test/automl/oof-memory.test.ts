@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
 import type { Member } from '../../src/models/member.js';
-import { CANCER } from '../helpers.js';
+import { AUTOML_SMALL, CANCER } from '../helpers.js';
 
 // Every model AutoML fits goes through fitTable: count those alive (fitted, not yet disposed).
 const live = new Set<Member>();
@@ -27,15 +27,7 @@ vi.mock('../../src/models/table-family.js', async (importOriginal) => {
   };
 });
 
-/** Small budgets: few trials, epochs and rounds, so each run takes seconds. */
-const SMALL = {
-  target: 'diagnosis',
-  seed: 7,
-  trials: 3,
-  params: { logistic: { epochs: 30 }, mlp: { epochs: 20, hidden: [32] }, xgboost: { rounds: 60 }, forest: { trees: 50 } },
-  torchThreads: 1,
-  xgbThreads: 1,
-};
+const SMALL = { ...AUTOML_SMALL, target: 'diagnosis', seed: 7 };
 
 describe('AutoML out-of-fold fits with bagging', () => {
   it("free each family's losing configurations before the next family trains, and everything not shipped at the end", async () => {
